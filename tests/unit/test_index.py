@@ -1,0 +1,131 @@
+"""The knowledge index on a tiny corpus, with the real packaged encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import Corpus, Index, IndexLoadError, build_index, current_dir, publish
+from knowledge.encoder import SentenceTransformerEncoder
+from knowledge.index import AUDIENCE_PRIOR, META_FILE, PASSAGES_FILE
+
+
+def test_encoder_gives_unit_vectors(encoder: SentenceTransformerEncoder) -> None:
+    vectors = encoder.encode(["hello", "When did the programme start?"])
+    assert vectors.shape == (2, encoder.dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("what year did it begin", "programme-start"),
+        ("goals of the scheme", "programme-aims"),
+        ("how many participants are there", "programme-size"),
+        ("tips for preparing a class with the other teacher", "team-planning"),
+    ],
+)
+def test_search_finds_the_right_passage(tiny_index: Index, query: str, expected: str) -> None:
+    hits = tiny_index.search(query, k=3)
+    assert hits[0].id == expected
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+def test_unrelated_query_scores_low(tiny_index: Index) -> None:
+    on_topic = tiny_index.search("When did the programme start?", k=1)[0]
+    off_topic = tiny_index.search("recipe for chocolate cake", k=1)[0]
+    assert on_topic.similarity > 0.8
+    assert off_topic.similarity < 0.35
+
+
+def test_topic_is_a_soft_prior_not_a_filter(tiny_index: Index) -> None:
+    plain = tiny_index.search("what year did it begin", k=5)
+    hinted = tiny_index.search("what year did it begin", k=5, topic="teamwork")
+    assert hinted[0].id == plain[0].id == "programme-start"  # a much better match still wins
+    team_plain = next(h for h in plain if h.topic == "teamwork")
+    team_hinted = next(h for h in hinted if h.id == team_plain.id)
+    assert team_hinted.score > team_plain.score
+    assert team_hinted.similarity == team_plain.similarity
+
+
+def test_audience_prior_prefers_jte_passages(tiny_index: Index) -> None:
+    query = "working with the assistant in lessons"
+    plain = {h.id: h for h in tiny_index.search(query, k=5)}
+    as_jte = {h.id: h for h in tiny_index.search(query, k=5, audience="jte")}
+    bonus = as_jte["team-for-local-teachers"].score - plain["team-for-local-teachers"].score
+    assert bonus == pytest.approx(AUDIENCE_PRIOR, abs=1e-5)
+    assert as_jte["team-planning"].score == plain["team-planning"].score
+
+
+def test_save_and_load_round_trip(
+    tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
+) -> None:
+    target = tiny_index.save(tmp_path / "idx")
+    assert sorted(os.listdir(target)) == ["index.faiss", "meta.json", "passages.jsonl"]
+    meta = json.loads((target / META_FILE).read_text())
+    assert meta["model"] == encoder.name and meta["dim"] == encoder.dim
+    assert meta["corpus_hash"] == tiny_index.fingerprint and meta["passages"] == 5
+    loaded = Index.load(target, encoder)
+    assert [p.id for p in loaded.passages] == [p.id for p in tiny_index.passages]
+    query = "how many participants are there"
+    assert [(h.id, h.score) for h in loaded.search(query)] == [
+        (h.id, h.score) for h in tiny_index.search(query)
+    ]
+
+
+class _Renamed:
+    """The real encoder under another model name, as if configured differently."""
+
+    def __init__(self, inner: SentenceTransformerEncoder, name: str) -> None:
+        self.name, self.dim, self._inner = name, inner.dim, inner
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._inner.encode(texts, batch_size)
+
+
+def test_load_refuses_an_index_built_with_another_model(
+    tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
+) -> None:
+    target = tiny_index.save(tmp_path / "idx")
+    with pytest.raises(IndexLoadError, match=r"other-model.*senpai build-index"):
+        Index.load(target, _Renamed(encoder, "other-model"))
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt-faiss", "edited-passages", "bad-meta"])
+def test_load_refuses_damaged_indexes(
+    tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path, damage: str
+) -> None:
+    target = tiny_index.save(tmp_path / "idx")
+    if damage == "missing":
+        target = tmp_path / "nowhere"
+    elif damage == "corrupt-faiss":
+        (target / "index.faiss").write_bytes(b"not a faiss index")
+    elif damage == "edited-passages":
+        lines = (target / PASSAGES_FILE).read_text().splitlines()
+        (target / PASSAGES_FILE).write_text("\n".join(lines[:-1]) + "\n")
+    else:
+        (target / META_FILE).write_text("{not json")
+    with pytest.raises(IndexLoadError, match="build-index"):
+        Index.load(target, encoder)
+
+
+def test_publish_switches_current_atomically(
+    tiny_corpus: Corpus, encoder: SentenceTransformerEncoder, tmp_path: Path
+) -> None:
+    root = tmp_path / "index"
+    first = publish(build_index(tiny_corpus.passages[:2], encoder), root)
+    assert current_dir(root) == first.resolve()
+    second = publish(build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics), root)
+    assert current_dir(root) == second.resolve()
+    assert len(Index.load(current_dir(root), encoder)) == 5
+    assert not list(root.glob(".current.tmp*"))
+
+
+def test_empty_k_and_empty_index(tiny_index: Index, encoder: SentenceTransformerEncoder) -> None:
+    assert tiny_index.search("anything", k=0) == []
+    assert build_index([], encoder).search("anything") == []
