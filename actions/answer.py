@@ -1,0 +1,55 @@
+"""``action_answer``: answer a question from the knowledge index, or fall back honestly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import compose, slots
+from actions.reply import send
+from actions.runtime import get_service
+
+#: How many ranked candidates to remember for "tell me more".
+CANDIDATES = 8
+
+
+class ActionAnswer(Action):
+    """Search the passages with the intent's topic as a soft prior and answer with the best."""
+
+    def name(self) -> str:
+        """Return the action's name in the domain."""
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the latest user message."""
+        service = get_service()
+        message = tracker.latest_message or {}
+        query = (message.get("text") or "").strip()
+        intent = (message.get("intent") or {}).get("name")
+        role = tracker.get_slot(slots.ROLE)
+        hits = (
+            await service.search(
+                query, CANDIDATES, topic=slots.INTENT_TOPICS.get(intent or ""), audience=role
+            )
+            if query
+            else []
+        )
+        threshold = service.oos_threshold if intent == slots.OUT_OF_SCOPE else service.answer_threshold
+        chosen = compose.pick_answer(hits, threshold)
+        channel = tracker.get_latest_input_channel()
+        if not chosen:
+            send(dispatcher, compose.fallback_reply(service.index, hits, service.answer_threshold), channel)
+            return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+        send(dispatcher, compose.answer_reply(chosen), channel)
+        ids = [p.id for p in chosen]
+        return [
+            SlotSet(slots.LAST_PASSAGES, ids),
+            SlotSet(slots.LAST_TOPIC, chosen[0].topic),
+            SlotSet(slots.CANDIDATES, [h.id for h in hits if h.id not in ids]),
+            SlotSet(slots.SHOWN, ids),
+        ]

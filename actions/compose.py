@@ -1,0 +1,124 @@
+"""Turn search hits into replies: answer, honest fallback, follow-up, source.
+
+Pure functions over hits and passages, so the decisions are tested without a
+server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from actions.reply import ANSWER, FALLBACK, Button, Reply
+from knowledge import Hit, Index, Passage
+
+#: Answers stay short enough to read in a chat bubble.
+MAX_ANSWER_CHARS = 1200
+#: A second passage joins the answer when its score is this close to the best...
+SECOND_MARGIN = 0.03
+#: ...and its own similarity clears the answer threshold by this much.
+SECOND_STRENGTH = 0.10
+#: Hits this far below the threshold are still offered as "did you mean" buttons.
+SUGGEST_MARGIN = 0.15
+
+WHO_TO_ASK = (
+    "For practical questions about living or working in Japan, your supervisor, "
+    "your contracting organisation or your prefectural advisor will know best."
+)
+
+
+def answer_text(passages: Sequence[Passage]) -> str:
+    """Return the passages' texts with the source line a text-only channel shows."""
+    return answer_reply(passages).plain_text()
+
+
+def pick_answer(hits: Sequence[Hit], threshold: float) -> list[Passage]:
+    """Choose the passage, or two strong ones, to answer with.
+
+    Args:
+        hits: Search hits, best first.
+        threshold: Minimum similarity to answer at all.
+
+    Returns:
+        One or two passages, or an empty list when nothing clears the threshold.
+    """
+    if not hits or hits[0].similarity < threshold:
+        return []
+    chosen = [hits[0].passage]
+    if len(hits) > 1:
+        second = hits[1]
+        strong = (
+            second.similarity >= threshold + SECOND_STRENGTH and second.score >= hits[0].score - SECOND_MARGIN
+        )
+        if strong and len(answer_text([*chosen, second.passage])) <= MAX_ANSWER_CHARS:
+            chosen.append(second.passage)
+    return chosen
+
+
+def suggestions(index: Index, hits: Sequence[Hit], threshold: float, n: int = 3) -> list[Button]:
+    """Offer up to ``n`` questions Senpai can answer.
+
+    Near misses come first (as "did you mean"); the rest are the first example
+    question of one passage per topic, so every suggestion is answerable.
+    """
+    picked: list[Passage] = [
+        h.passage for h in hits if h.similarity >= threshold - SUGGEST_MARGIN and h.passage.questions
+    ][:n]
+    seen_topics = {p.topic for p in picked}
+    for passage in index.passages:
+        if len(picked) >= n:
+            break
+        if passage.questions and passage.topic not in seen_topics:
+            picked.append(passage)
+            seen_topics.add(passage.topic)
+    return [Button(title=p.questions[0], payload=p.questions[0]) for p in picked[:n]]
+
+
+def answer_reply(passages: Sequence[Passage]) -> Reply:
+    """Return a cited answer built from passages."""
+    return Reply(kind=ANSWER, text="\n\n".join(p.text for p in passages), citations=tuple(passages))
+
+
+def fallback_reply(index: Index, hits: Sequence[Hit], threshold: float) -> Reply:
+    """Return the honest "I don't know" with questions Senpai can answer."""
+    text = (
+        "I'm sorry, I don't know that. I only answer from two studies of JET ALTs "
+        "by T. Hiratsuka, and they don't cover it. " + WHO_TO_ASK + " Here are things I can help with:"
+    )
+    return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, hits, threshold)))
+
+
+def next_passage(
+    index: Index, candidates: Iterable[str], last: Sequence[str], shown: Iterable[str], topic: str | None
+) -> Passage | None:
+    """Choose what "tell me more" shows next.
+
+    Order: the next-best search candidate on the same topic, then a passage the
+    last answer lists as related (curated by the organisers).
+
+    Args:
+        index: The index to look passages up in.
+        candidates: Ranked passage ids from the last search.
+        last: Ids of the passages in the last answer.
+        shown: Ids already shown in this conversation.
+        topic: Topic of the last answer.
+    """
+    seen = set(shown) | set(last)
+    ranked = [p for p in (index.get(pid) for pid in candidates) if p is not None]
+    sources = [p for p in (index.get(pid) for pid in last) if p is not None]
+    related = [p for p in (index.get(rid) for src in sources for rid in src.related) if p is not None]
+    for group in ([p for p in ranked if p.topic == topic], related):
+        for passage in group:
+            if passage.id not in seen:
+                return passage
+    return None
+
+
+def source_reply(passages: Sequence[Passage]) -> Reply:
+    """Return the full references behind the last answer."""
+    lines = []
+    for p in passages:
+        line = f"“{p.title}” comes from {p.citation.reference}, section “{p.citation.section}”"
+        if p.citation.participant:
+            line += f", drawing on what participant {p.citation.participant} said"
+        lines.append(line + ".")
+    return Reply(kind=ANSWER, text="\n\n".join(lines), citations=tuple(passages), source_line=False)

@@ -1,0 +1,79 @@
+"""Entry point of the action server: ``senpai actions`` or ``python -m actions``.
+
+Start-up loads the encoder and the index once, refuses to start (with a hint
+on how to rebuild) if the index is missing, corrupt or built with another
+model, then serves Rasa SDK's webhook on the configured local address.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+from actions.runtime import KnowledgeService, install
+from bot.settings import Settings, SettingsError
+from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
+
+logger = logging.getLogger("senpai.actions")
+
+#: The modules that define actions (registered explicitly, never by scanning).
+ACTION_MODULES = ("actions.answer", "actions.follow_up", "actions.source")
+
+
+def load_service(settings: Settings) -> KnowledgeService:
+    """Load the encoder and the published index named by the settings.
+
+    Raises:
+        IndexLoadError: If the index is missing, corrupt or mismatched.
+        EncoderError: If the model cannot be loaded.
+    """
+    encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    index = Index.load(current_dir(settings.index_dir), encoder)
+    index.search("warm-up", 1)  # the first encode is slow; pay it before serving
+    return KnowledgeService(index, settings.answer_threshold, settings.oos_threshold)
+
+
+def create_action_app() -> Sanic[Any, Any]:
+    """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS)."""
+    executor = ActionExecutor()
+    for module in ACTION_MODULES:
+        executor.register_package(module)
+    app: Sanic[Any, Any] = create_app(executor, cors_origins=[])
+    return app
+
+
+def main() -> int:
+    """Run the action server until interrupted.
+
+    Returns:
+        A process exit code: 2 when configuration or the index is unusable.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+        service = load_service(settings)
+    except (SettingsError, IndexLoadError, EncoderError) as exc:
+        print(f"senpai actions: cannot start: {exc}", file=sys.stderr)
+        return 2
+    install(service)
+    logger.info(
+        "loaded %d passages (model %s); serving on %s:%d",
+        len(service.index),
+        settings.embedding_model,
+        settings.action_host,
+        settings.action_port,
+    )
+    app = create_action_app()
+    app.run(
+        host=settings.action_host,
+        port=settings.action_port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
+    return 0

@@ -1,0 +1,166 @@
+"""The custom actions, run with Rasa SDK's dispatcher against the real tiny index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime, slots
+from actions.answer import ActionAnswer
+from actions.follow_up import ActionTellMeMore
+from actions.runtime import KnowledgeService
+from actions.source import ActionCiteSource
+from knowledge import Index
+
+THRESHOLD = 0.45
+
+
+@pytest.fixture(autouse=True)
+def service(tiny_index: Index) -> Iterator[KnowledgeService]:
+    svc = KnowledgeService(tiny_index, answer_threshold=THRESHOLD, oos_threshold=0.6)
+    runtime.install(svc)
+    yield svc
+    svc.close()
+
+
+TrackerFactory = Callable[..., Tracker]
+
+
+@pytest.fixture
+def make_tracker() -> TrackerFactory:
+    def make(
+        text: str,
+        intent: str = "nlu_fallback",
+        channel: str = "rest",
+        **slot_values: Any,
+    ) -> Tracker:
+        message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+        events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
+        return Tracker("tester", dict(slot_values), message, events, False, None, {}, "action_listen")
+
+    return make
+
+
+async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    slot_events = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return dispatcher.messages, slot_events
+
+
+def meta(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(messages) == 1
+    return messages[0]["custom"]["senpai"]
+
+
+async def test_answer_cites_the_best_passage(make_tracker: TrackerFactory) -> None:
+    messages, slot_events = await run(
+        ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme")
+    )
+    payload = meta(messages)
+    assert payload["kind"] == "answer"
+    assert payload["citations"][0]["passage_id"] == "programme-start"
+    assert payload["citations"][0]["source"] == "Author (2025), Study A"
+    assert payload["citations"][0]["section"] == "Introduction"
+    assert "1987" in messages[0]["text"]
+    assert "Source:" not in messages[0]["text"]  # the web shows citations itself
+    assert slot_events[slots.LAST_PASSAGES] == ["programme-start"]
+    assert "programme-start" not in slot_events[slots.CANDIDATES]
+    assert slot_events[slots.LAST_TOPIC] == "programme"
+
+
+async def test_unknown_question_falls_back_honestly_with_suggestions(make_tracker: TrackerFactory) -> None:
+    messages, slot_events = await run(ActionAnswer(), make_tracker("what's the weather in Osaka tomorrow?"))
+    payload = meta(messages)
+    assert payload["kind"] == "fallback"
+    assert payload["citations"] == []
+    assert "don't know" in messages[0]["text"]
+    buttons = messages[0]["buttons"]
+    assert 2 <= len(buttons) <= 3
+    assert all(b["payload"] for b in buttons)
+    assert slot_events[slots.LAST_PASSAGES] is None
+
+
+async def test_out_of_scope_intent_needs_a_stronger_match(
+    make_tracker: TrackerFactory, tiny_index: Index
+) -> None:
+    query = "goals of the scheme"
+    similarity = tiny_index.search(query, 1)[0].similarity
+    assert THRESHOLD <= similarity < 0.6  # answerable normally, not when NLU says out of scope
+    normal, _ = await run(ActionAnswer(), make_tracker(query, "nlu_fallback"))
+    oos, _ = await run(ActionAnswer(), make_tracker(query, "out_of_scope"))
+    assert meta(normal)["kind"] == "answer"
+    assert meta(oos)["kind"] == "fallback"
+
+
+async def test_terminal_gets_text_with_source_and_no_json(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", channel="cmdline"))
+    assert "custom" not in messages[0] or messages[0]["custom"] in (None, {})
+    assert "Source: Author (2025), Study A, Introduction" in messages[0]["text"]
+
+
+async def test_tell_me_more_gives_the_next_passage_on_the_same_topic(make_tracker: TrackerFactory) -> None:
+    _, first = await run(ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme"))
+    tracker = make_tracker("tell me more", "tell_me_more", **first)
+    messages, second = await run(ActionTellMeMore(), tracker)
+    payload = meta(messages)
+    assert payload["kind"] == "answer"
+    next_id = payload["citations"][0]["passage_id"]
+    assert next_id != "programme-start"
+    assert next_id.startswith("programme-")
+    assert second[slots.SHOWN] == ["programme-start", next_id]
+
+    # Asking again goes on without repeating, until the topic is exhausted.
+    seen = {"programme-start", next_id}
+    state = {**first, **second}
+    for _ in range(4):
+        messages, update = await run(ActionTellMeMore(), make_tracker("more", "tell_me_more", **state))
+        payload = meta(messages)
+        if payload["kind"] == "fallback":
+            break
+        new_id = payload["citations"][0]["passage_id"]
+        assert new_id not in seen
+        seen.add(new_id)
+        state.update(update)
+    assert payload["kind"] == "fallback"
+    assert "everything I have" in messages[0]["text"]
+    assert seen == {"programme-start", "programme-aims", "programme-size"}
+
+
+async def test_tell_me_more_before_any_answer(make_tracker: TrackerFactory) -> None:
+    messages, events = await run(ActionTellMeMore(), make_tracker("tell me more", "tell_me_more"))
+    assert meta(messages)["kind"] == "fallback"
+    assert messages[0]["buttons"]
+    assert events == {}
+
+
+async def test_where_is_that_from_gives_the_full_reference(make_tracker: TrackerFactory) -> None:
+    tracker = make_tracker("source?", "ask_source", **{slots.LAST_PASSAGES: ["team-planning"]})
+    messages, _ = await run(ActionCiteSource(), tracker)
+    payload = meta(messages)
+    assert payload["kind"] == "answer"
+    assert payload["citations"][0]["passage_id"] == "team-planning"
+    text = messages[0]["text"]
+    assert "Author, A. (2025). Study B. Journal of Tests, 2(1)." in text
+    assert "Findings" in text and "Kim" in text
+
+
+async def test_where_is_that_from_before_any_answer(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionCiteSource(), make_tracker("source?", "ask_source"))
+    assert meta(messages)["kind"] == "fallback"
+    assert meta(messages)["citations"] == []
+
+
+async def test_role_prefers_passages_for_that_audience(make_tracker: TrackerFactory) -> None:
+    query = "what do assistants want from us as partner teachers"
+    messages, _ = await run(ActionAnswer(), make_tracker(query, "ask_jte", role="jte"))
+    assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
+
+
+async def test_empty_text_falls_back(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionAnswer(), make_tracker("   "))
+    assert meta(messages)["kind"] == "fallback"
