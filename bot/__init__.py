@@ -1,0 +1,1 @@
+"""Senpai's gateway (aiohttp), command line and process supervisor."""

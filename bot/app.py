@@ -1,0 +1,53 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from bot import keys
+from bot.middlewares import json_errors, security_headers
+from bot.rasa import RasaClient
+from bot.routes import setup_routes
+from bot.settings import Settings
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the gateway: routes, middlewares and one shared client session.
+
+    Args:
+        settings: The process settings.
+
+    Returns:
+        An application ready for ``web.run_app`` or a test client.
+    """
+    app = web.Application(
+        middlewares=[json_errors, security_headers],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[keys.SETTINGS] = settings
+    app.cleanup_ctx.append(_rasa_client)
+    setup_routes(app)
+    return app
+
+
+async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    timeout = aiohttp.ClientTimeout(total=settings.rasa_timeout_s, connect=2.0)
+    connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        app[keys.RASA] = RasaClient(
+            session, settings.rasa_url, settings.action_url, settings.health_timeout_s
+        )
+        yield
+
+
+def main() -> None:
+    """Run the gateway on the configured host and port."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)

@@ -1,0 +1,15 @@
+"""The gateway's URL map."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import views
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register every route on the application."""
+    app.router.add_get("/", views.index, name="index")
+    app.router.add_get("/healthz", views.healthz, name="healthz")
+    app.router.add_post("/api/chat", views.chat, name="chat")
+    app.router.add_static("/static/", views.STATIC, name="static")

@@ -1,0 +1,77 @@
+"""Validation of the gateway's request bodies, with messages a client can act on."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_MESSAGE_CHARS = 2000
+
+
+class ValidationError(ValueError):
+    """The request body does not match the API contract."""
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A validated ``POST /api/chat`` body."""
+
+    sender: str
+    message: str
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a UTF-8 JSON body.
+
+    Raises:
+        ValidationError: If the body is empty, not UTF-8, or not JSON.
+    """
+    if not body.strip():
+        raise ValidationError("request body is empty; send a JSON object")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValidationError("request body is not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+
+
+def parse_chat(payload: Any) -> ChatRequest:
+    """Validate a chat request.
+
+    Args:
+        payload: The decoded JSON body.
+
+    Returns:
+        The sender id and the message, stripped of surrounding white space.
+
+    Raises:
+        ValidationError: On a wrong shape, missing or unknown fields, or values
+            out of range.
+    """
+    if not isinstance(payload, dict):
+        raise ValidationError("request body must be a JSON object with 'sender' and 'message'")
+    unknown = sorted(set(payload) - {"sender", "message"})
+    if unknown:
+        raise ValidationError(f"unknown field(s): {', '.join(unknown)}")
+    sender = payload.get("sender")
+    if sender is None:
+        raise ValidationError("missing field 'sender'")
+    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+        raise ValidationError("'sender' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+    message = payload.get("message")
+    if message is None:
+        raise ValidationError("missing field 'message'")
+    if not isinstance(message, str):
+        raise ValidationError("'message' must be a string")
+    message = message.strip()
+    if not message:
+        raise ValidationError("'message' must not be empty")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise ValidationError(
+            f"'message' must be at most {MAX_MESSAGE_CHARS} characters (got {len(message)})"
+        )
+    return ChatRequest(sender=sender, message=message)
