@@ -1,0 +1,160 @@
+"""The ``senpai`` command line: build and query the index, run the services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"senpai: configuration error: {exc}") from exc
+
+
+def cmd_build_index(args: argparse.Namespace) -> int:
+    """Validate the corpus and publish a fresh index, unless it is up to date."""
+    from tqdm import tqdm
+
+    from knowledge import (
+        CorpusError,
+        EncoderError,
+        build_index,
+        load_corpus,
+        load_encoder,
+        publish,
+        read_meta,
+    )
+    from knowledge.index import IndexLoadError, current_dir
+
+    settings = _settings()
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+    except CorpusError as exc:
+        print(f"senpai build-index: corpus error: {exc}", file=sys.stderr)
+        return 1
+    fingerprint = corpus.fingerprint()
+    if not args.force:
+        try:
+            meta = read_meta(current_dir(settings.index_dir))
+        except IndexLoadError:
+            meta = {}
+        if meta.get("corpus_hash") == fingerprint and meta.get("model") == settings.embedding_model:
+            print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
+            return 0
+    try:
+        encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    except EncoderError as exc:
+        print(f"senpai build-index: {exc}", file=sys.stderr)
+        return 1
+    bar = tqdm(total=0, unit="text", desc="Embedding", disable=args.quiet)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    index = build_index(corpus.passages, encoder, topics=corpus.topics, progress=progress)
+    bar.close()
+    target = publish(index, settings.index_dir)
+    print(f"Built index of {len(index)} passages ({index.vectors} vectors) at {target}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the best passages for a question."""
+    from actions.reply import citation_dict
+    from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
+
+    settings = _settings()
+    try:
+        index = Index.load(current_dir(settings.index_dir), load_encoder(settings.embedding_model))
+    except (IndexLoadError, EncoderError) as exc:
+        print(f"senpai search: {exc}", file=sys.stderr)
+        return 1
+    hits = index.search(args.question, args.k, topic=args.topic, audience=args.role)
+    if args.json:
+        rows = [
+            {
+                "rank": h.rank,
+                "score": h.score,
+                "similarity": h.similarity,
+                "topic": h.topic,
+                "text": h.passage.text,
+                "citation": citation_dict(h.passage),
+            }
+            for h in hits
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    threshold = settings.answer_threshold
+    for h in hits:
+        flag = "" if h.similarity >= threshold else "  (below answer threshold)"
+        print(f"{h.rank}. [{h.score:.3f}] {h.passage.title}  ({h.id}, {h.topic}){flag}")
+        print(f"   {h.passage.text[:200]}{'...' if len(h.passage.text) > 200 else ''}")
+        print(f"   Source: {h.passage.citation.label()}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run the action server, Rasa and the gateway under one supervisor."""
+    from bot.supervisor import run
+
+    return run(_settings())
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    """Run the action server alone."""
+    from actions.server import main
+
+    return main()
+
+
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """Run the gateway alone."""
+    from bot.app import main
+
+    main()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for ``senpai``."""
+    parser = argparse.ArgumentParser(prog="senpai", description="Senpai, the JET ALT orientation assistant.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build-index", help="validate the corpus and build the knowledge index")
+    p.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_build_index)
+
+    p = sub.add_parser("search", help="search the knowledge index")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=3, help="number of hits (default 3)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--topic", help="topic hint (soft prior)")
+    p.add_argument("--role", choices=["alt", "jte"], help="audience preference")
+    p.set_defaults(func=cmd_search)
+
+    sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
+    sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)
+    sub.add_parser("gateway", help="run the gateway").set_defaults(func=cmd_gateway)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``senpai`` command."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "k", 1) < 1:
+        print("senpai: -k must be at least 1", file=sys.stderr)
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""``senpai up``: start the action server, Rasa and the gateway, and look after them.
+
+The supervisor checks that everything needed is built, starts the three
+children on local addresses, prints the URL to open once ``/healthz`` is
+green, restarts a child that crashes (with backoff, and says so), and stops
+all three cleanly on Ctrl-C or SIGTERM. Children die with the supervisor even
+if it is killed outright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+from bot.settings import PROJECT_ROOT, Settings
+from knowledge import IndexLoadError, current_dir, read_meta
+
+#: Seconds to wait for the stack to become healthy.
+STARTUP_TIMEOUT_S = 240.0
+#: Seconds a child gets to exit after SIGTERM before SIGKILL.
+STOP_GRACE_S = 10.0
+#: Restart backoff: 1, 2, 4, ... seconds, at most this.
+MAX_BACKOFF_S = 30.0
+#: A child that crashes this often within RESTART_WINDOW_S makes the supervisor give up.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 300.0
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def say(message: str) -> None:
+    """Print a supervisor line."""
+    print(f"[senpai] {message}", flush=True)
+
+
+@dataclass
+class Child:
+    """One supervised process."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    proc: asyncio.subprocess.Process | None = None
+    crashes: list[float] = field(default_factory=list)
+    pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the process, forwarding its output with a ``[name]`` prefix."""
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self.pump = asyncio.create_task(self._forward())
+
+    async def _forward(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            sys.stdout.write(f"[{self.name}] {line.decode('utf-8', 'replace').rstrip()}\n")
+            sys.stdout.flush()
+
+    async def stop(self) -> None:
+        """SIGTERM the child's process group; SIGKILL it after the grace period."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), STOP_GRACE_S)
+        except TimeoutError:
+            say(f"{self.name} did not stop in {STOP_GRACE_S:.0f}s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+        if self.pump is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.pump, 2)
+
+
+class PreflightError(RuntimeError):
+    """Something ``senpai up`` needs has not been built."""
+
+
+def preflight(settings: Settings) -> None:
+    """Check that Rasa, its trained model and the knowledge index exist.
+
+    Raises:
+        PreflightError: Naming what is missing and the command that makes it.
+    """
+    if not settings.rasa_bin.exists():
+        raise PreflightError(f"Rasa is not installed at {settings.rasa_bin}. Run `make setup`.")
+    if not settings.rasa_model.exists():
+        raise PreflightError(f"No trained Rasa model at {settings.rasa_model}. Run `make train`.")
+    try:
+        read_meta(current_dir(settings.index_dir))
+    except IndexLoadError as exc:
+        raise PreflightError(str(exc)) from exc
+
+
+def render_endpoints(settings: Settings) -> Path:
+    """Write Rasa's endpoints file with the configured action server URL.
+
+    ``endpoints.yml`` keeps Rasa's usual literal defaults (so ``rasa shell``
+    works as-is); the supervisor points the copy it runs at the configured URL.
+    """
+    source = settings.rasa_project / "endpoints.yml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    data.setdefault("action_endpoint", {})["url"] = f"{settings.action_url}/webhook"
+    run_dir = settings.data_dir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    target = run_dir / f"endpoints-{os.getpid()}.yml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def child_env(settings: Settings, token: str) -> dict[str, str]:
+    """Return the environment every child gets."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "SENPAI_RASA_TOKEN": token,
+            "SENPAI_HOST": settings.host,
+            "SENPAI_PORT": str(settings.port),
+            "SENPAI_RASA_URL": settings.rasa_url,
+            "SENPAI_ACTION_URL": settings.action_url,
+            "SENPAI_INDEX_DIR": str(settings.index_dir),
+            "SENPAI_DATA_DIR": str(settings.data_dir),
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": env.get("HF_HUB_OFFLINE", "1"),
+            "TOKENIZERS_PARALLELISM": "false",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+    )
+    return env
+
+
+def make_children(settings: Settings, token: str, endpoints: Path) -> list[Child]:
+    """Describe the three children: actions, Rasa, gateway."""
+    env = child_env(settings, token)
+    rasa_argv = [
+        str(settings.rasa_bin),
+        "run",
+        "--model",
+        str(settings.rasa_model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(settings.rasa_project / "credentials.yml"),
+        "--interface",
+        settings.rasa_host,
+        "--port",
+        str(settings.rasa_port),
+        "--enable-api",
+        "--auth-token",
+        token,
+    ]
+    return [
+        Child("actions", [sys.executable, "-m", "actions"], env, PROJECT_ROOT),
+        Child("rasa", rasa_argv, env, settings.rasa_project),
+        Child("gateway", [sys.executable, "-m", "bot"], env, PROJECT_ROOT),
+    ]
+
+
+async def wait_healthy(url: str, timeout_s: float, alive: Callable[[], bool]) -> bool:
+    """Poll ``url`` until it answers 200, the time-out passes, or ``alive()`` turns false."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+        while time.monotonic() < deadline and alive():
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                async with session.get(url) as resp:
+                    if resp.status == 200:
+                        return True
+            await asyncio.sleep(0.5)
+    return False
+
+
+async def restart(child: Child, stop: asyncio.Event) -> bool:
+    """Report a child that exited on its own and restart it after a backoff.
+
+    Returns:
+        False if the child has crashed too often and should not be restarted.
+    """
+    now = time.monotonic()
+    child.crashes = [t for t in child.crashes if now - t < RESTART_WINDOW_S] + [now]
+    rc = child.proc.returncode if child.proc else None
+    if len(child.crashes) > MAX_RESTARTS:
+        window = f"{RESTART_WINDOW_S:.0f}s"
+        say(f"{child.name} exited with code {rc} {len(child.crashes)} times in {window}; giving up")
+        return False
+    delay = min(MAX_BACKOFF_S, 2.0 ** (len(child.crashes) - 1))
+    say(
+        f"{child.name} exited unexpectedly with code {rc}; restarting in {delay:.0f}s "
+        f"(restart {len(child.crashes)} of at most {MAX_RESTARTS})"
+    )
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    if not stop.is_set():
+        await child.start()
+        say(f"restarted {child.name} (pid {child.proc.pid if child.proc else '?'})")
+    return True
+
+
+async def supervise(settings: Settings, stop: asyncio.Event) -> int:
+    """Run the children until ``stop`` is set or one keeps crashing.
+
+    Returns:
+        0 after a requested stop, 1 if a child crashed too often or the stack
+        never became healthy.
+    """
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    endpoints = render_endpoints(settings)
+    children = make_children(settings, token, endpoints)
+    started = time.monotonic()
+    for child in children:
+        await child.start()
+        say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
+    health_url = f"{settings.public_url}healthz"
+    ready = asyncio.create_task(wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set()))
+    code = 0
+    try:
+        while not stop.is_set():
+            waits = {asyncio.create_task(c.proc.wait()): c for c in children if c.proc}
+            stopper = asyncio.create_task(stop.wait())
+            done, pending = await asyncio.wait(
+                {*waits, stopper, *([ready] if not ready.done() else [])},
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in pending:
+                if task is not ready:
+                    task.cancel()
+            if ready in done and not stop.is_set():
+                if ready.result():
+                    say(f"Senpai is up after {time.monotonic() - started:.1f}s. Open {settings.public_url}")
+                    say("Press Ctrl-C to stop.")
+                else:
+                    say(f"the stack did not become healthy within {STARTUP_TIMEOUT_S:.0f}s; stopping")
+                    code = 1
+                    break
+            for task in done:
+                crashed = waits.get(task)
+                if crashed is not None and not stop.is_set() and not await restart(crashed, stop):
+                    code = 1
+                    stop.set()
+    finally:
+        ready.cancel()
+        say("stopping...")
+        await asyncio.gather(*(c.stop() for c in reversed(children)))
+        with contextlib.suppress(OSError):
+            endpoints.unlink()
+        say("stopped")
+    return code
+
+
+def run(settings: Settings) -> int:
+    """Entry point of ``senpai up``."""
+    try:
+        preflight(settings)
+    except PreflightError as exc:
+        print(f"senpai up: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await supervise(settings, stop)
+
+    return asyncio.run(main())
