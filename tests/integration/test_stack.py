@@ -1,0 +1,191 @@
+"""The real stack: `senpai up` with the action server, Rasa and the gateway.
+
+Needs the trained model and the built index (``make test`` builds both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.supervisor import PreflightError, preflight
+
+pytestmark = pytest.mark.integration
+
+STARTUP_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+        req = urllib.request.Request(self.url + path, data=body, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    def chat(self, sender: str, message: str) -> dict[str, Any]:
+        status, body = self.request(
+            "POST", "/api/chat", json.dumps({"sender": sender, "message": message}).encode()
+        )
+        assert status == 200, body
+        return body
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"senpai up exited early:\n{self.output()[-3000:]}"
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(1)
+        raise AssertionError(f"stack not healthy after {timeout}s:\n{self.output()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    try:
+        preflight(Settings.from_env())
+    except PreflightError as exc:
+        pytest.fail(f"the integration tests need a built stack: {exc}")
+    tmp = tmp_path_factory.mktemp("stack")
+    port = free_port()
+    env = {
+        **os.environ,
+        "SENPAI_PORT": str(port),
+        "SENPAI_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "SENPAI_ACTION_URL": f"http://127.0.0.1:{free_port()}",
+        "SENPAI_DATA_DIR": str(tmp),
+        "SENPAI_INDEX_DIR": str(Settings.from_env().index_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+    log = tmp / "senpai.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "up"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = Stack(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        running.wait_healthy(STARTUP_S)
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_health(stack: Stack) -> None:
+    assert stack.request("GET", "/healthz") == (200, {"status": "ok", "rasa": "ok", "actions": "ok"})
+    assert "Senpai is up" in stack.output()
+
+
+def test_answer_with_citation(stack: Stack) -> None:
+    body = stack.chat("it-answer", "When did the JET Programme start?")
+    assert body["kind"] == "answer"
+    message = body["messages"][0]
+    assert "1987" in message["text"]
+    assert message["citations"], body
+    citation = message["citations"][0]
+    assert {"passage_id", "title", "source", "section"} <= set(citation)
+    assert citation["source"].startswith("Hiratsuka (2025)")
+
+
+def test_weather_falls_back_honestly(stack: Stack) -> None:
+    body = stack.chat("it-weather", "What's the weather going to be like in Tokyo tomorrow?")
+    assert body["kind"] == "fallback"
+    assert all(not m["citations"] for m in body["messages"])
+    assert 2 <= len(body["messages"][-1]["buttons"]) <= 3
+
+
+def test_tell_me_more_and_where_is_that_from(stack: Stack) -> None:
+    first = stack.chat("it-follow", "What is the Dabbler identity?")
+    assert first["kind"] == "answer"
+    first_ids = {c["passage_id"] for c in first["messages"][0]["citations"]}
+
+    more = stack.chat("it-follow", "tell me more")
+    assert more["kind"] == "answer"
+    more_ids = [c["passage_id"] for c in more["messages"][0]["citations"]]
+    assert more_ids and not set(more_ids) & first_ids
+
+    source = stack.chat("it-follow", "where is that from?")
+    assert source["kind"] == "answer"
+    assert [c["passage_id"] for c in source["messages"][0]["citations"]] == more_ids
+    assert re.search(r"Hiratsuka, T\. \(2025\)\. .*doi\.org", source["messages"][0]["text"])
+
+
+def test_smalltalk(stack: Stack) -> None:
+    body = stack.chat("it-hello", "hello")
+    assert body["kind"] == "smalltalk"
+    assert "Senpai" in body["messages"][0]["text"]
+
+
+def test_bad_input_is_rejected_and_the_server_lives_on(stack: Stack) -> None:
+    status, body = stack.request("POST", "/api/chat", b"{broken")
+    assert status == 400 and "JSON" in body["error"]
+    status, body = stack.request("POST", "/api/chat", json.dumps({"sender": "a/b", "message": "hi"}).encode())
+    assert status == 400
+    status, body = stack.request(
+        "POST", "/api/chat", json.dumps({"sender": "a", "message": "x" * 100_000}).encode()
+    )
+    assert status == 413
+    assert stack.chat("it-after-bad", "hello")["kind"] == "smalltalk"
+
+
+def test_crashed_action_server_is_reported_and_restarted(stack: Stack) -> None:
+    match = re.search(r"started actions \(pid (\d+)\)", stack.output())
+    assert match
+    os.kill(int(match.group(1)), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while "actions exited unexpectedly" not in stack.output():
+        assert time.monotonic() < deadline, stack.output()[-2000:]
+        time.sleep(0.5)
+    stack.wait_healthy(120)
+    assert stack.chat("it-after-crash", "When did the JET Programme start?")["kind"] == "answer"
+
+
+def test_ctrl_c_stops_everything(stack: Stack) -> None:
+    pids = [int(p) for p in re.findall(r"started \w+ \(pid (\d+)\)", stack.output())]
+    stack.proc.send_signal(signal.SIGINT)
+    assert stack.proc.wait(60) == 0
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert "[senpai] stopped" in stack.output()
