@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, slots
 from actions.reply import send
 from actions.runtime import get_service
+from knowledge.decide import decide
 
 #: How many ranked candidates to remember for "tell me more".
 CANDIDATES = 8
@@ -39,12 +40,15 @@ class ActionAnswer(Action):
             if query
             else []
         )
-        threshold = service.oos_threshold if intent == slots.OUT_OF_SCOPE else service.answer_threshold
-        chosen = compose.pick_answer(hits, threshold)
+        decision = decide(hits, service.policy_for(intent))
         channel = tracker.get_latest_input_channel()
-        if not chosen:
+        if decision.kind == "fallback":
             send(dispatcher, compose.fallback_reply(service.index, hits, service.answer_threshold), channel)
             return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+        if decision.kind == "clarify":
+            send(dispatcher, compose.clarify_reply(service.index, decision), channel)
+            return []
+        chosen = [hit.passage for hit in decision.hits]
         send(dispatcher, compose.answer_reply(chosen), channel)
         ids = [p.id for p in chosen]
         return [

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from actions.reply import ANSWER, FALLBACK, Button, Reply
+from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from knowledge import Hit, Index, Passage
+from knowledge.decide import Decision
 
-#: Answers stay short enough to read in a chat bubble.
-MAX_ANSWER_CHARS = 1200
-#: A second passage joins the answer when its score is this close to the best...
-SECOND_MARGIN = 0.03
-#: ...and its own similarity clears the answer threshold by this much.
-SECOND_STRENGTH = 0.10
 #: Hits this far below the threshold are still offered as "did you mean" buttons.
 SUGGEST_MARGIN = 0.15
 
@@ -24,34 +19,6 @@ WHO_TO_ASK = (
     "For practical questions about living or working in Japan, your supervisor, "
     "your contracting organisation or your prefectural advisor will know best."
 )
-
-
-def answer_text(passages: Sequence[Passage]) -> str:
-    """Return the passages' texts with the source line a text-only channel shows."""
-    return answer_reply(passages).plain_text()
-
-
-def pick_answer(hits: Sequence[Hit], threshold: float) -> list[Passage]:
-    """Choose the passage, or two strong ones, to answer with.
-
-    Args:
-        hits: Search hits, best first.
-        threshold: Minimum similarity to answer at all.
-
-    Returns:
-        One or two passages, or an empty list when nothing clears the threshold.
-    """
-    if not hits or hits[0].similarity < threshold:
-        return []
-    chosen = [hits[0].passage]
-    if len(hits) > 1:
-        second = hits[1]
-        strong = (
-            second.similarity >= threshold + SECOND_STRENGTH and second.score >= hits[0].score - SECOND_MARGIN
-        )
-        if strong and len(answer_text([*chosen, second.passage])) <= MAX_ANSWER_CHARS:
-            chosen.append(second.passage)
-    return chosen
 
 
 def suggestions(index: Index, hits: Sequence[Hit], threshold: float, n: int = 3) -> list[Button]:
@@ -76,6 +43,18 @@ def suggestions(index: Index, hits: Sequence[Hit], threshold: float, n: int = 3)
 def answer_reply(passages: Sequence[Passage]) -> Reply:
     """Return a cited answer built from passages."""
     return Reply(kind=ANSWER, text="\n\n".join(p.text for p in passages), citations=tuple(passages))
+
+
+def clarify_reply(index: Index, decision: Decision) -> Reply:
+    """Ask which of two close topics the user meant, with a button for each."""
+    buttons = []
+    for hit in decision.hits:
+        passage = hit.passage
+        topic = index.topics.get(passage.topic, passage.topic.replace("_", " "))
+        payload = passage.questions[0] if passage.questions else passage.title
+        buttons.append(Button(title=f"{topic}: {passage.title}", payload=payload))
+    text = "I can answer that in two ways. Which did you mean?"
+    return Reply(kind=CLARIFY, text=text, buttons=tuple(buttons))
 
 
 def fallback_reply(index: Index, hits: Sequence[Hit], threshold: float) -> Reply:

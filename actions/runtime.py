@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knowledge import Hit, Index
+from knowledge.decide import Policy
 
 
 @dataclass
@@ -22,16 +23,28 @@ class KnowledgeService:
 
     Attributes:
         index: The loaded passage index.
-        answer_threshold: Minimum similarity to answer from a passage.
-        oos_threshold: Stricter minimum when NLU thinks the question is out of scope.
+        policy: When to answer, clarify or fall back.
+        oos_threshold: Stricter minimum similarity when NLU thinks the
+            question is out of scope.
     """
 
     index: Index
-    answer_threshold: float
+    policy: Policy
     oos_threshold: float
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
     )
+
+    @property
+    def answer_threshold(self) -> float:
+        """Minimum similarity to answer from a passage."""
+        return self.policy.threshold
+
+    def policy_for(self, intent: str | None) -> Policy:
+        """Return the policy for a message, stricter when NLU says out of scope."""
+        if intent == "out_of_scope":
+            return replace(self.policy, threshold=max(self.oos_threshold, self.policy.threshold))
+        return self.policy
 
     async def search(
         self, query: str, k: int, *, topic: str | None = None, audience: str | None = None

@@ -18,6 +18,7 @@ from sanic import Sanic
 from actions.runtime import KnowledgeService, install
 from bot.settings import Settings, SettingsError
 from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
+from knowledge.decide import Policy
 
 logger = logging.getLogger("senpai.actions")
 
@@ -35,7 +36,8 @@ def load_service(settings: Settings) -> KnowledgeService:
     encoder = load_encoder(settings.embedding_model, settings.torch_threads)
     index = Index.load(current_dir(settings.index_dir), encoder)
     index.search("warm-up", 1)  # the first encode is slow; pay it before serving
-    return KnowledgeService(index, settings.answer_threshold, settings.oos_threshold)
+    policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
+    return KnowledgeService(index, policy, settings.oos_threshold)
 
 
 def create_action_app() -> Sanic[Any, Any]:

@@ -100,6 +100,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     answer_threshold: float = 0.45
     oos_threshold: float = 0.6
+    clarify_margin: float = 0.0
     torch_threads: int | None = None
 
     @property
@@ -141,7 +142,7 @@ class Settings:
         ``SENPAI_CORPUS_DIR``, ``SENPAI_DATA_DIR``, ``SENPAI_INDEX_DIR``,
         ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
         ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
-        ``SENPAI_OOS_THRESHOLD``, ``SENPAI_TORCH_THREADS``.
+        ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_TORCH_THREADS``.
 
         Raises:
             SettingsError: If a variable is set to an unusable value.
@@ -165,5 +166,6 @@ class Settings:
             max_body_bytes=_int(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
             answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.45, -1.0, 1.0),
             oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.6, -1.0, 1.0),
+            clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.0, 0.0, 1.0),
             torch_threads=threads or None,
         )

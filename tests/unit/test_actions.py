@@ -15,13 +15,14 @@ from actions.follow_up import ActionTellMeMore
 from actions.runtime import KnowledgeService
 from actions.source import ActionCiteSource
 from knowledge import Index
+from knowledge.decide import Policy
 
 THRESHOLD = 0.45
 
 
 @pytest.fixture(autouse=True)
 def service(tiny_index: Index) -> Iterator[KnowledgeService]:
-    svc = KnowledgeService(tiny_index, answer_threshold=THRESHOLD, oos_threshold=0.6)
+    svc = KnowledgeService(tiny_index, Policy(threshold=THRESHOLD), oos_threshold=0.6)
     runtime.install(svc)
     yield svc
     svc.close()
@@ -164,3 +165,20 @@ async def test_role_prefers_passages_for_that_audience(make_tracker: TrackerFact
 async def test_empty_text_falls_back(make_tracker: TrackerFactory) -> None:
     messages, _ = await run(ActionAnswer(), make_tracker("   "))
     assert meta(messages)["kind"] == "fallback"
+
+
+async def test_close_topics_get_a_clarify_question(
+    make_tracker: TrackerFactory, tiny_index: Index, service: KnowledgeService
+) -> None:
+    service.policy = Policy(threshold=0.3, clarify_margin=0.5)  # everything counts as close
+    messages, events = await run(ActionAnswer(), make_tracker("planning the programme with teachers"))
+    payload = meta(messages)
+    assert payload["kind"] == "clarify" and payload["citations"] == []
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert len(titles) == 2
+    assert any(t.startswith("The exchange programme: ") for t in titles)
+    assert any(t.startswith("Team teaching: ") for t in titles)
+    # Each button sends a question that retrieval answers from that passage.
+    for button in messages[0]["buttons"]:
+        assert tiny_index.search(button["payload"], 1)[0].similarity > 0.9
+    assert events == {}

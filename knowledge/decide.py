@@ -1,0 +1,82 @@
+"""Decide what to do with search hits: answer, ask which topic was meant, or fall back.
+
+The bot's actions and ``senpai eval`` both call :func:`decide`, so the
+evaluation measures exactly what users get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from knowledge.index import Hit
+
+Kind = Literal["answer", "clarify", "fallback"]
+
+#: Answers stay short enough to read in a chat bubble.
+MAX_ANSWER_CHARS = 1200
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The thresholds behind a decision (calibrated with ``senpai eval``).
+
+    Attributes:
+        threshold: Minimum similarity of the best hit to answer at all.
+        clarify_margin: Top two hits on different topics closer than this ask
+            the user which topic they meant. 0 turns clarification off.
+        second_margin: A second passage joins an answer when its score is
+            within this of the best...
+        second_strength: ...and its similarity clears the threshold by this much.
+    """
+
+    threshold: float = 0.45
+    clarify_margin: float = 0.0
+    second_margin: float = 0.03
+    second_strength: float = 0.10
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to reply with, and the hits it rests on (1-2 to answer, 2 to clarify)."""
+
+    kind: Kind
+    hits: tuple[Hit, ...]
+
+
+def decide(hits: Sequence[Hit], policy: Policy) -> Decision:
+    """Choose between answering, clarifying and falling back.
+
+    Args:
+        hits: Search hits, best first.
+        policy: The thresholds.
+
+    Returns:
+        ``fallback`` when the best hit is below the threshold; ``clarify`` when
+        the top two are on different topics and too close to call; otherwise
+        ``answer`` with the best hit, plus the second if it is also strong,
+        on the same topic, and both fit in :data:`MAX_ANSWER_CHARS`.
+    """
+    if not hits or hits[0].similarity < policy.threshold:
+        return Decision("fallback", ())
+    best = hits[0]
+    if len(hits) > 1:
+        second = hits[1]
+        close = best.score - second.score
+        if (
+            policy.clarify_margin > 0
+            and second.topic != best.topic
+            and close < policy.clarify_margin
+            and second.similarity >= policy.threshold
+        ):
+            return Decision("clarify", (best, second))
+        strong = (
+            second.similarity >= policy.threshold + policy.second_strength
+            and close <= policy.second_margin
+            and second.topic == best.topic
+        )
+        length = len(best.passage.text) + len(second.passage.text) + 2
+        if strong and length <= MAX_ANSWER_CHARS:
+            return Decision("answer", (best, second))
+    return Decision("answer", (best,))
