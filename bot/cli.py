@@ -6,8 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from bot.settings import Settings, SettingsError
+from bot.settings import PROJECT_ROOT, Settings, SettingsError
+
+DEFAULT_CLARIFY_MARGIN = 0.0
 
 
 def _settings() -> Settings:
@@ -101,6 +104,53 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
+    from knowledge import CorpusError, EncoderError, build_index, load_corpus, load_encoder
+    from knowledge import evaluate as ev
+    from knowledge.lexical import LexicalIndex
+
+    settings = _settings()
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+        questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
+        encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    except (CorpusError, EncoderError, ValueError, OSError) as exc:
+        print(f"senpai eval: {exc}", file=sys.stderr)
+        return 1
+    index = build_index(corpus.passages, encoder, topics=corpus.topics)
+    lexical = LexicalIndex(index.passages)
+    index.search("warm-up", 1)
+    retrievers: list[ev.Retriever] = [
+        ev.DenseRetriever(index),
+        ev.LexicalRetriever(index, lexical),
+        *(ev.HybridRetriever(index, lexical, alpha) for alpha in (0.2, 0.35, 0.5)),
+    ]
+    results, failures = [], {}
+    for retriever in retrievers:
+        records = ev.run(retriever, questions)
+        result = ev.score(retriever.name, records, args.clarify_margin)
+        results.append(result)
+        failures[retriever.name] = ev.failures(records, result.threshold)
+    chosen = max(results, key=lambda r: (r.answer_accuracy, r.mrr)).retriever
+    print(
+        f"{len(questions)} questions ({sum(not q.out_of_scope for q in questions)} in scope); "
+        f"model {settings.embedding_model}; clarify margin {args.clarify_margin}"
+    )
+    print(ev.table(results))
+    print(f"Best on answer accuracy: {chosen}")
+    if args.show_failures:
+        for name, rows in failures.items():
+            print(f"\n{name}: questions it gets wrong (first {len(rows)})")
+            for row in rows:
+                print(f"  {row['top']:.3f} {row['q']!r}: expected {row['expected']}, got {row['got']}")
+    out = dict(ev.report(results, questions, chosen), failures=failures)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Wrote {args.out}")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Run the action server, Rasa and the gateway under one supervisor."""
     from bot.supervisor import run
@@ -140,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="topic hint (soft prior)")
     p.add_argument("--role", choices=["alt", "jte"], help="audience preference")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="measure retrieval on the development set (dense, BM25, hybrid)")
+    p.add_argument("--devset", type=Path, default=PROJECT_ROOT / "eval" / "devset.yaml")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "report.json")
+    p.add_argument("--clarify-margin", type=float, default=DEFAULT_CLARIFY_MARGIN)
+    p.add_argument(
+        "--show-failures", action="store_true", help="list the questions each retriever gets wrong"
+    )
+    p.set_defaults(func=cmd_eval)
 
     sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)

@@ -25,6 +25,7 @@ from typing import Any
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.corpus import Passage, corpus_hash
 from knowledge.encoder import Encoder, Vectors
@@ -153,15 +154,7 @@ class Index:
         """Like :meth:`search`, for a query already embedded with this index's encoder."""
         if k <= 0 or not self.passages:
             return []
-        depth = min(int(self._faiss.ntotal), max(64, k * 16))
-        sims, rows = self._faiss.search(np.ascontiguousarray(vector, dtype=np.float32), depth)
-        best: dict[int, float] = {}
-        for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
-            if row < 0:
-                continue
-            number = int(self._row_passage[row])
-            if sim > best.get(number, -2.0):
-                best[number] = sim
+        best = self._best_by_passage(vector, min(self.vectors, max(64, k * 16)))
         scored: list[tuple[float, float, Passage]] = []
         for number, sim in best.items():
             passage = self.passages[number]
@@ -176,6 +169,25 @@ class Index:
             Hit(passage=p, score=round(s, 6), similarity=round(sim, 6), rank=i + 1)
             for i, (s, sim, p) in enumerate(scored[:k])
         ]
+
+    def _best_by_passage(self, vector: Vectors, depth: int) -> dict[int, float]:
+        """Search ``depth`` vectors and keep each passage's best similarity."""
+        sims, rows = self._faiss.search(np.ascontiguousarray(vector, dtype=np.float32), depth)
+        best: dict[int, float] = {}
+        for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
+            if row < 0:
+                continue
+            number = int(self._row_passage[row])
+            if sim > best.get(number, -2.0):
+                best[number] = sim
+        return best
+
+    def similarities(self, vector: Vectors) -> npt.NDArray[np.float32]:
+        """Return every passage's best cosine similarity to an embedded query, in index order."""
+        out = np.full(len(self.passages), -1.0, dtype=np.float32)
+        for number, sim in self._best_by_passage(vector, self.vectors).items():
+            out[number] = sim
+        return out
 
     def save(self, directory: Path) -> Path:
         """Write the index as plain files into a new directory.

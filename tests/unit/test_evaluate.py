@@ -1,0 +1,73 @@
+"""Evaluation metrics and threshold calibration on the tiny corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import Hit, Index
+from knowledge import evaluate as ev
+from knowledge.lexical import LexicalIndex
+
+QUESTIONS = [
+    ev.DevQuestion("what year did it begin", ("programme-start",)),
+    ev.DevQuestion("goals of the scheme", ("programme-aims",)),
+    ev.DevQuestion("how many participants are there", ("programme-size",)),
+    ev.DevQuestion("tips for preparing a class with the other teacher", ("team-planning",)),
+    ev.DevQuestion("recipe for chocolate cake", out_of_scope=True),
+    ev.DevQuestion("how do I renew my driving licence", out_of_scope=True),
+]
+
+
+def test_dense_retrieval_metrics(tiny_index: Index) -> None:
+    records = ev.run(ev.DenseRetriever(tiny_index), QUESTIONS)
+    result = ev.score("dense", records, clarify_margin=0.0)
+    assert result.recall_at_1 == 1.0 and result.recall_at_3 == 1.0 and result.mrr == 1.0
+    # The calibrated threshold separates the two groups completely.
+    assert result.oos_precision == 1.0 and result.oos_recall == 1.0
+    in_scope_min = min(r.top for r in records if not r.question.out_of_scope)
+    oos_max = max(r.top for r in records if r.question.out_of_scope)
+    assert oos_max < result.threshold <= in_scope_min
+    assert result.answer_accuracy == 1.0
+    assert result.latency_ms_p50 > 0
+
+
+def test_metrics_count_misses(tiny_index: Index) -> None:
+    wrong = [ev.DevQuestion("what year did it begin", ("programme-size",))]
+    result = ev.score("dense", ev.run(ev.DenseRetriever(tiny_index), wrong), 0.0, threshold=0.2)
+    assert result.recall_at_1 == 0.0
+    assert 0 < result.mrr < 1
+
+
+def test_rejection_counts(tiny_index: Index) -> None:
+    passage = tiny_index.passages[0]
+
+    def record(top: float, oos: bool) -> ev.Record:
+        q = ev.DevQuestion("q", () if oos else (passage.id,), out_of_scope=oos)
+        return ev.Record(q, [Hit(passage, top, top, 1)], 0.0)
+
+    records = [record(0.9, False), record(0.5, False), record(0.4, True), record(0.6, True)]
+    # At 0.55: rejects 0.5 (in scope, wrong) and 0.4 (out of scope, right).
+    assert ev.rejection(records, 0.55) == (0.5, 0.5, 0.5)
+    assert ev.rejection(records, 0.45) == (1.0, 0.5, 1.0)
+    assert ev.rejection(records, 0.1) == (1.0, 0.0, 1.0)  # nothing rejected: precision is vacuous
+
+
+def test_bm25_and_hybrid_rank_sensibly(tiny_index: Index) -> None:
+    lexical = LexicalIndex(tiny_index.passages)
+    bm25 = ev.run(ev.LexicalRetriever(tiny_index, lexical), QUESTIONS)
+    assert bm25[2].hits[0].id == "programme-size"  # shares "participants"
+    assert bm25[4].top == 0.0  # no shared terms at all
+    hybrid = ev.score("hybrid", ev.run(ev.HybridRetriever(tiny_index, lexical, 0.3), QUESTIONS), 0.0)
+    assert hybrid.recall_at_1 == 1.0
+
+
+def test_load_devset_checks_labels(tmp_path: Path) -> None:
+    path = tmp_path / "dev.yaml"
+    path.write_text("questions:\n  - q: hi\n    relevant: [nope]\n")
+    with pytest.raises(ValueError, match="unknown ids"):
+        ev.load_devset(path, {"programme-start"})
+    path.write_text("questions:\n  - q: hi\n")
+    with pytest.raises(ValueError, match="needs either"):
+        ev.load_devset(path)
