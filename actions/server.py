@@ -15,6 +15,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, install
 from bot.settings import Settings, SettingsError
 from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
@@ -40,12 +41,22 @@ def load_service(settings: Settings) -> KnowledgeService:
     return KnowledgeService(index, policy, settings.oos_threshold)
 
 
-def create_action_app() -> Sanic[Any, Any]:
-    """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS)."""
+def create_action_app(watcher: IndexWatcher | None = None) -> Sanic[Any, Any]:
+    """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS).
+
+    Args:
+        watcher: If given, runs in the background to pick up rebuilt indexes.
+    """
     executor = ActionExecutor()
     for module in ACTION_MODULES:
         executor.register_package(module)
     app: Sanic[Any, Any] = create_app(executor, cors_origins=[])
+    if watcher is not None:
+
+        async def start_watching(app: Sanic[Any, Any]) -> None:
+            app.add_task(watcher.run(), name="index-watcher")
+
+        app.register_listener(start_watching, "after_server_start")
     return app
 
 
@@ -70,7 +81,7 @@ def main() -> int:
         settings.action_host,
         settings.action_port,
     )
-    app = create_action_app()
+    app = create_action_app(IndexWatcher(service, settings.index_dir))
     app.run(
         host=settings.action_host,
         port=settings.action_port,

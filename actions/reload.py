@@ -1,0 +1,62 @@
+"""Pick up a rebuilt index without restarting the action server.
+
+``senpai build-index`` publishes a complete build and then swaps the
+``current`` link in one rename. The watcher polls that link; when it points
+somewhere new, it loads the new build in a worker thread and swaps it into
+the service in one assignment, so a request sees the old index or the new
+one, never a half-written one. A build that fails to load is logged and the
+old index keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from actions.runtime import KnowledgeService
+from knowledge import Index, IndexLoadError, current_dir
+
+logger = logging.getLogger("senpai.actions.reload")
+
+
+class IndexWatcher:
+    """Reloads the service's index when the published ``current`` build changes."""
+
+    def __init__(self, service: KnowledgeService, root: Path, interval_s: float = 2.0) -> None:
+        self.service = service
+        self.root = Path(root)
+        self.interval_s = interval_s
+        self.loaded = current_dir(self.root)
+        self._failed: Path | None = None
+
+    async def check(self) -> bool:
+        """Reload if a new build was published.
+
+        Returns:
+            True if the service now serves a new index.
+        """
+        target = current_dir(self.root)
+        if target == self.loaded or target == self._failed:
+            return False
+        encoder = self.service.index.encoder
+        loop = asyncio.get_running_loop()
+        try:
+            index = await loop.run_in_executor(None, Index.load, target, encoder)
+        except IndexLoadError as exc:
+            logger.error("not reloading: %s (still serving %s)", exc, self.loaded)
+            self._failed = target
+            return False
+        self.service.index = index
+        self.loaded = target
+        logger.info("reloaded index %s (%d passages)", target.name, len(index))
+        return True
+
+    async def run(self) -> None:
+        """Poll forever; cancel the task to stop."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.check()
+            except Exception:  # keep watching whatever happens to one check
+                logger.exception("index reload check failed")
