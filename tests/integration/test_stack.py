@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +25,8 @@ import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.supervisor import PreflightError, preflight
+from knowledge import current_dir
+from knowledge.corpus import DEFAULT_CORPUS_DIR
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +44,8 @@ class Stack:
     proc: subprocess.Popen[bytes]
     url: str
     log: Path
+    env: dict[str, str]
+    tmp: Path
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -59,6 +64,12 @@ class Stack:
         )
         assert status == 200, body
         return body
+
+    def wait_for_output(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert time.monotonic() < deadline, f"{text!r} not printed:\n{self.output()[-3000:]}"
+            time.sleep(0.2)
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -87,9 +98,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SENPAI_RASA_URL": f"http://127.0.0.1:{free_port()}",
         "SENPAI_ACTION_URL": f"http://127.0.0.1:{free_port()}",
         "SENPAI_DATA_DIR": str(tmp),
-        "SENPAI_INDEX_DIR": str(Settings.from_env().index_dir),
         "HF_HUB_OFFLINE": "1",
     }
+    # The stack gets its own copy of the index, so a test can rebuild it.
+    shutil.copytree(current_dir(Settings.from_env().index_dir), tmp / "index" / "builds" / "initial")
+    (tmp / "index" / "current").symlink_to(Path("builds") / "initial")
     log = tmp / "senpai.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -99,9 +112,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = Stack(proc, f"http://127.0.0.1:{port}", log)
+    running = Stack(proc, f"http://127.0.0.1:{port}", log, env, tmp)
     try:
         running.wait_healthy(STARTUP_S)
+        running.wait_for_output("Senpai is up", 10)
         yield running
     finally:
         if proc.poll() is None:
@@ -173,12 +187,48 @@ def test_crashed_action_server_is_reported_and_restarted(stack: Stack) -> None:
     match = re.search(r"started actions \(pid (\d+)\)", stack.output())
     assert match
     os.kill(int(match.group(1)), signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while "actions exited unexpectedly" not in stack.output():
-        assert time.monotonic() < deadline, stack.output()[-2000:]
-        time.sleep(0.5)
+    stack.wait_for_output("actions exited unexpectedly", 30)
     stack.wait_healthy(120)
     assert stack.chat("it-after-crash", "When did the JET Programme start?")["kind"] == "answer"
+
+
+NEW_TOPIC = """
+topic: kettle
+title: "Staff room kettle"
+passages:
+  - id: test-kettle-rota
+    audience: all
+    title: "The staff room kettle rota"
+    text: >-
+      This passage exists only in Senpai's integration test. It says that the
+      staff room kettle follows a weekly rota written on a purple whiteboard,
+      so the test can check that a rebuilt index is served without a restart.
+    questions: ["Who fills the staff room kettle?"]
+    citation: {source: pd2025, section: "Test fixture"}
+"""
+
+
+def test_rebuilt_index_is_served_without_restart(stack: Stack) -> None:
+    question = "who fills the staff room kettle on the purple whiteboard rota?"
+    before = stack.chat("it-reload", question)
+    assert before["kind"] == "fallback"
+    corpus = stack.tmp / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
+    (corpus / "kettle.yaml").write_text(NEW_TOPIC)
+    env = {**stack.env, "SENPAI_CORPUS_DIR": str(corpus), "SENPAI_INDEX_DIR": str(stack.tmp / "index")}
+    build = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "build-index", "--quiet"], env=env, capture_output=True, timeout=300
+    )
+    assert build.returncode == 0, build.stderr.decode()
+    deadline = time.monotonic() + 30
+    while True:
+        body = stack.chat("it-reload", question)
+        cited = [c["passage_id"] for m in body["messages"] for c in m["citations"]]
+        if cited == ["test-kettle-rota"]:
+            break
+        assert time.monotonic() < deadline, body
+        time.sleep(1)
+    assert "reloaded index" in stack.output()
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
