@@ -126,6 +126,11 @@ class Corpus:
         return corpus_hash(self.passages, self.topics)
 
 
+def passage_views(passage: Passage) -> list[str]:
+    """Return the texts embedded for one passage: title and text, then its questions."""
+    return [f"{passage.title}. {passage.text}", *passage.questions]
+
+
 def corpus_hash(passages: Iterable[Passage], topics: Mapping[str, str]) -> str:
     """Hash passages and topic titles canonically (order of files does not matter)."""
     payload = {

@@ -75,6 +75,13 @@ class SentenceTransformerEncoder:
         dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(dim_fn())
 
+    def vocabulary(self) -> frozenset[str]:
+        """Whole words the model's tokenizer knows (used to tell typos from real words)."""
+        tokenizer = getattr(self._model, "tokenizer", None)
+        vocab = tokenizer.get_vocab() if tokenizer is not None and hasattr(tokenizer, "get_vocab") else {}
+        words = (t.lstrip("\u2581Ġ") for t in vocab if not t.startswith("##"))
+        return frozenset(w.lower() for w in words if w.isalpha())
+
     def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
         """Encode texts into unit vectors.
 

@@ -14,6 +14,7 @@ On disk an index is a directory of plain files (never pickle)::
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -25,10 +26,11 @@ from typing import Any
 
 import faiss
 import numpy as np
-import numpy.typing as npt
 
-from knowledge.corpus import Passage, corpus_hash
+from knowledge.corpus import Passage, corpus_hash, passage_views
 from knowledge.encoder import Encoder, Vectors
+from knowledge.lexical import LexicalIndex
+from knowledge.normalize import Speller
 
 FORMAT_VERSION = 1
 INDEX_FILE = "index.faiss"
@@ -40,6 +42,11 @@ CURRENT_LINK = "current"
 TOPIC_PRIOR = 0.04
 #: Added when the passage is written for the caller's audience (alt or jte).
 AUDIENCE_PRIOR = 0.03
+#: Default weight of the lexical (BM25) part of the hybrid score; 0 is pure dense.
+#: Chosen with ``senpai eval`` (see the README's evaluation table).
+LEXICAL_WEIGHT = 0.5
+#: BM25 scores are squashed into [0, 1) as ``b / (b + LEXICAL_SATURATION)``.
+LEXICAL_SATURATION = 5.0
 
 Progress = Callable[[int, int], None]
 
@@ -55,7 +62,10 @@ class Hit:
     Attributes:
         passage: The passage.
         score: Similarity plus any topic or audience prior; hits sort by it.
-        similarity: The raw cosine similarity of the best-matching view.
+        similarity: How well the passage matches the query, before priors: the
+            best view's cosine similarity blended with the passage's squashed
+            BM25 score (pure cosine when the lexical weight is 0). The answer
+            threshold applies to it.
         rank: 1 for the best hit.
     """
 
@@ -75,13 +85,12 @@ class Hit:
         return self.passage.topic
 
 
-def passage_views(passage: Passage) -> list[str]:
-    """Return the texts embedded for one passage: title and text, then its questions."""
-    return [f"{passage.title}. {passage.text}", *passage.questions]
-
-
 class Index:
-    """Passages with their embeddings in a FAISS inner-product index."""
+    """Passages with their embeddings in a FAISS inner-product index, plus BM25.
+
+    Search corrects typos against the corpus vocabulary, then blends dense
+    similarity with BM25: ``(1 - w) * cosine + w * bm25 / (bm25 + s)``.
+    """
 
     def __init__(
         self,
@@ -89,8 +98,11 @@ class Index:
         faiss_index: faiss.Index,
         encoder: Encoder,
         topics: Mapping[str, str] | None = None,
+        *,
+        lexical_weight: float = LEXICAL_WEIGHT,
     ) -> None:
         self.passages: tuple[Passage, ...] = tuple(passages)
+        self.lexical_weight = lexical_weight
         self.topics: dict[str, str] = dict(topics or {})
         self.encoder = encoder
         self._faiss = faiss_index
@@ -105,6 +117,18 @@ class Index:
             )
         self._by_id = {p.id: p for p in self.passages}
         self.fingerprint = corpus_hash(self.passages, self.topics)
+        self.lexical = LexicalIndex(self.passages)
+        vocabulary = getattr(encoder, "vocabulary", None)
+        self.speller = Speller(
+            (view for p in self.passages for view in passage_views(p)),
+            known=vocabulary() if callable(vocabulary) else (),
+        )
+
+    def with_lexical_weight(self, weight: float) -> Index:
+        """Return a view of this index that blends BM25 with another weight (shares all data)."""
+        clone = copy.copy(self)
+        clone.lexical_weight = weight
+        return clone
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -141,22 +165,24 @@ class Index:
         Returns:
             Up to ``k`` hits, best first.
         """
-        return self.search_vector(self.embed(query), k, topic=topic, audience=audience)
-
-    def search_vector(
-        self,
-        vector: Vectors,
-        k: int = 3,
-        *,
-        topic: str | None = None,
-        audience: str | None = None,
-    ) -> list[Hit]:
-        """Like :meth:`search`, for a query already embedded with this index's encoder."""
         if k <= 0 or not self.passages:
             return []
-        best = self._best_by_passage(vector, min(self.vectors, max(64, k * 16)))
+        query = self.speller.fix(query)
+        depth = min(self.vectors, max(64, k * 16))
+        dense = self._best_by_passage(self.embed(query), depth)
+        match: dict[int, float] = dict(dense)
+        weight = self.lexical_weight
+        if weight > 0:
+            bm25 = self.lexical.scores(query)
+            floor = min(dense.values(), default=0.0)
+            candidates = set(dense) | {int(i) for i in np.argsort(-bm25)[:depth] if bm25[i] > 0}
+            match = {
+                n: (1 - weight) * dense.get(n, floor)
+                + weight * float(bm25[n] / (bm25[n] + LEXICAL_SATURATION))
+                for n in candidates
+            }
         scored: list[tuple[float, float, Passage]] = []
-        for number, sim in best.items():
+        for number, sim in match.items():
             passage = self.passages[number]
             score = sim
             if topic is not None and passage.topic == topic:
@@ -181,13 +207,6 @@ class Index:
             if sim > best.get(number, -2.0):
                 best[number] = sim
         return best
-
-    def similarities(self, vector: Vectors) -> npt.NDArray[np.float32]:
-        """Return every passage's best cosine similarity to an embedded query, in index order."""
-        out = np.full(len(self.passages), -1.0, dtype=np.float32)
-        for number, sim in self._best_by_passage(vector, self.vectors).items():
-            out[number] = sim
-        return out
 
     def save(self, directory: Path) -> Path:
         """Write the index as plain files into a new directory.
@@ -228,12 +247,13 @@ class Index:
         return directory
 
     @classmethod
-    def load(cls, directory: Path, encoder: Encoder) -> Index:
+    def load(cls, directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT) -> Index:
         """Load an index saved by :meth:`save`.
 
         Args:
             directory: The index directory (or a ``current`` link to one).
             encoder: The encoder queries will use; it must match the index.
+            lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
 
         Raises:
             IndexLoadError: If files are missing or corrupt, or the index was built
@@ -262,7 +282,7 @@ class Index:
             raise IndexLoadError(
                 f"{directory}: FAISS dimension {faiss_index.d} != model dimension {encoder.dim}. {rebuild}"
             )
-        index = cls(passages, faiss_index, encoder, meta.get("topics"))
+        index = cls(passages, faiss_index, encoder, meta.get("topics"), lexical_weight=lexical_weight)
         if index.fingerprint != meta.get("corpus_hash"):
             raise IndexLoadError(
                 f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}"
@@ -297,6 +317,7 @@ def build_index(
     topics: Mapping[str, str] | None = None,
     batch_size: int = 32,
     progress: Progress | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
 ) -> Index:
     """Embed passages and build an in-memory index.
 
@@ -306,6 +327,7 @@ def build_index(
         topics: Topic key to title, kept in the index metadata.
         batch_size: Texts per encoder call.
         progress: Called with ``(done, total)`` texts after each batch.
+        lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
 
     Returns:
         The index, ready to search or save.
@@ -322,7 +344,7 @@ def build_index(
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
-    return Index(passages, faiss_index, encoder, topics)
+    return Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight)
 
 
 def publish(index: Index, root: Path) -> Path:

@@ -8,8 +8,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.corpus import Passage
-from knowledge.index import passage_views
+from knowledge.corpus import Passage, passage_views
 
 
 class LexicalIndex:
@@ -18,10 +17,12 @@ class LexicalIndex:
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.passages = tuple(passages)
         self._bm25 = bm25s.BM25()
-        documents = [" ".join(passage_views(p)) for p in self.passages]
-        tokens = bm25s.tokenize(documents, stopwords="en", show_progress=False)
-        self._vocab = tokens.vocab
-        self._bm25.index(tokens, show_progress=False)
+        self._vocab: dict[str, int] = {}
+        if self.passages:
+            documents = [" ".join(passage_views(p)) for p in self.passages]
+            tokens = bm25s.tokenize(documents, stopwords="en", show_progress=False)
+            self._vocab = tokens.vocab
+            self._bm25.index(tokens, show_progress=False)
 
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         """Return the BM25 score of every passage for the query (0 for no shared terms)."""

@@ -120,4 +120,5 @@ def encoder() -> SentenceTransformerEncoder:
 
 @pytest.fixture(scope="session")
 def tiny_index(tiny_corpus: Corpus, encoder: SentenceTransformerEncoder) -> Index:
-    return build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics)
+    """Pure dense, so tests of actions and priors see plain cosine similarities."""
+    return build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, lexical_weight=0.0)

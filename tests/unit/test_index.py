@@ -70,7 +70,7 @@ def test_save_and_load_round_trip(
     meta = json.loads((target / META_FILE).read_text())
     assert meta["model"] == encoder.name and meta["dim"] == encoder.dim
     assert meta["corpus_hash"] == tiny_index.fingerprint and meta["passages"] == 5
-    loaded = Index.load(target, encoder)
+    loaded = Index.load(target, encoder, lexical_weight=0.0)
     assert [p.id for p in loaded.passages] == [p.id for p in tiny_index.passages]
     query = "how many participants are there"
     assert [(h.id, h.score) for h in loaded.search(query)] == [
@@ -129,3 +129,29 @@ def test_publish_switches_current_atomically(
 def test_empty_k_and_empty_index(tiny_index: Index, encoder: SentenceTransformerEncoder) -> None:
     assert tiny_index.search("anything", k=0) == []
     assert build_index([], encoder).search("anything") == []
+
+
+def test_hybrid_blends_bm25_into_the_match(tiny_index: Index) -> None:
+    hybrid = tiny_index.with_lexical_weight(0.5)
+    query = "how many participants are there"
+    dense_hit = tiny_index.search(query, 1)[0]
+    hybrid_hit = hybrid.search(query, 1)[0]
+    assert dense_hit.id == hybrid_hit.id == "programme-size"
+    bm25 = float(tiny_index.lexical.scores(query)[tiny_index.passages.index(hybrid_hit.passage)])
+    assert bm25 > 0
+    expected = 0.5 * dense_hit.similarity + 0.5 * bm25 / (bm25 + 5.0)
+    assert hybrid_hit.similarity == pytest.approx(expected, abs=1e-5)
+    # No shared words at all: only half the dense similarity is left.
+    cake_dense = tiny_index.search("recipe for chocolate cake", 1)[0]
+    cake_hybrid = hybrid.search("recipe for chocolate cake", 1)[0]
+    assert cake_hybrid.similarity == pytest.approx(0.5 * cake_dense.similarity, abs=1e-5)
+    assert tiny_index.lexical_weight == 0.0  # the view did not change the original
+
+
+def test_typos_are_corrected_against_the_corpus(tiny_index: Index) -> None:
+    fix = tiny_index.speller.fix
+    assert fix("how many particpants are thre") == "how many participants are thre"
+    assert fix("ALT and JTE planing") == "ALT and JTE planning"
+    assert fix("goals of the scheme") == "goals of the scheme"  # real words stay
+    assert fix("what year did it begin") == "what year did it begin"
+    assert tiny_index.search("how mny partisipants", 1)[0].id == "programme-size"
