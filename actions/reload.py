@@ -39,10 +39,12 @@ class IndexWatcher:
         target = current_dir(self.root)
         if target == self.loaded or target == self._failed:
             return False
-        encoder = self.service.index.encoder
+        current = self.service.index
         loop = asyncio.get_running_loop()
         try:
-            index = await loop.run_in_executor(None, Index.load, target, encoder)
+            index = await loop.run_in_executor(
+                None, lambda: Index.load(target, current.encoder, lexical_weight=current.lexical_weight)
+            )
         except IndexLoadError as exc:
             logger.error("not reloading: %s (still serving %s)", exc, self.loaded)
             self._failed = target

@@ -35,7 +35,7 @@ def load_service(settings: Settings) -> KnowledgeService:
         EncoderError: If the model cannot be loaded.
     """
     encoder = load_encoder(settings.embedding_model, settings.torch_threads)
-    index = Index.load(current_dir(settings.index_dir), encoder)
+    index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.search("warm-up", 1)  # the first encode is slow; pay it before serving
     policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
     return KnowledgeService(index, policy, settings.oos_threshold)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
 
-DEFAULT_CLARIFY_MARGIN = 0.0
+DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
 
 
 def _settings() -> Settings:
@@ -76,7 +76,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        index = Index.load(current_dir(settings.index_dir), load_encoder(settings.embedding_model))
+        encoder = load_encoder(settings.embedding_model)
+        index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     except (IndexLoadError, EncoderError) as exc:
         print(f"senpai search: {exc}", file=sys.stderr)
         return 1
@@ -108,7 +109,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
     from knowledge import CorpusError, EncoderError, build_index, load_corpus, load_encoder
     from knowledge import evaluate as ev
-    from knowledge.lexical import LexicalIndex
 
     settings = _settings()
     try:
@@ -119,12 +119,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"senpai eval: {exc}", file=sys.stderr)
         return 1
     index = build_index(corpus.passages, encoder, topics=corpus.topics)
-    lexical = LexicalIndex(index.passages)
     index.search("warm-up", 1)
     retrievers: list[ev.Retriever] = [
-        ev.DenseRetriever(index),
-        ev.LexicalRetriever(index, lexical),
-        *(ev.HybridRetriever(index, lexical, alpha) for alpha in (0.2, 0.35, 0.5)),
+        ev.IndexRetriever(index, 0.0),
+        ev.LexicalRetriever(index),
+        *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
     ]
     results, failures = [], {}
     for retriever in retrievers:

@@ -98,9 +98,10 @@ class Settings:
     rasa_timeout_s: float = 10.0
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
-    answer_threshold: float = 0.45
-    oos_threshold: float = 0.6
-    clarify_margin: float = 0.0
+    answer_threshold: float = 0.41
+    oos_threshold: float = 0.51
+    clarify_margin: float = 0.02
+    lexical_weight: float = 0.5
     torch_threads: int | None = None
 
     @property
@@ -142,7 +143,8 @@ class Settings:
         ``SENPAI_CORPUS_DIR``, ``SENPAI_DATA_DIR``, ``SENPAI_INDEX_DIR``,
         ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
         ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
-        ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_TORCH_THREADS``.
+        ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_LEXICAL_WEIGHT``,
+        ``SENPAI_TORCH_THREADS``.
 
         Raises:
             SettingsError: If a variable is set to an unusable value.
@@ -164,8 +166,9 @@ class Settings:
             rasa_model=_path(env, "SENPAI_RASA_MODEL", PROJECT_ROOT / "models" / "senpai.tar.gz"),
             rasa_timeout_s=_float(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=_int(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
-            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.45, -1.0, 1.0),
-            oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.6, -1.0, 1.0),
-            clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.0, 0.0, 1.0),
+            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.41, -1.0, 1.0),
+            oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.51, -1.0, 1.0),
+            clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
+            lexical_weight=_float(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
             torch_threads=threads or None,
         )

@@ -19,8 +19,7 @@ import numpy as np
 import yaml
 
 from knowledge.decide import Policy, decide
-from knowledge.index import AUDIENCE_PRIOR, Hit, Index
-from knowledge.lexical import LexicalIndex
+from knowledge.index import Hit, Index
 
 DEPTH = 10
 
@@ -72,65 +71,34 @@ class Retriever(Protocol):
         ...
 
 
-class DenseRetriever:
-    """The FAISS index over sentence embeddings (what the bot uses)."""
+class IndexRetriever:
+    """The bot's own search: :meth:`Index.search` at a given BM25 weight (0 is pure dense)."""
 
-    name = "dense"
+    def __init__(self, index: Index, lexical_weight: float) -> None:
+        self.index = index.with_lexical_weight(lexical_weight)
+        self.name = "dense" if lexical_weight == 0 else f"hybrid(w={lexical_weight:g})"
+
+    def search(self, query: str, k: int, audience: str | None) -> list[Hit]:
+        """Search as the bot does (typo correction, priors, blending)."""
+        return self.index.search(query, k, audience=audience)
+
+
+class LexicalRetriever:
+    """Plain BM25 (bm25s) over the same passage views: the baseline. Its threshold is on the BM25 scale."""
+
+    name = "bm25"
 
     def __init__(self, index: Index) -> None:
         self.index = index
 
     def search(self, query: str, k: int, audience: str | None) -> list[Hit]:
-        """Search the dense index."""
-        return self.index.search(query, k, audience=audience)
-
-
-def _ranked(index: Index, scores: np.ndarray, base: np.ndarray, k: int) -> list[Hit]:
-    order = np.argsort(-scores, kind="stable")[:k]
-    return [
-        Hit(index.passages[i], round(float(scores[i]), 6), round(float(base[i]), 6), rank + 1)
-        for rank, i in enumerate(order)
-    ]
-
-
-def _audience_bonus(index: Index, audience: str | None) -> np.ndarray:
-    if audience not in ("alt", "jte"):
-        return np.zeros(len(index.passages), dtype=np.float32)
-    return np.array(
-        [AUDIENCE_PRIOR if p.audience == audience else 0.0 for p in index.passages], dtype=np.float32
-    )
-
-
-class LexicalRetriever:
-    """BM25 (bm25s) over the same passage views; its threshold is on the BM25 scale."""
-
-    name = "bm25"
-
-    def __init__(self, index: Index, lexical: LexicalIndex) -> None:
-        self.index, self.lexical = index, lexical
-
-    def search(self, query: str, k: int, audience: str | None) -> list[Hit]:
         """Rank passages by BM25 score."""
-        scores = self.lexical.scores(query)
-        return _ranked(self.index, scores, scores, k)
-
-
-class HybridRetriever:
-    """Dense similarity blended with saturated BM25: ``(1-a)*cos + a*b/(b+s)``."""
-
-    def __init__(
-        self, index: Index, lexical: LexicalIndex, alpha: float = 0.3, saturation: float = 5.0
-    ) -> None:
-        self.index, self.lexical = index, lexical
-        self.alpha, self.saturation = alpha, saturation
-        self.name = f"hybrid(a={alpha:g})"
-
-    def search(self, query: str, k: int, audience: str | None) -> list[Hit]:
-        """Rank passages by the blended score."""
-        dense = self.index.similarities(self.index.embed(query))
-        bm25 = self.lexical.scores(query)
-        base = (1 - self.alpha) * dense + self.alpha * bm25 / (bm25 + self.saturation)
-        return _ranked(self.index, base + _audience_bonus(self.index, audience), base, k)
+        scores = self.index.lexical.scores(query)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            Hit(self.index.passages[i], float(scores[i]), float(scores[i]), rank + 1)
+            for rank, i in enumerate(order)
+        ]
 
 
 @dataclass

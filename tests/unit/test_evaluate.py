@@ -8,7 +8,6 @@ import pytest
 
 from knowledge import Hit, Index
 from knowledge import evaluate as ev
-from knowledge.lexical import LexicalIndex
 
 QUESTIONS = [
     ev.DevQuestion("what year did it begin", ("programme-start",)),
@@ -21,7 +20,7 @@ QUESTIONS = [
 
 
 def test_dense_retrieval_metrics(tiny_index: Index) -> None:
-    records = ev.run(ev.DenseRetriever(tiny_index), QUESTIONS)
+    records = ev.run(ev.IndexRetriever(tiny_index, 0.0), QUESTIONS)
     result = ev.score("dense", records, clarify_margin=0.0)
     assert result.recall_at_1 == 1.0 and result.recall_at_3 == 1.0 and result.mrr == 1.0
     # The calibrated threshold separates the two groups completely.
@@ -35,7 +34,7 @@ def test_dense_retrieval_metrics(tiny_index: Index) -> None:
 
 def test_metrics_count_misses(tiny_index: Index) -> None:
     wrong = [ev.DevQuestion("what year did it begin", ("programme-size",))]
-    result = ev.score("dense", ev.run(ev.DenseRetriever(tiny_index), wrong), 0.0, threshold=0.2)
+    result = ev.score("dense", ev.run(ev.IndexRetriever(tiny_index, 0.0), wrong), 0.0, threshold=0.2)
     assert result.recall_at_1 == 0.0
     assert 0 < result.mrr < 1
 
@@ -55,12 +54,12 @@ def test_rejection_counts(tiny_index: Index) -> None:
 
 
 def test_bm25_and_hybrid_rank_sensibly(tiny_index: Index) -> None:
-    lexical = LexicalIndex(tiny_index.passages)
-    bm25 = ev.run(ev.LexicalRetriever(tiny_index, lexical), QUESTIONS)
+    bm25 = ev.run(ev.LexicalRetriever(tiny_index), QUESTIONS)
     assert bm25[2].hits[0].id == "programme-size"  # shares "participants"
     assert bm25[4].top == 0.0  # no shared terms at all
-    hybrid = ev.score("hybrid", ev.run(ev.HybridRetriever(tiny_index, lexical, 0.3), QUESTIONS), 0.0)
+    hybrid = ev.score("hybrid", ev.run(ev.IndexRetriever(tiny_index, 0.5), QUESTIONS), 0.0)
     assert hybrid.recall_at_1 == 1.0
+    assert hybrid.oos_precision == 1.0 and hybrid.oos_recall == 1.0
 
 
 def test_load_devset_checks_labels(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SENPAI_DATA_DIR": str(tmp_path),
             "SENPAI_EMBEDDING_MODEL": "sentence-transformers/all-mpnet-base-v2",
             "SENPAI_ANSWER_THRESHOLD": "0.5",
+            "SENPAI_LEXICAL_WEIGHT": "0",
         }
     )
     assert (s.host, s.port, s.rasa_port) == ("0.0.0.0", 9000, 6005)
@@ -37,6 +38,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert s.index_dir == tmp_path / "index"
     assert s.embedding_model == "sentence-transformers/all-mpnet-base-v2"
     assert s.answer_threshold == 0.5
+    assert s.lexical_weight == 0.0
     assert s.public_url == "http://127.0.0.1:9000/"
 
 
@@ -50,6 +52,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("SENPAI_ACTION_URL", "localhost:5055"),
         ("SENPAI_ANSWER_THRESHOLD", "high"),
         ("SENPAI_RASA_TIMEOUT", "0"),
+        ("SENPAI_LEXICAL_WEIGHT", "1.5"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None:
