@@ -25,7 +25,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.supervisor import PreflightError, preflight
-from knowledge import current_dir
+from knowledge import current_dir, load_corpus
 from knowledge.corpus import DEFAULT_CORPUS_DIR
 
 pytestmark = pytest.mark.integration
@@ -163,6 +163,57 @@ def test_tell_me_more_and_where_is_that_from(stack: Stack) -> None:
     assert source["kind"] == "answer"
     assert [c["passage_id"] for c in source["messages"][0]["citations"]] == more_ids
     assert re.search(r"Hiratsuka, T\. \(2025\)\. .*doi\.org", source["messages"][0]["text"])
+
+
+CORPUS_QUESTIONS = [
+    ("explain the ALT identity model to me like I'm brand new", {"identity-model-overview"}),
+    ("dabler identity explain pls", {"identity-dabbler-overview"}),
+    ("foreigner identity sub-identities", {"identity-foreigner-overview"}),
+    ("jet requirements degree teaching license", {"jet-eligibility"}),
+    ("How much does a JET ALT earn per month?", {"jet-salary-benefits"}),
+    ("team teaching basics in japanese schools", {"jte-team-teaching-basics"}),
+    ("how shoud i talk to my jte, what communcation style works", {"jte-communication-style"}),
+    ("is the skill development conference compulsory", {"pd-what-exists", "jet-boards-of-education"}),
+    ("are the conference workshops run by ALTs themselves?", {"pd-who-runs-workshops"}),
+    ("how long was each zoom interview in the identity study", {"studies-identity-method"}),
+    ("how many pages of transcripts did the identity study produce", {"studies-identity-analysis"}),
+]
+OUT_OF_SCOPE = [
+    "how do I pay my residence tax",
+    "which day is burnable garbage collected in my town",
+    "how do I reverse a list in python",
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), CORPUS_QUESTIONS)
+def test_corpus_questions_are_answered_from_the_right_passage(
+    stack: Stack, question: str, expected: set[str]
+) -> None:
+    body = stack.chat("it-corpus", question)
+    assert body["kind"] in ("answer", "clarify"), body
+    if body["kind"] == "answer":
+        cited = {c["passage_id"] for c in body["messages"][0]["citations"]}
+        assert cited & expected, body
+    else:  # a clarify question must offer the right passage as one of its two choices
+        buttons = body["messages"][0]["buttons"]
+        assert len(buttons) == 2
+        corpus = load_corpus()
+        titles = {corpus.get(pid).title for pid in expected}
+        assert any(b["title"].endswith(": " + t) for b in buttons for t in titles), body
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_questions_fall_back(stack: Stack, question: str) -> None:
+    body = stack.chat("it-oos", question)
+    assert body["kind"] == "fallback", body
+    assert not any(m["citations"] for m in body["messages"])
+
+
+def test_a_jte_gets_the_passage_written_for_jtes(stack: Stack) -> None:
+    assert stack.chat("it-jte", "I'm a JTE")["kind"] == "smalltalk"
+    body = stack.chat("it-jte", "How can I use my ALT in lessons for more than pronunciation drills?")
+    assert body["kind"] == "answer", body
+    assert body["messages"][0]["citations"][0]["passage_id"] == "jte-for-jtes-use-cultural-knowledge"
 
 
 def test_smalltalk(stack: Stack) -> None:
