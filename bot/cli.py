@@ -7,8 +7,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import PROJECT_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from knowledge.corpus import Corpus
+    from knowledge.evaluate import DevQuestion
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
 
@@ -114,10 +119,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(settings.corpus_dir)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
-        encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+        encoder = None if args.stack else load_encoder(settings.embedding_model, settings.torch_threads)
     except (CorpusError, EncoderError, ValueError, OSError) as exc:
         print(f"senpai eval: {exc}", file=sys.stderr)
         return 1
+    if args.stack:
+        return _eval_stack(args, corpus, questions)
+    assert encoder is not None
     index = build_index(corpus.passages, encoder, topics=corpus.topics)
     index.search("warm-up", 1)
     retrievers: list[ev.Retriever] = [
@@ -147,6 +155,40 @@ def cmd_eval(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {args.out}")
+    return 0
+
+
+def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQuestion]) -> int:
+    """Run the development set through a running stack's /api/chat."""
+    import asyncio
+
+    import aiohttp
+
+    from bot.e2e_eval import run_through_stack, summarise
+
+    try:
+        outcomes = asyncio.run(run_through_stack(args.stack, questions, corpus))
+    except aiohttp.ClientError as exc:
+        print(f"senpai eval: cannot reach {args.stack}: {exc}", file=sys.stderr)
+        return 1
+    summary = summarise(outcomes)
+    for key, value in summary.items():
+        print(f"{key:>18}: {value:.3f}" if isinstance(value, float) else f"{key:>18}: {value}")
+    wrong = [
+        {
+            "q": o.question.q,
+            "expected": list(o.question.relevant) or "out_of_scope",
+            "kind": o.kind,
+            "cited": o.cited,
+        }
+        for o in outcomes
+        if (o.question.out_of_scope and o.kind not in ("fallback", "smalltalk"))
+        or (not o.question.out_of_scope and not (set(o.cited) | set(o.choices)) & set(o.question.relevant))
+    ]
+    out = args.out.with_name("report-stack.json") if args.out.name == "report.json" else args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"summary": summary, "wrong": wrong}, indent=2, ensure_ascii=False) + "\n")
+    print(f"Wrote {out}")
     return 0
 
 
@@ -196,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clarify-margin", type=float, default=DEFAULT_CLARIFY_MARGIN)
     p.add_argument(
         "--show-failures", action="store_true", help="list the questions each retriever gets wrong"
+    )
+    p.add_argument(
+        "--stack", metavar="URL", help="instead, ask every question through a running gateway's /api/chat"
     )
     p.set_defaults(func=cmd_eval)
 
