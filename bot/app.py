@@ -8,8 +8,10 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
-from bot.middlewares import json_errors, security_headers
+from bot.feedback import FeedbackStore
+from bot.middlewares import cors, json_errors, security_headers
 from bot.rasa import RasaClient
+from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
 from bot.settings import Settings
 
@@ -24,11 +26,14 @@ def create_app(settings: Settings) -> web.Application:
         An application ready for ``web.run_app`` or a test client.
     """
     app = web.Application(
-        middlewares=[json_errors, security_headers],
+        middlewares=[json_errors, cors(frozenset(settings.allowed_origins)), security_headers],
         client_max_size=settings.max_body_bytes,
     )
     app[keys.SETTINGS] = settings
+    app[keys.SENDER_LIMIT] = RateLimiter(settings.rate_sender_per_min, burst=10)
+    app[keys.IP_LIMIT] = RateLimiter(settings.rate_ip_per_min, burst=40)
     app.cleanup_ctx.append(_rasa_client)
+    app.cleanup_ctx.append(_feedback_store)
     setup_routes(app)
     return app
 
@@ -39,9 +44,16 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[keys.RASA] = RasaClient(
-            session, settings.rasa_url, settings.action_url, settings.health_timeout_s
+            session, settings.rasa_url, settings.action_url, settings.health_timeout_s, settings.rasa_token
         )
         yield
+
+
+async def _feedback_store(app: web.Application) -> AsyncIterator[None]:
+    store = FeedbackStore(app[keys.SETTINGS].feedback_db)
+    app[keys.FEEDBACK] = store
+    yield
+    store.close()
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,11 +27,32 @@ class RasaClient:
         rasa_url: str,
         action_url: str,
         health_timeout_s: float,
+        token: str | None = None,
     ) -> None:
         self._session = session
         self._rasa_url = rasa_url
         self._action_url = action_url
         self._health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
+        self._token = token
+
+    async def events(self, sender: str) -> list[dict[str, Any]]:
+        """Return the conversation's events from Rasa's tracker API (needs the token).
+
+        Raises:
+            RasaUnavailable: If the API is off, the token is missing or wrong, or Rasa is down.
+        """
+        if self._token is None:
+            raise RasaUnavailable("no Rasa API token is configured (SENPAI_RASA_TOKEN)")
+        url = f"{self._rasa_url}/conversations/{sender}/tracker"
+        try:
+            async with self._session.get(url, params={"token": self._token}) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"Rasa's tracker API answered HTTP {resp.status}")
+                data = await resp.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa is unreachable: {type(exc).__name__}") from exc
+        events = data.get("events") if isinstance(data, dict) else None
+        return [e for e in events or [] if isinstance(e, dict)]
 
     async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Send one user message and return Rasa's bot messages.
@@ -63,6 +85,46 @@ class RasaClient:
             self._up(f"{self._rasa_url}/"), self._up(f"{self._action_url}/health")
         )
         return {"rasa": rasa, "actions": actions}
+
+
+def message_id(sender: str, text: str) -> str:
+    """Return a stable id for a bot message, the same in a reply and in the history."""
+    return hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:20]
+
+
+def with_ids(sender: str, reply: dict[str, Any]) -> dict[str, Any]:
+    """Give every message of a shaped reply its id (for feedback)."""
+    for message in reply["messages"]:
+        message["id"] = message_id(sender, message["text"])
+    return reply
+
+
+def history(sender: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Turn tracker events into the widget's conversation history.
+
+    User messages that were button payloads for intents (``/inform_role{...}``)
+    are left out; bot messages keep their kind, citations and buttons.
+    """
+    out: list[dict[str, Any]] = []
+    for event in events:
+        text = event.get("text")
+        if event.get("event") == "user" and isinstance(text, str) and not text.startswith("/"):
+            out.append({"from": "user", "text": text})
+        elif event.get("event") == "bot" and isinstance(text, str):
+            data = event.get("data") or {}
+            custom = data.get("custom") if isinstance(data, dict) else None
+            meta = custom.get("senpai", {}) if isinstance(custom, dict) else {}
+            citations = meta.get("citations") if isinstance(meta.get("citations"), list) else []
+            message = {
+                "from": "bot",
+                "text": text,
+                "kind": meta.get("kind", "smalltalk") if meta.get("kind") in KINDS else "smalltalk",
+                "citations": citations,
+                "buttons": _buttons(data.get("buttons") if isinstance(data, dict) else None),
+            }
+            message["id"] = message_id(sender, text)
+            out.append(message)
+    return out
 
 
 def _buttons(raw: Any) -> list[dict[str, str]]:

@@ -39,6 +39,67 @@ def parse_json(body: bytes) -> Any:
         raise ValidationError(f"request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
 
 
+@dataclass(frozen=True)
+class FeedbackRequest:
+    """A validated ``POST /api/feedback`` body."""
+
+    sender: str
+    message_id: str
+    rating: int
+    comment: str | None
+
+
+MAX_COMMENT_CHARS = 1000
+
+
+def _sender(payload: dict[str, Any]) -> str:
+    sender = payload.get("sender")
+    if sender is None:
+        raise ValidationError("missing field 'sender'")
+    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+        raise ValidationError("'sender' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+    return sender
+
+
+def parse_sender(value: str | None) -> str:
+    """Validate a sender id from a query string."""
+    return _sender({"sender": value})
+
+
+def _object(payload: Any, fields: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise ValidationError(f"request body must be a JSON object with {what}")
+    unknown = sorted(set(payload) - fields)
+    if unknown:
+        raise ValidationError(f"unknown field(s): {', '.join(unknown)}")
+    return payload
+
+
+def parse_feedback(payload: Any) -> FeedbackRequest:
+    """Validate a feedback request.
+
+    Raises:
+        ValidationError: On a wrong shape or values out of range.
+    """
+    fields = {"sender", "message_id", "rating", "comment"}
+    data = _object(payload, fields, "'sender', 'message_id' and 'rating'")
+    sender = _sender(data)
+    message_id = data.get("message_id")
+    if not isinstance(message_id, str) or not SENDER_RE.match(message_id):
+        raise ValidationError("'message_id' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+    rating = data.get("rating")
+    if rating not in (1, -1) or isinstance(rating, bool):
+        raise ValidationError("'rating' must be 1 (thumbs up) or -1 (thumbs down)")
+    comment = data.get("comment")
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise ValidationError("'comment' must be a string")
+        comment = comment.strip() or None
+        if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+            raise ValidationError(f"'comment' must be at most {MAX_COMMENT_CHARS} characters")
+    return FeedbackRequest(sender, message_id, int(rating), comment)
+
+
 def parse_chat(payload: Any) -> ChatRequest:
     """Validate a chat request.
 
@@ -52,16 +113,8 @@ def parse_chat(payload: Any) -> ChatRequest:
         ValidationError: On a wrong shape, missing or unknown fields, or values
             out of range.
     """
-    if not isinstance(payload, dict):
-        raise ValidationError("request body must be a JSON object with 'sender' and 'message'")
-    unknown = sorted(set(payload) - {"sender", "message"})
-    if unknown:
-        raise ValidationError(f"unknown field(s): {', '.join(unknown)}")
-    sender = payload.get("sender")
-    if sender is None:
-        raise ValidationError("missing field 'sender'")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        raise ValidationError("'sender' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+    payload = _object(payload, {"sender", "message"}, "'sender' and 'message'")
+    sender = _sender(payload)
     message = payload.get("message")
     if message is None:
         raise ValidationError("missing field 'message'")

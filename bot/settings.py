@@ -74,6 +74,21 @@ def _host(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = _get(env, name)
+    if raw is None:
+        return ()
+    origins = []
+    for item in (part.strip().rstrip("/") for part in raw.split(",")):
+        if not item:
+            continue
+        parsed = urlparse(item)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path or parsed.query:
+            raise SettingsError(f"{name} must list origins like https://example.org, got {item!r}")
+        origins.append(item)
+    return tuple(origins)
+
+
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = _get(env, name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -102,6 +117,9 @@ class Settings:
     oos_threshold: float = 0.51
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
+    allowed_origins: tuple[str, ...] = ()
+    rate_sender_per_min: int = 30
+    rate_ip_per_min: int = 120
     torch_threads: int | None = None
 
     @property
@@ -125,6 +143,11 @@ class Settings:
         return urlparse(self.rasa_url).port or 5005
 
     @property
+    def feedback_db(self) -> Path:
+        """SQLite file of the widget's thumbs up/down."""
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
     def public_url(self) -> str:
         """The URL a person opens to use Senpai."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
@@ -144,7 +167,9 @@ class Settings:
         ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
         ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
         ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_LEXICAL_WEIGHT``,
-        ``SENPAI_TORCH_THREADS``.
+        ``SENPAI_TORCH_THREADS``, ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
+        origins allowed to embed the widget), ``SENPAI_RATE_SENDER_PER_MIN``,
+        ``SENPAI_RATE_IP_PER_MIN``.
 
         Raises:
             SettingsError: If a variable is set to an unusable value.
@@ -170,5 +195,8 @@ class Settings:
             oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.51, -1.0, 1.0),
             clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=_float(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
+            allowed_origins=_origins(env, "SENPAI_ALLOWED_ORIGINS"),
+            rate_sender_per_min=_int(env, "SENPAI_RATE_SENDER_PER_MIN", 30, 1, 100_000),
+            rate_ip_per_min=_int(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.rasa import NO_REPLY_TEXT, shape_reply
+from bot.feedback import FeedbackStore
+from bot.rasa import NO_REPLY_TEXT, message_id, shape_reply
 from bot.settings import Settings
 
 CITATION = {"passage_id": "jet-start", "title": "When JET began", "source": "Study", "section": "Intro"}
@@ -22,6 +24,7 @@ class FakeRasa:
     """Records what the gateway forwards and answers like Rasa's REST channel."""
 
     def __init__(self) -> None:
+        self.tracker_events: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
         self.reply: list[dict[str, Any]] = []
         self.status = 200
@@ -33,7 +36,13 @@ class FakeRasa:
         app.router.add_post("/webhooks/rest/webhook", self.webhook)
         app.router.add_get("/", self.root)
         app.router.add_get("/health", self.health)
+        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
         return app
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        if request.query.get("token") != "tok":
+            return web.json_response({"message": "unauthorized"}, status=401)
+        return web.json_response({"sender_id": request.match_info["sender"], "events": self.tracker_events})
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.received.append(await request.json())
@@ -61,10 +70,22 @@ async def fake_rasa() -> Any:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]], fake_rasa: Any) -> Client:
-    settings = Settings(
-        rasa_url=fake_rasa.url, action_url=fake_rasa.url, rasa_timeout_s=1.0, health_timeout_s=0.5
+def settings(fake_rasa: Any, tmp_path: Path) -> Settings:
+    return Settings(
+        rasa_url=fake_rasa.url,
+        action_url=fake_rasa.url,
+        rasa_timeout_s=1.0,
+        health_timeout_s=0.5,
+        rasa_token="tok",
+        data_dir=tmp_path,
+        allowed_origins=("https://orientation.example",),
     )
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings
+) -> Client:
     return await aiohttp_client(create_app(settings))
 
 
@@ -81,6 +102,8 @@ async def test_chat_forwards_and_shapes_an_answer(client: Client, fake_rasa: Fak
     assert resp.status == 200
     body = await resp.json()
     assert fake_rasa.received == [{"sender": "alt-1", "message": "When did JET start?"}]
+    ids = [m.pop("id") for m in body["messages"]]
+    assert ids == [message_id("alt-1", "The programme began in 1987.\n\nIt has grown since.")]
     assert body == {
         "kind": "answer",
         "messages": [
@@ -185,9 +208,14 @@ async def test_healthz_ok_and_degraded(client: Client, fake_rasa: FakeRasa) -> N
 
 
 async def test_healthz_when_nothing_listens(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Path
 ) -> None:
-    settings = Settings(rasa_url="http://127.0.0.1:9", action_url="http://127.0.0.1:9", health_timeout_s=0.5)
+    settings = Settings(
+        rasa_url="http://127.0.0.1:9",
+        action_url="http://127.0.0.1:9",
+        health_timeout_s=0.5,
+        data_dir=tmp_path,
+    )
     client = await aiohttp_client(create_app(settings))
     resp = await client.get("/healthz")
     assert resp.status == 503
@@ -226,3 +254,106 @@ def test_shape_reply_keeps_separate_messages_and_first_kind() -> None:
     assert reply["kind"] == "fallback"
     assert [m["text"] for m in reply["messages"]] == ["One.", "Two."]
     assert reply["messages"][1]["citations"] == [CITATION]
+
+
+async def test_feedback_is_stored_durably(client: Client, settings: Settings) -> None:
+    resp = await client.post(
+        "/api/feedback",
+        json={"sender": "alt-1", "message_id": "abc123", "rating": -1, "comment": " too long "},
+    )
+    assert resp.status == 201
+    assert (await resp.json())["status"] == "stored"
+    assert (
+        await client.post("/api/feedback", json={"sender": "alt-1", "message_id": "abc124", "rating": 1})
+    ).status == 201
+    reopened = FeedbackStore(settings.feedback_db)  # a second connection sees committed rows
+    rows = await reopened.list("alt-1")
+    reopened.close()
+    assert [(r["message_id"], r["rating"], r["comment"]) for r in rows] == [
+        ("abc123", -1, "too long"),
+        ("abc124", 1, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sender": "a", "message_id": "x", "rating": 2},
+        {"sender": "a", "message_id": "x", "rating": True},
+        {"sender": "a", "message_id": "../x", "rating": 1},
+        {"sender": "a", "rating": 1},
+        {"sender": "a", "message_id": "x", "rating": 1, "comment": "c" * 1001},
+        {"sender": "a", "message_id": "x", "rating": 1, "extra": 1},
+    ],
+)
+async def test_bad_feedback_gets_400(client: Client, body: dict[str, Any]) -> None:
+    resp = await client.post("/api/feedback", json=body)
+    assert resp.status == 400 and "error" in await resp.json()
+
+
+async def test_history_comes_from_rasas_tracker(client: Client, fake_rasa: FakeRasa) -> None:
+    fake_rasa.tracker_events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": '/inform_role{"role":"jte"}'},
+        {"event": "bot", "text": "Thanks!", "data": {}},
+        {"event": "user", "text": "When did JET start?"},
+        {
+            "event": "bot",
+            "text": "In 1987.",
+            "data": {"custom": {"senpai": {"kind": "answer", "citations": [CITATION]}}},
+        },
+    ]
+    resp = await client.get("/api/history", params={"sender": "alt-1"})
+    assert resp.status == 200
+    body = await resp.json()
+    assert [(m["from"], m["text"]) for m in body["messages"]] == [
+        ("bot", "Thanks!"),
+        ("user", "When did JET start?"),
+        ("bot", "In 1987."),
+    ]
+    assert body["messages"][2]["citations"] == [CITATION]
+    assert body["messages"][2]["kind"] == "answer"
+    assert body["messages"][2]["id"] == message_id("alt-1", "In 1987.")  # same id as in the chat reply
+    assert (await client.get("/api/history", params={"sender": "../etc"})).status == 400
+    assert (await client.get("/api/history")).status == 400
+
+
+async def test_history_without_a_token_is_503(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings.with_overrides(rasa_token=None)))
+    assert (await client.get("/api/history", params={"sender": "a"})).status == 503
+
+
+async def test_cors_only_for_configured_origins(client: Client, fake_rasa: FakeRasa) -> None:
+    fake_rasa.reply = [{"text": "hi"}]
+    good = {"Origin": "https://orientation.example"}
+    resp = await client.post("/api/chat", json={"sender": "a", "message": "hi"}, headers=good)
+    assert resp.headers["Access-Control-Allow-Origin"] == "https://orientation.example"
+    resp = await client.post(
+        "/api/chat", json={"sender": "a", "message": "hi"}, headers={"Origin": "https://evil.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in resp.headers
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    resp = await client.options("/api/chat", headers={**good, **preflight})
+    assert resp.status == 204
+    assert "POST" in resp.headers["Access-Control-Allow-Methods"]
+    resp = await client.options("/api/chat", headers={"Origin": "https://evil.example", **preflight})
+    assert resp.status == 403
+
+
+async def test_rate_limit_per_sender_answers_429_with_retry_after(
+    client: Client, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.reply = [{"text": "hi"}]
+    statuses = [
+        (await client.post("/api/chat", json={"sender": "burst", "message": "hi"})).status for _ in range(12)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    resp = await client.post("/api/chat", json={"sender": "burst", "message": "hi"})
+    assert resp.status == 429
+    assert int(resp.headers["Retry-After"]) >= 1
+    assert "wait" in (await resp.json())["error"]
+    assert len(fake_rasa.received) == 10  # refused messages never reach Rasa
+    other = await client.post("/api/chat", json={"sender": "someone-else", "message": "hi"})
+    assert other.status == 200
