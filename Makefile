@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint format train build-index validate test-stories test-python clean lock
+.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,7 +62,16 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 test-stories: $(MODEL) ## Rasa story tests; any wrong prediction fails
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out .senpai/results --quiet
 
-test-python: setup build-index train ## pytest: unit tests and the real-stack integration tests
+# Debian's Chromium (driven by Playwright) and a Japanese font for the browser tests.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser: ## Install Debian's chromium and a Japanese font for the browser tests
+	@if command -v chromium >/dev/null && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
+	elif [ -n "$$SENPAI_SKIP_BROWSER" ]; then echo "SENPAI_SKIP_BROWSER is set: the browser tests will be skipped"; \
+	else echo "Installing Debian's chromium and fonts-ipafont-gothic for the browser tests..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-ipafont-gothic \
+	  || { echo "Could not install chromium: run as root, or set SENPAI_SKIP_BROWSER=1 to skip the browser tests"; exit 1; }; fi
+
+test-python: setup build-index train browser ## pytest: unit tests and the real-stack integration tests (API and browser)
 	$(BIN)/pytest -q
 
 test: lint validate test-stories test-python ## Everything CI runs

@@ -230,8 +230,10 @@ async def test_index_page_and_security_headers(client: Client) -> None:
     assert "Senpai" in await resp.text()
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
-    script = await client.get("/static/chat.js")
+    assert "/static/widget.js" in await resp.text()
+    script = await client.get("/static/widget.js")
     assert script.status == 200 and "textContent" in await script.text()
+    assert "innerHTML" not in await script.text()
 
 
 async def test_unknown_route_and_method_are_json(client: Client) -> None:

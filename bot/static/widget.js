@@ -1,0 +1,266 @@
+/*
+ * Senpai chat widget. Add it to any page with one tag:
+ *
+ *   <script src="https://senpai.example/static/widget.js" data-senpai-url="https://senpai.example" defer></script>
+ *
+ * No framework and no build step. Every bot and user text is inserted as text
+ * (textContent), never as HTML; only http(s) links become anchors.
+ */
+(function () {
+  "use strict";
+  if (window.__senpaiWidget) { return; }
+  window.__senpaiWidget = true;
+
+  var script = document.currentScript;
+  var base = ((script && script.getAttribute("data-senpai-url")) ||
+              (script && new URL(script.src, location.href).origin) || "").replace(/\/+$/, "");
+  var TIMEOUT_MS = 15000;
+  var SLOW_MS = 4000;
+  var store = (function () {
+    try { localStorage.setItem("senpai.test", "1"); localStorage.removeItem("senpai.test"); return localStorage; }
+    catch (e) { var m = {}; return { getItem: function (k) { return m[k] || null; }, setItem: function (k, v) { m[k] = v; } }; }
+  }());
+
+  function newSender() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || {}).getRandomValues ? window.crypto.getRandomValues(bytes) : bytes.forEach(function (_, i) { bytes[i] = Math.random() * 256; });
+    return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  var sender = store.getItem("senpai.sender");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(sender || "")) { sender = newSender(); store.setItem("senpai.sender", sender); }
+
+  var SUGGESTIONS = [
+    "What is my role as an ALT?",
+    "How can I work well with my JTE?",
+    "What is the JET Programme for?",
+    "What do ALTs want from orientations?"
+  ];
+
+  var css = [
+    ".senpai-root{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:15px/1.45 system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans JP','Yu Gothic',Meiryo,sans-serif;color:#1f2328}",
+    ".senpai-launch{background:#b3261e;color:#fff;border:0;border-radius:28px;padding:12px 18px;font:inherit;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
+    ".senpai-launch:focus-visible,.senpai-root button:focus-visible,.senpai-root select:focus-visible,.senpai-root input:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}",
+    ".senpai-panel{display:none;flex-direction:column;width:380px;max-width:calc(100vw - 32px);height:560px;max-height:calc(100vh - 32px);background:#fff;border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.3);overflow:hidden}",
+    ".senpai-root.senpai-open .senpai-panel{display:flex}.senpai-root.senpai-open .senpai-launch{display:none}",
+    ".senpai-head{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#b3261e;color:#fff}",
+    ".senpai-head h2{margin:0;font-size:16px;flex:1}.senpai-head select{font:inherit;font-size:13px;border-radius:6px;border:0;padding:3px}",
+    ".senpai-close{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}",
+    ".senpai-log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#faf8f6}",
+    ".senpai-msg{max-width:88%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".senpai-msg p{margin:0 0 .5em}.senpai-msg p:last-child{margin:0}",
+    ".senpai-user{align-self:flex-end;background:#1a56a6;color:#fff;border-bottom-right-radius:3px}",
+    ".senpai-bot{align-self:flex-start;background:#fff;border:1px solid #e3ddd6;border-bottom-left-radius:3px}",
+    ".senpai-notice{align-self:center;font-size:13px;color:#7a2e0e;background:#fff4e5;border:1px solid #f3c89b}",
+    ".senpai-source{margin-top:6px;font-size:12.5px;color:#555}.senpai-source summary{cursor:pointer}",
+    ".senpai-source div{margin-top:4px}",
+    ".senpai-chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
+    ".senpai-chip{font:inherit;font-size:13px;border:1px solid #b3261e;color:#b3261e;background:#fff;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}",
+    ".senpai-rate{display:flex;gap:4px;margin-top:6px;align-items:center;font-size:12px;color:#555}",
+    ".senpai-rate button{border:1px solid #ccc;background:#fff;border-radius:6px;cursor:pointer;padding:1px 7px;font-size:14px}",
+    ".senpai-rate button[aria-pressed=true]{background:#e8f0fe;border-color:#1a73e8}",
+    ".senpai-typing{align-self:flex-start;color:#666;font-size:13px}.senpai-typing span{display:inline-block;animation:senpai-blink 1.2s infinite}",
+    ".senpai-typing span:nth-child(2){animation-delay:.2s}.senpai-typing span:nth-child(3){animation-delay:.4s}",
+    "@keyframes senpai-blink{0%,80%,100%{opacity:.2}40%{opacity:1}}",
+    "@media (prefers-reduced-motion:reduce){.senpai-typing span{animation:none}.senpai-log{scroll-behavior:auto}}",
+    ".senpai-form{display:flex;gap:6px;padding:10px;border-top:1px solid #e3ddd6}",
+    ".senpai-form input{flex:1;font:inherit;padding:8px;border:1px solid #bbb;border-radius:8px;min-width:0}",
+    ".senpai-form button{font:inherit;background:#b3261e;color:#fff;border:0;border-radius:8px;padding:8px 12px;cursor:pointer}",
+    ".senpai-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:480px){.senpai-root.senpai-open{right:0;bottom:0;left:0;top:0}.senpai-root.senpai-open .senpai-panel{width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
+  ].join("\n");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // Text with http(s) links made clickable; everything else stays text.
+  function richText(parent, text) {
+    String(text || "").split(/\n{2,}/).forEach(function (para) {
+      var p = el("p");
+      var parts = para.split(/(https?:\/\/[^\s<>"']+)/g);
+      parts.forEach(function (part, i) {
+        if (i % 2 === 1) {
+          var url = part.replace(/[.,;:)]+$/, "");
+          var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+          p.appendChild(a);
+          if (url.length < part.length) { p.appendChild(document.createTextNode(part.slice(url.length))); }
+        } else if (part) {
+          p.appendChild(document.createTextNode(part));
+        }
+      });
+      parent.appendChild(p);
+    });
+  }
+
+  var root = el("div", { "class": "senpai-root", "data-senpai": "" });
+  var style = el("style", {}, css);
+  var launch = el("button", { "class": "senpai-launch", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false" }, "Ask Senpai");
+  var panel = el("section", { "class": "senpai-panel", role: "dialog", "aria-label": "Senpai, orientation assistant", "aria-modal": "false" });
+  var head = el("div", { "class": "senpai-head" });
+  var title = el("h2", {}, "Senpai");
+  var roleLabel = el("label", { "class": "senpai-sr", "for": "senpai-role" }, "I am");
+  var role = el("select", { id: "senpai-role", "aria-label": "I am" });
+  [["", "I'm..."], ["alt", "I'm an ALT"], ["jte", "I'm a JTE"]].forEach(function (o) { role.appendChild(el("option", { value: o[0] }, o[1])); });
+  role.value = store.getItem("senpai.role") || "";
+  var close = el("button", { "class": "senpai-close", type: "button", "aria-label": "Close chat" }, "\u00d7");
+  head.appendChild(title); head.appendChild(roleLabel); head.appendChild(role); head.appendChild(close);
+  var log = el("div", { "class": "senpai-log", role: "log", "aria-live": "polite", "aria-label": "Conversation with Senpai" });
+  var form = el("form", { "class": "senpai-form" });
+  var inputLabel = el("label", { "class": "senpai-sr", "for": "senpai-input" }, "Your question");
+  var input = el("input", { id: "senpai-input", type: "text", maxlength: "2000", autocomplete: "off", placeholder: "Ask about your role, JTEs, JET..." });
+  var send = el("button", { type: "submit" }, "Send");
+  form.appendChild(inputLabel); form.appendChild(input); form.appendChild(send);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(form);
+  root.appendChild(launch); root.appendChild(panel);
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function addUser(text) {
+    var m = el("div", { "class": "senpai-msg senpai-user" });
+    richText(m, text);
+    log.appendChild(m); scroll();
+  }
+
+  function addNotice(text) {
+    var m = el("div", { "class": "senpai-msg senpai-notice", role: "status" }, text);
+    log.appendChild(m); scroll();
+  }
+
+  function chips(parent, buttons) {
+    if (!buttons || !buttons.length) { return; }
+    var box = el("div", { "class": "senpai-chips", role: "group", "aria-label": "Suggested replies" });
+    buttons.forEach(function (b) {
+      var chip = el("button", { "class": "senpai-chip", type: "button" }, b.title);
+      chip.addEventListener("click", function () { ask(b.payload, b.title); });
+      box.appendChild(chip);
+    });
+    parent.appendChild(box);
+  }
+
+  function rating(parent, messageId) {
+    var box = el("div", { "class": "senpai-rate", role: "group", "aria-label": "Was this helpful?" });
+    box.appendChild(el("span", {}, "Helpful?"));
+    [[1, "\ud83d\udc4d", "Helpful"], [-1, "\ud83d\udc4e", "Not helpful"]].forEach(function (r) {
+      var b = el("button", { type: "button", "aria-label": r[2], "aria-pressed": "false", "data-rating": String(r[0]) }, r[1]);
+      b.addEventListener("click", function () {
+        Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
+        b.setAttribute("aria-pressed", "true");
+        post("/api/feedback", { sender: sender, message_id: messageId, rating: r[0] }).then(function (res) {
+          status.textContent = res.ok ? "Thanks for the feedback." : "Feedback could not be saved.";
+        }, function () { status.textContent = "Feedback could not be saved."; });
+      });
+      box.appendChild(b);
+    });
+    var status = el("span", { "class": "senpai-rate-status", role: "status" });
+    box.appendChild(status);
+    parent.appendChild(box);
+  }
+
+  function addBot(m, kind) {
+    var node = el("div", { "class": "senpai-msg senpai-bot", "data-kind": kind || "" });
+    richText(node, m.text);
+    (m.citations || []).forEach(function (c) {
+      var d = el("details", { "class": "senpai-source" });
+      d.appendChild(el("summary", {}, "Source: " + c.source + ", " + c.section));
+      var full = el("div");
+      richText(full, (c.reference || c.source) + (c.participant ? " Participant: " + c.participant + "." : ""));
+      d.appendChild(full);
+      node.appendChild(d);
+    });
+    chips(node, m.buttons);
+    if (kind === "answer" && m.id) { rating(node, m.id); }
+    log.appendChild(node); scroll();
+  }
+
+  function post(path, body, signal) {
+    return fetch(base + path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: signal
+    });
+  }
+
+  var busy = false;
+  function ask(message, shown, silent) {
+    if (busy || !message) { return; }
+    busy = true;
+    if (!silent) { addUser(shown || message); }
+    var typing = el("div", { "class": "senpai-typing", "aria-label": "Senpai is typing" });
+    typing.appendChild(document.createTextNode("Senpai is typing "));
+    for (var i = 0; i < 3; i++) { typing.appendChild(el("span", {}, ".")); }
+    log.appendChild(typing); scroll();
+    var controller = window.AbortController ? new AbortController() : null;
+    var slow = setTimeout(function () { typing.firstChild.textContent = "Still thinking, thanks for waiting "; }, SLOW_MS);
+    var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
+    post("/api/chat", { sender: sender, message: message }, controller && controller.signal)
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
+      })
+      .then(function (r) {
+        if (r.res.status === 429) {
+          addNotice("You're sending messages quickly. Please wait " + (r.res.headers.get("Retry-After") || "a few") + " seconds and try again.");
+        } else if (!r.res.ok) {
+          addNotice(r.res.status >= 500 ? "Senpai is unavailable right now. Please try again in a minute." : (r.body.error || "That message could not be sent."));
+        } else {
+          (r.body.messages || []).forEach(function (m) { addBot(m, r.body.kind); });
+        }
+      })
+      .catch(function (e) {
+        addNotice(e && e.name === "AbortError" ? "Senpai is taking too long to answer. Please try again." : "Senpai is unavailable right now. Please check your connection and try again.");
+      })
+      .then(function () { clearTimeout(timer); clearTimeout(slow); typing.remove(); busy = false; input.focus(); });
+  }
+
+  function welcome() {
+    addBot({ text: "Hi, I'm Senpai! Ask me about your role as an ALT, working with JTEs, or what the JET Programme is for. My answers come from research with JET ALTs, and I always say where they come from.",
+             buttons: SUGGESTIONS.map(function (q) { return { title: q, payload: q }; }) }, "smalltalk");
+  }
+
+  var loaded = false;
+  function loadHistory() {
+    if (loaded) { return; }
+    loaded = true;
+    fetch(base + "/api/history?sender=" + encodeURIComponent(sender))
+      .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
+      .then(function (body) {
+        var msgs = body.messages || [];
+        if (!msgs.length) { welcome(); return; }
+        msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); } });
+      }, function () { welcome(); });
+  }
+
+  function open() {
+    root.classList.add("senpai-open");
+    launch.setAttribute("aria-expanded", "true");
+    loadHistory();
+    input.focus();
+  }
+  function shut() {
+    root.classList.remove("senpai-open");
+    launch.setAttribute("aria-expanded", "false");
+    launch.focus();
+  }
+
+  launch.addEventListener("click", open);
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { shut(); } });
+  role.addEventListener("change", function () {
+    store.setItem("senpai.role", role.value);
+    if (role.value) { ask('/inform_role{"role":"' + role.value + '"}', role.value === "jte" ? "I'm a JTE" : "I'm an ALT"); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = input.value.trim();
+    if (!q) { return; }
+    input.value = "";
+    ask(q);
+  });
+
+  function mount() {
+    document.head.appendChild(style);
+    document.body.appendChild(root);
+    if (script && script.hasAttribute("data-open")) { open(); }
+  }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+}());

@@ -1,0 +1,191 @@
+"""The web widget in a real browser (Playwright driving Debian's Chromium) on the real stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Stack
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (`make test` installs it)"
+    ),
+]
+
+CLARIFY_CANDIDATES = [
+    "What does the identity study advise JTEs to do?",
+    "I'm a Japanese English teacher and nobody asked me if I wanted an ALT. Did the research notice this?",
+    "I'm a JTE and want to explain to my students why our school has an ALT. What is the programme for?",
+    "what should boards of education do",
+    "recommendations",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: Stack) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="en-GB")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(30_000)
+    page.goto(stack.url + "/")
+    yield page
+    context.close()
+
+
+def open_widget(page: Any) -> None:
+    page.get_by_role("button", name="Ask Senpai").click()
+    page.get_by_role("dialog", name="Senpai, orientation assistant").wait_for()
+
+
+def ask(page: Any, text: str) -> Any:
+    """Type a question, send it, and return the locator of the new bot reply."""
+    replies = page.locator(".senpai-bot")
+    before = replies.count()
+    page.get_by_label("Your question").fill(text)
+    page.get_by_label("Your question").press("Enter")
+    done = (
+        "n => document.querySelectorAll('.senpai-bot').length > n"
+        " && !document.querySelector('.senpai-typing')"
+    )
+    page.wait_for_function(done, arg=before)
+    return replies.nth(before)
+
+
+def test_question_shows_answer_and_expandable_citation(page: Any, stack: Stack, tmp_path: Path) -> None:
+    open_widget(page)
+    assert page.locator(".senpai-chip").count() >= 3  # suggested first questions
+    reply = ask(page, "When did the JET Programme start?")
+    assert reply.get_attribute("data-kind") == "answer"
+    assert "1987" in reply.inner_text()
+    summary = reply.locator(".senpai-source summary").first
+    assert summary.inner_text().startswith("Source: Hiratsuka (2025)")
+    details = reply.locator(".senpai-source").first
+    assert not details.evaluate("d => d.open")
+    summary.click()
+    assert details.evaluate("d => d.open")
+    assert "doi.org" in details.inner_text()
+    path = Path(os.environ.get("SENPAI_SCREENSHOT", str(tmp_path / "widget.png")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_clicking_a_clarify_button_answers(page: Any, stack: Stack) -> None:
+    question = next(
+        (q for q in CLARIFY_CANDIDATES if stack.chat(f"probe-{abs(hash(q))}", q)["kind"] == "clarify"), None
+    )
+    assert question, (
+        "none of the candidate questions gets a clarify reply any more; update CLARIFY_CANDIDATES"
+    )
+    open_widget(page)
+    reply = ask(page, question)
+    assert reply.get_attribute("data-kind") == "clarify"
+    choices = reply.locator(".senpai-chip")
+    assert choices.count() == 2
+    before = page.locator(".senpai-bot").count()
+    choices.first.click()
+    page.wait_for_function("n => document.querySelectorAll('.senpai-bot').length > n", arg=before)
+    answer = page.locator(".senpai-bot").nth(before)
+    assert answer.get_attribute("data-kind") == "answer"
+    assert answer.locator(".senpai-source").count() >= 1
+
+
+def test_feedback_is_stored(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    reply = ask(page, "What is the Dabbler identity?")
+    reply.get_by_role("button", name="Not helpful").click()
+    reply.get_by_text("Thanks for the feedback.").wait_for()
+    assert reply.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
+    sender = page.evaluate("localStorage.getItem('senpai.sender')")
+    with sqlite3.connect(stack.tmp / "feedback.sqlite3") as db:
+        rows = db.execute("SELECT rating, message_id FROM feedback WHERE sender = ?", (sender,)).fetchall()
+    assert len(rows) == 1 and rows[0][0] == -1 and rows[0][1]
+
+
+def test_reload_restores_the_conversation(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    ask(page, "What does the Japan Enthusiast identity mean?")
+    sender = page.evaluate("localStorage.getItem('senpai.sender')")
+    page.reload()
+    assert page.evaluate("localStorage.getItem('senpai.sender')") == sender
+    open_widget(page)
+    page.locator(".senpai-user").first.wait_for()
+    assert page.locator(".senpai-user").first.inner_text() == "What does the Japan Enthusiast identity mean?"
+    restored = page.locator(".senpai-bot").last
+    assert restored.get_attribute("data-kind") == "answer"
+    assert restored.locator(".senpai-source").count() >= 1
+
+
+def test_html_is_shown_as_text_and_never_runs(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    payload = "<img src=x onerror=alert(1)>"
+    reply = ask(page, payload)
+    assert page.locator(".senpai-user").last.inner_text() == payload
+    assert page.locator(".senpai-root img").count() == 0
+    assert reply.get_attribute("data-kind") in ("fallback", "smalltalk", "answer", "clarify")
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+def test_role_switch_phone_screen_and_keyboard(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(stack.url + "/")
+    for _ in range(10):  # the launcher is reachable by keyboard
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "senpai-launch":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Ask Senpai"
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Senpai, orientation assistant")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box is not None and box["width"] >= 370  # full screen on a phone
+    before = page.locator(".senpai-bot").count()
+    page.get_by_label("I am").select_option("jte")
+    page.wait_for_function("n => document.querySelectorAll('.senpai-bot').length > n", arg=before)
+    assert "Japanese teachers of English" in page.locator(".senpai-bot").last.inner_text()
+    assert page.locator(".senpai-user").last.inner_text() == "I'm a JTE"
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.locator("[lang=ja]").inner_text().startswith("日本語")
+    context.close()
+
+
+def test_unavailable_service_shows_a_clear_message(page: Any, stack: Stack) -> None:
+    page.route("**/api/chat", lambda route: route.fulfill(status=503, body=json.dumps({"error": "down"})))
+    open_widget(page)
+    page.get_by_label("Your question").fill("hello?")
+    page.get_by_label("Your question").press("Enter")
+    page.get_by_text("Senpai is unavailable right now").wait_for()
