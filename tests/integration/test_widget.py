@@ -159,7 +159,9 @@ def test_html_is_shown_as_text_and_never_runs(page: Any, stack: Stack) -> None:
 
 
 def test_role_switch_phone_screen_and_keyboard(browser: Any, stack: Stack) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667}, has_touch=True, is_mobile=True, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.goto(stack.url + "/")
     for _ in range(10):  # the launcher is reachable by keyboard
@@ -177,6 +179,13 @@ def test_role_switch_phone_screen_and_keyboard(browser: Any, stack: Stack) -> No
     page.wait_for_function("n => document.querySelectorAll('.senpai-bot').length > n", arg=before)
     assert "Japanese teachers of English" in page.locator(".senpai-bot").last.inner_text()
     assert page.locator(".senpai-user").last.inner_text() == "I'm a JTE"
+    animation = page.evaluate(
+        """() => { const t = document.createElement('div'); t.className = 'senpai-typing';
+                   const s = document.createElement('span'); t.appendChild(s);
+                   document.querySelector('.senpai-log').appendChild(t);
+                   const name = getComputedStyle(s).animationName; t.remove(); return name; }"""
+    )
+    assert animation == "none"  # prefers-reduced-motion: no blinking dots
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
     assert page.locator("[lang=ja]").inner_text().startswith("日本語")
