@@ -66,6 +66,11 @@ def fallback_reply(index: Index, hits: Sequence[Hit], threshold: float) -> Reply
     return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, hits, threshold)))
 
 
+def nudge(index: Index, text: str, threshold: float) -> Reply:
+    """A no-knowledge reply (nothing to follow up or cite yet) that offers questions to ask."""
+    return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, [], threshold)))
+
+
 def next_passage(
     index: Index, candidates: Iterable[str], last: Sequence[str], shown: Iterable[str], topic: str | None
 ) -> Passage | None:

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import compose, slots
-from actions.reply import FALLBACK, Reply, send
+from actions.reply import send
 from actions.runtime import get_service
 
 
@@ -28,12 +28,8 @@ class ActionTellMeMore(Action):
         channel = tracker.get_latest_input_channel()
         last = tracker.get_slot(slots.LAST_PASSAGES) or []
         if not last:
-            reply = Reply(
-                kind=FALLBACK,
-                text="I haven't answered anything yet that I could say more about. Try one of these:",
-                buttons=tuple(compose.suggestions(service.index, [], service.answer_threshold)),
-            )
-            send(dispatcher, reply, channel)
+            text = "I haven't answered anything yet that I could say more about. Try one of these:"
+            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
             return []
         shown = tracker.get_slot(slots.SHOWN) or []
         passage = compose.next_passage(
@@ -44,12 +40,8 @@ class ActionTellMeMore(Action):
             tracker.get_slot(slots.LAST_TOPIC),
         )
         if passage is None:
-            reply = Reply(
-                kind=FALLBACK,
-                text="That's everything I have on that. You could ask about something else:",
-                buttons=tuple(compose.suggestions(service.index, [], service.answer_threshold)),
-            )
-            send(dispatcher, reply, channel)
+            text = "That's everything I have on that. You could ask about something else:"
+            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
             return []
         send(dispatcher, compose.answer_reply([passage]), channel)
         return [

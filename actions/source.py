@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import compose, slots
-from actions.reply import FALLBACK, Reply, send
+from actions.reply import send
 from actions.runtime import get_service
 
 
@@ -29,15 +29,8 @@ class ActionCiteSource(Action):
         ids = tracker.get_slot(slots.LAST_PASSAGES) or []
         passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
         if not passages:
-            reply = Reply(
-                kind=FALLBACK,
-                text=(
-                    "I haven't quoted a source yet. "
-                    "Ask me a question and I'll tell you where the answer comes from."
-                ),
-                buttons=tuple(compose.suggestions(service.index, [], service.answer_threshold)),
-            )
-            send(dispatcher, reply, channel)
+            text = "I haven't quoted a source yet. Ask me something and I'll say where the answer comes from."
+            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
             return []
         send(dispatcher, compose.source_reply(passages), channel)
         return []
