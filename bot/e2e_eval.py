@@ -21,6 +21,7 @@ from knowledge.evaluate import DevQuestion
 
 ROLE_MESSAGES = {"jte": "I'm a JTE", "alt": "I'm an ALT"}
 NOT_ANSWERS = frozenset({"fallback", "smalltalk"})
+MAX_RETRIES = 30
 
 
 @dataclass
@@ -35,11 +36,17 @@ class Outcome:
 
 
 async def _ask(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> dict[str, Any]:
-    async with session.post(f"{url}/api/chat", json={"sender": sender, "message": message}) as resp:
-        body: dict[str, Any] = await resp.json()
-        if resp.status != 200:
-            return {"kind": "error", "messages": [], "error": body.get("error")}
-        return body
+    """Send one message, waiting out rate limits (429 + Retry-After) like a polite client."""
+    for _ in range(MAX_RETRIES):
+        async with session.post(f"{url}/api/chat", json={"sender": sender, "message": message}) as resp:
+            body: dict[str, Any] = await resp.json()
+            if resp.status == 429:
+                await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
+                continue
+            if resp.status != 200:
+                return {"kind": "error", "messages": [], "error": body.get("error")}
+            return body
+    return {"kind": "error", "messages": [], "error": "still rate-limited"}
 
 
 async def _one(
