@@ -84,6 +84,7 @@ def ask(page: Any, text: str) -> Any:
 
 def test_question_shows_answer_and_expandable_citation(page: Any, stack: Stack, tmp_path: Path) -> None:
     open_widget(page)
+    page.locator(".senpai-chip").first.wait_for()  # rendered once the (empty) history has loaded
     assert page.locator(".senpai-chip").count() >= 3  # suggested first questions
     reply = ask(page, "When did the JET Programme start?")
     assert reply.get_attribute("data-kind") == "answer"
