@@ -11,12 +11,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Literal
+from urllib.parse import quote, unquote, urlparse
 
 from knowledge.corpus import DEFAULT_CORPUS_DIR
 from knowledge.encoder import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Header with the shared secret that Rasa sends to the action server.
+ACTION_TOKEN_HEADER = "X-Senpai-Action-Token"
+
+
+Profile = Literal["embedded", "production"]
+PROFILES: tuple[Profile, ...] = ("embedded", "production")
 
 
 class SettingsError(ValueError):
@@ -64,6 +72,79 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value.rstrip("/")
 
 
+def _urls(env: Mapping[str, str], name: str, default: str, replicas: int | None) -> tuple[str, ...]:
+    """One or more comma-separated URLs; a single URL with ``replicas`` > 1 counts up its port."""
+    raw = _get(env, name) or default
+    urls = tuple(_url({name: part}, name, default) for part in raw.split(",") if part.strip())
+    if replicas is None or replicas == len(urls):
+        return urls
+    if len(urls) != 1:
+        raise SettingsError(f"{name} lists {len(urls)} URLs but SENPAI_RASA_REPLICAS is {replicas}")
+    parsed = urlparse(urls[0])
+    port = parsed.port or 5005
+    return tuple(f"{parsed.scheme}://{parsed.hostname}:{port + i}" for i in range(replicas))
+
+
+@dataclass(frozen=True)
+class ServiceURL:
+    """The parts of a ``scheme://user:password@host:port/name`` URL that Rasa's stores take."""
+
+    scheme: str
+    host: str
+    port: int
+    name: str
+    user: str
+    password: str
+
+    def as_url(self) -> str:
+        """The full URL again, password included: for clients, never for logs."""
+        auth = ""
+        if self.user or self.password:
+            auth = (
+                quote(self.user, safe="")
+                + (f":{quote(self.password, safe='')}" if self.password else "")
+                + "@"
+            )
+        return f"{self.scheme}://{auth}{self.host}:{self.port}/{self.name}"
+
+    def redacted(self) -> str:
+        """The URL without its password, safe to log."""
+        auth = f"{self.user}:***@" if self.password else (f"{self.user}@" if self.user else "")
+        return f"{self.scheme}://{auth}{self.host}:{self.port}/{self.name}"
+
+
+def _service_url(
+    env: Mapping[str, str], name: str, schemes: tuple[str, ...], default_port: int, default_name: str
+) -> ServiceURL | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    example = f"{schemes[0]}://user:password@127.0.0.1:{default_port}/{default_name}"
+    if parsed.scheme not in schemes or not parsed.hostname:
+        raise SettingsError(f"{name} must look like {example} (the password is redacted here)")
+    try:
+        port = parsed.port or default_port
+    except ValueError as exc:
+        raise SettingsError(f"{name} has an invalid port; it must look like {example}") from exc
+    return ServiceURL(
+        scheme=parsed.scheme,
+        host=parsed.hostname,
+        port=port,
+        name=unquote(parsed.path.lstrip("/")) or default_name,
+        user=unquote(parsed.username or ""),
+        password=unquote(parsed.password or ""),
+    )
+
+
+def _profile(env: Mapping[str, str]) -> Profile:
+    raw = _get(env, "SENPAI_PROFILE") or "embedded"
+    for profile in PROFILES:
+        if raw == profile:
+            return profile
+    raise SettingsError(f"SENPAI_PROFILE must be one of {', '.join(PROFILES)}, got {raw!r}")
+
+
 def _host(env: Mapping[str, str], name: str, default: str) -> str:
     value = _get(env, name) or default
     if value != "localhost":
@@ -96,13 +177,27 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable in Senpai. Build it with :meth:`from_env`."""
+    """Everything configurable in Senpai. Build it with :meth:`from_env`.
+
+    The ``embedded`` profile (the default) keeps conversations in a SQLite
+    tracker store under :attr:`data_dir` and runs one Rasa server. The
+    ``production`` profile uses PostgreSQL (:attr:`database`) and a Redis lock
+    store (:attr:`redis`), with several Rasa replicas behind the gateway.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8080
-    rasa_url: str = "http://127.0.0.1:5005"
+    profile: Profile = "embedded"
+    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005",)
     rasa_token: str | None = None
     action_url: str = "http://127.0.0.1:5055"
+    action_token: str | None = None
+    action_timeout_s: float = 3.0
+    database: ServiceURL | None = None
+    redis: ServiceURL | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
     embedding_model: str = DEFAULT_MODEL
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     data_dir: Path = PROJECT_ROOT / ".senpai"
@@ -133,14 +228,19 @@ class Settings:
         return urlparse(self.action_url).port or 5055
 
     @property
-    def rasa_host(self) -> str:
-        """Host Rasa binds to (from :attr:`rasa_url`)."""
-        return urlparse(self.rasa_url).hostname or "127.0.0.1"
+    def rasa_binds(self) -> list[tuple[str, int]]:
+        """Host and port each Rasa replica binds to (from :attr:`rasa_urls`)."""
+        return [(urlparse(u).hostname or "127.0.0.1", urlparse(u).port or 5005) for u in self.rasa_urls]
 
     @property
-    def rasa_port(self) -> int:
-        """Port Rasa binds to (from :attr:`rasa_url`)."""
-        return urlparse(self.rasa_url).port or 5005
+    def slack_enabled(self) -> bool:
+        """Whether Rasa's Slack channel is on (both Slack secrets are set)."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def tracker_db(self) -> Path:
+        """SQLite file of the embedded profile's conversations (Rasa's SQL tracker store)."""
+        return self.data_dir / "tracker.db"
 
     @property
     def feedback_db(self) -> Path:
@@ -161,8 +261,13 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables.
 
-        Variables: ``SENPAI_HOST``, ``SENPAI_PORT``, ``SENPAI_RASA_URL``,
-        ``SENPAI_RASA_TOKEN``, ``SENPAI_ACTION_URL``, ``SENPAI_EMBEDDING_MODEL``,
+        Variables: ``SENPAI_HOST``, ``SENPAI_PORT``, ``SENPAI_PROFILE``
+        (``embedded`` or ``production``), ``SENPAI_RASA_URL`` (one URL, or a
+        comma-separated list of replicas), ``SENPAI_RASA_REPLICAS``,
+        ``SENPAI_RASA_TOKEN``, ``SENPAI_ACTION_URL``, ``SENPAI_ACTION_TOKEN``,
+        ``SENPAI_ACTION_TIMEOUT``, ``DATABASE_URL`` and ``REDIS_URL`` (required
+        by the production profile), ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``,
+        ``SLACK_API_URL``, ``SENPAI_EMBEDDING_MODEL``,
         ``SENPAI_CORPUS_DIR``, ``SENPAI_DATA_DIR``, ``SENPAI_INDEX_DIR``,
         ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
         ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
@@ -172,17 +277,54 @@ class Settings:
         ``SENPAI_RATE_IP_PER_MIN``.
 
         Raises:
-            SettingsError: If a variable is set to an unusable value.
+            SettingsError: If a variable is set to an unusable value, or the
+                production profile lacks ``DATABASE_URL`` or ``REDIS_URL``.
         """
         env = os.environ if env is None else env
         data_dir = _path(env, "SENPAI_DATA_DIR", PROJECT_ROOT / ".senpai")
         threads = _int(env, "SENPAI_TORCH_THREADS", 0, 0, 64)
+        profile = _profile(env)
+        replicas_default = 2 if profile == "production" else 1
+        replicas = _int(env, "SENPAI_RASA_REPLICAS", replicas_default, 1, 16)
+        if _get(env, "SENPAI_RASA_REPLICAS") is None and "," in (_get(env, "SENPAI_RASA_URL") or ""):
+            replicas = len([u for u in (_get(env, "SENPAI_RASA_URL") or "").split(",") if u.strip()])
+        database = _service_url(env, "DATABASE_URL", ("postgresql", "postgres"), 5432, "senpai")
+        redis = _service_url(env, "REDIS_URL", ("redis",), 6379, "0")
+        if profile == "production":
+            for name, value in (("DATABASE_URL", database), ("REDIS_URL", redis)):
+                if value is None:
+                    raise SettingsError(
+                        f"SENPAI_PROFILE=production needs {name} "
+                        "(e.g. DATABASE_URL=postgresql://senpai:PASSWORD@127.0.0.1:5432/senpai, "
+                        "REDIS_URL=redis://127.0.0.1:6379/0)"
+                    )
+        elif replicas > 1:
+            raise SettingsError(
+                "SENPAI_RASA_REPLICAS > 1 needs SENPAI_PROFILE=production: replicas must share "
+                "a PostgreSQL tracker store and a Redis lock store"
+            )
+        slack_token = _get(env, "SLACK_BOT_TOKEN")
+        slack_secret = _get(env, "SLACK_SIGNING_SECRET")
+        if bool(slack_token) != bool(slack_secret):
+            missing = "SLACK_SIGNING_SECRET" if slack_token else "SLACK_BOT_TOKEN"
+            raise SettingsError(
+                f"Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; {missing} is missing"
+            )
+        slack_api = _url(env, "SLACK_API_URL", "https://slack.com/api/") + "/"
         return cls(
             host=_host(env, "SENPAI_HOST", "127.0.0.1"),
             port=_int(env, "SENPAI_PORT", 8080, 1, 65535),
-            rasa_url=_url(env, "SENPAI_RASA_URL", "http://127.0.0.1:5005"),
+            profile=profile,
+            rasa_urls=_urls(env, "SENPAI_RASA_URL", "http://127.0.0.1:5005", replicas),
             rasa_token=_get(env, "SENPAI_RASA_TOKEN"),
             action_url=_url(env, "SENPAI_ACTION_URL", "http://127.0.0.1:5055"),
+            action_token=_get(env, "SENPAI_ACTION_TOKEN"),
+            action_timeout_s=_float(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
+            database=database,
+            redis=redis,
+            slack_bot_token=slack_token,
+            slack_signing_secret=slack_secret,
+            slack_api_url=slack_api,
             embedding_model=_get(env, "SENPAI_EMBEDDING_MODEL") or DEFAULT_MODEL,
             corpus_dir=_path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
             data_dir=data_dir,

@@ -12,9 +12,12 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 def test_defaults_are_local() -> None:
     s = Settings.from_env({})
     assert (s.host, s.port) == ("127.0.0.1", 8080)
-    assert s.rasa_url == "http://127.0.0.1:5005" and s.action_url == "http://127.0.0.1:5055"
-    assert (s.action_host, s.action_port, s.rasa_port) == ("127.0.0.1", 5055, 5005)
-    assert s.rasa_token is None
+    assert s.rasa_urls == ("http://127.0.0.1:5005",) and s.action_url == "http://127.0.0.1:5055"
+    assert (s.action_host, s.action_port, s.rasa_binds) == ("127.0.0.1", 5055, [("127.0.0.1", 5005)])
+    assert s.rasa_token is None and s.action_token is None
+    assert s.profile == "embedded" and s.database is None and s.redis is None
+    assert s.tracker_db == PROJECT_ROOT / ".senpai" / "tracker.db"
+    assert not s.slack_enabled and s.slack_api_url == "https://slack.com/api/"
     assert s.index_dir == PROJECT_ROOT / ".senpai" / "index"
     assert s.public_url == "http://127.0.0.1:8080/"
 
@@ -32,8 +35,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SENPAI_LEXICAL_WEIGHT": "0",
         }
     )
-    assert (s.host, s.port, s.rasa_port) == ("0.0.0.0", 9000, 6005)
-    assert s.rasa_url == "http://127.0.0.1:6005"
+    assert (s.host, s.port, s.rasa_binds) == ("0.0.0.0", 9000, [("127.0.0.1", 6005)])
+    assert s.rasa_urls == ("http://127.0.0.1:6005",)
     assert s.rasa_token == "secret"
     assert s.index_dir == tmp_path / "index"
     assert s.embedding_model == "sentence-transformers/all-mpnet-base-v2"
@@ -53,6 +56,12 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("SENPAI_ANSWER_THRESHOLD", "high"),
         ("SENPAI_RASA_TIMEOUT", "0"),
         ("SENPAI_LEXICAL_WEIGHT", "1.5"),
+        ("SENPAI_PROFILE", "staging"),
+        ("SENPAI_ACTION_TIMEOUT", "0"),
+        ("SENPAI_RASA_REPLICAS", "2"),  # replicas need the production profile's shared stores
+        ("DATABASE_URL", "mysql://db/senpai"),
+        ("REDIS_URL", "127.0.0.1:6379"),
+        ("SLACK_API_URL", "slack.com/api"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None:
@@ -62,3 +71,55 @@ def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None
 
 def test_blank_values_mean_default() -> None:
     assert Settings.from_env({"SENPAI_RASA_TOKEN": "  ", "SENPAI_PORT": ""}) == Settings.from_env({})
+
+
+PRODUCTION = {
+    "SENPAI_PROFILE": "production",
+    "DATABASE_URL": "postgresql://senpai:p%40ss@db.internal:5433/senpai_prod",
+    "REDIS_URL": "redis://:r3dis@cache.internal:6380/2",
+}
+
+
+def test_production_profile_parses_its_services_and_runs_two_replicas() -> None:
+    s = Settings.from_env(PRODUCTION)
+    assert s.profile == "production"
+    assert s.database is not None and s.redis is not None
+    assert (s.database.host, s.database.port, s.database.name) == ("db.internal", 5433, "senpai_prod")
+    assert (s.database.user, s.database.password) == ("senpai", "p@ss")
+    assert (s.redis.host, s.redis.port, s.redis.name, s.redis.password) == (
+        "cache.internal",
+        6380,
+        "2",
+        "r3dis",
+    )
+    assert s.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    assert "p@ss" not in s.database.redacted() and "r3dis" not in s.redis.redacted()
+    assert s.database.as_url() == "postgresql://senpai:p%40ss@db.internal:5433/senpai_prod"
+    three = Settings.from_env({**PRODUCTION, "SENPAI_RASA_REPLICAS": "3"})
+    assert [port for _, port in three.rasa_binds] == [5005, 5006, 5007]
+    listed = Settings.from_env({**PRODUCTION, "SENPAI_RASA_URL": "http://10.0.0.1:5005,http://10.0.0.2:5005"})
+    assert listed.rasa_urls == ("http://10.0.0.1:5005", "http://10.0.0.2:5005")
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_profile_fails_fast_without_its_services(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        Settings.from_env(env)
+
+
+def test_a_bad_database_url_never_echoes_its_password() -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"DATABASE_URL": "mysql://u:hunter2@db/x"})
+    assert "hunter2" not in str(info.value)
+
+
+def test_slack_needs_both_secrets() -> None:
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        Settings.from_env({"SLACK_SIGNING_SECRET": "s"})
+    s = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    )
+    assert s.slack_enabled and s.slack_api_url == "http://127.0.0.1:9/api/"
