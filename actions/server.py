@@ -7,17 +7,19 @@ model, then serves Rasa SDK's webhook on the configured local address.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sys
 from typing import Any
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
-from sanic import Sanic
+from sanic import HTTPResponse, Request, Sanic
+from sanic.response import json
 
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, install
-from bot.settings import Settings, SettingsError
+from bot.settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
 from knowledge.decide import Policy
 
@@ -41,16 +43,32 @@ def load_service(settings: Settings) -> KnowledgeService:
     return KnowledgeService(index, policy, settings.oos_threshold)
 
 
-def create_action_app(watcher: IndexWatcher | None = None) -> Sanic[Any, Any]:
+def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:
     """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS).
 
     Args:
         watcher: If given, runs in the background to pick up rebuilt indexes.
+        token: If given, ``/webhook`` answers 401 unless the request carries it
+            in the :data:`ACTION_TOKEN_HEADER` header (Rasa sends it, configured in
+            its endpoints file), so only Rasa can run actions.
     """
     executor = ActionExecutor()
     for module in ACTION_MODULES:
         executor.register_package(module)
     app: Sanic[Any, Any] = create_app(executor, cors_origins=[])
+    if token is not None:
+        expected = token.encode()
+
+        async def require_token(request: Request) -> HTTPResponse | None:
+            if request.path.rstrip("/") != "/webhook":
+                return None
+            given = request.headers.get(ACTION_TOKEN_HEADER, "").encode()
+            if hmac.compare_digest(given, expected):
+                return None
+            logger.warning("refused an action call without a valid %s header", ACTION_TOKEN_HEADER)
+            return json({"error": f"missing or wrong {ACTION_TOKEN_HEADER} header"}, status=401)
+
+        app.register_middleware(require_token, "request")
     if watcher is not None:
 
         async def start_watching(app: Sanic[Any, Any]) -> None:
@@ -81,7 +99,9 @@ def main() -> int:
         settings.action_host,
         settings.action_port,
     )
-    app = create_action_app(IndexWatcher(service, settings.index_dir))
+    if settings.action_token is None:
+        logger.warning("SENPAI_ACTION_TOKEN is not set: any local process may call the actions")
+    app = create_action_app(IndexWatcher(service, settings.index_dir), settings.action_token)
     app.run(
         host=settings.action_host,
         port=settings.action_port,

@@ -15,16 +15,18 @@ import ctypes
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import yaml
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings
 from knowledge import IndexLoadError, current_dir, read_meta
 
 #: Seconds to wait for the stack to become healthy.
@@ -52,12 +54,19 @@ def say(message: str) -> None:
 
 @dataclass
 class Child:
-    """One supervised process."""
+    """One supervised process.
+
+    Attributes:
+        after: A URL that must answer before this child starts the first time
+            (Rasa replicas wait for the first one, which creates the database
+            tables, so two replicas never race to create them).
+    """
 
     name: str
     argv: list[str]
     env: dict[str, str]
     cwd: Path
+    after: str | None = None
     proc: asyncio.subprocess.Process | None = None
     crashes: list[float] = field(default_factory=list)
     pump: asyncio.Task[None] | None = None
@@ -119,17 +128,57 @@ def preflight(settings: Settings) -> None:
         read_meta(current_dir(settings.index_dir))
     except IndexLoadError as exc:
         raise PreflightError(str(exc)) from exc
+    for what, service in (
+        ("PostgreSQL (DATABASE_URL)", settings.database),
+        ("Redis (REDIS_URL)", settings.redis),
+    ):
+        if settings.profile != "production" or service is None:
+            continue
+        try:
+            socket.create_connection((service.host, service.port), timeout=3).close()
+        except OSError as exc:
+            raise PreflightError(f"cannot reach {what} at {service.redacted()}: {exc}") from exc
+
+
+#: The production profile's endpoints: every value comes from the environment.
+PRODUCTION_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.production.yml"
+
+
+@dataclass(frozen=True)
+class RunSecrets:
+    """Tokens of one run: from the environment if set, otherwise random per run."""
+
+    rasa_token: str
+    action_token: str
+
+    @classmethod
+    def for_run(cls, settings: Settings) -> RunSecrets:
+        """Use the configured tokens, or make strong random ones."""
+        return cls(
+            rasa_token=settings.rasa_token or secrets.token_urlsafe(24),
+            action_token=settings.action_token or secrets.token_urlsafe(24),
+        )
 
 
 def render_endpoints(settings: Settings) -> Path:
-    """Write Rasa's endpoints file with the configured action server URL.
+    """Write the endpoints file Rasa runs with, for the settings' profile.
 
     ``endpoints.yml`` keeps Rasa's usual literal defaults (so ``rasa shell``
-    works as-is); the supervisor points the copy it runs at the configured URL.
+    works as-is). The embedded profile runs a copy pointed at the configured
+    action server and at the SQLite tracker store in the data directory. The
+    production profile runs :data:`PRODUCTION_ENDPOINTS`, whose values all come
+    from the environment (see :func:`rasa_env`). Secrets are never written to
+    disk: the files hold ``${VAR}`` references that Rasa expands.
     """
+    if settings.profile == "production":
+        return PRODUCTION_ENDPOINTS
     source = settings.rasa_project / "endpoints.yml"
     data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    data.setdefault("action_endpoint", {})["url"] = f"{settings.action_url}/webhook"
+    data["action_endpoint"] = {
+        "url": f"{settings.action_url}/webhook",
+        "headers": {ACTION_TOKEN_HEADER: "${SENPAI_ACTION_TOKEN}"},
+    }
+    data["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(settings.tracker_db)}
     run_dir = settings.data_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     target = run_dir / f"endpoints-{os.getpid()}.yml"
@@ -137,16 +186,20 @@ def render_endpoints(settings: Settings) -> Path:
     return target
 
 
-def child_env(settings: Settings, token: str) -> dict[str, str]:
+def child_env(settings: Settings, run: RunSecrets) -> dict[str, str]:
     """Return the environment every child gets."""
     env = dict(os.environ)
     env.update(
         {
-            "SENPAI_RASA_TOKEN": token,
+            "SENPAI_RASA_TOKEN": run.rasa_token,
+            "SENPAI_ACTION_TOKEN": run.action_token,
+            "SENPAI_PROFILE": settings.profile,
             "SENPAI_HOST": settings.host,
             "SENPAI_PORT": str(settings.port),
-            "SENPAI_RASA_URL": settings.rasa_url,
+            "SENPAI_RASA_URL": ",".join(settings.rasa_urls),
+            "SENPAI_RASA_REPLICAS": str(len(settings.rasa_urls)),
             "SENPAI_ACTION_URL": settings.action_url,
+            "SENPAI_ACTION_TIMEOUT": str(settings.action_timeout_s),
             "SENPAI_INDEX_DIR": str(settings.index_dir),
             "SENPAI_DATA_DIR": str(settings.data_dir),
             "PYTHONUNBUFFERED": "1",
@@ -160,43 +213,97 @@ def child_env(settings: Settings, token: str) -> dict[str, str]:
     return env
 
 
-def make_children(settings: Settings, token: str, endpoints: Path) -> list[Child]:
-    """Describe the three children: actions, Rasa, gateway."""
-    env = child_env(settings, token)
-    rasa_argv = [
-        str(settings.rasa_bin),
-        "run",
-        "--model",
-        str(settings.rasa_model),
-        "--endpoints",
-        str(endpoints),
-        "--credentials",
-        str(settings.rasa_project / "credentials.yml"),
-        "--interface",
-        settings.rasa_host,
-        "--port",
-        str(settings.rasa_port),
-        "--enable-api",
-        "--auth-token",
-        token,
-    ]
+def rasa_env(settings: Settings, run: RunSecrets) -> dict[str, str]:
+    """Return a Rasa replica's environment: the variables its endpoints file refers to."""
+    env = child_env(settings, run)
+    env["SENPAI_ACTION_WEBHOOK_URL"] = f"{settings.action_url}/webhook"
+    if settings.database is not None:
+        db = settings.database
+        env.update(
+            {
+                "SENPAI_DB_HOST": db.host,
+                "SENPAI_DB_PORT": str(db.port),
+                "SENPAI_DB_NAME": db.name,
+                "SENPAI_DB_USER": db.user,
+                "SENPAI_DB_PASSWORD": db.password,
+            }
+        )
+    if settings.redis is not None:
+        redis = settings.redis
+        env.update(
+            {
+                "SENPAI_REDIS_HOST": redis.host,
+                "SENPAI_REDIS_PORT": str(redis.port),
+                "SENPAI_REDIS_DB": redis.name,
+                "SENPAI_REDIS_PASSWORD": redis.password,
+            }
+        )
+    return env
+
+
+def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[Child]:
+    """Describe the children: the action server, each Rasa replica, the gateway.
+
+    Rasa runs through :mod:`connectors.launch` (Rasa with a bounded action
+    time-out, and its API token read from the environment, never the command
+    line) in its own Python environment.
+    """
+    env = child_env(settings, run)
+    python = settings.rasa_bin.parent / "python"
+    replicas: list[Child] = []
+    for number, (host, port) in enumerate(settings.rasa_binds, 1):
+        argv = [
+            str(python),
+            "-m",
+            "connectors.launch",
+            "run",
+            "--model",
+            str(settings.rasa_model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(settings.rasa_project / "credentials.yml"),
+            "--interface",
+            host,
+            "--port",
+            str(port),
+            "--enable-api",
+        ]
+        name = "rasa" if len(settings.rasa_binds) == 1 else f"rasa-{number}"
+        after = f"{settings.rasa_urls[0]}/" if number > 1 else None
+        replicas.append(Child(name, argv, rasa_env(settings, run), settings.rasa_project, after=after))
     return [
         Child("actions", [sys.executable, "-m", "actions"], env, PROJECT_ROOT),
-        Child("rasa", rasa_argv, env, settings.rasa_project),
+        *replicas,
         Child("gateway", [sys.executable, "-m", "bot"], env, PROJECT_ROOT),
     ]
 
 
-async def wait_healthy(url: str, timeout_s: float, alive: Callable[[], bool]) -> bool:
-    """Poll ``url`` until it answers 200, the time-out passes, or ``alive()`` turns false."""
+async def wait_healthy(
+    url: str, timeout_s: float, alive: Callable[[], bool], *, ok_only: bool = True
+) -> bool:
+    """Poll ``url`` until it answers 200, the time-out passes, or ``alive()`` turns false.
+
+    Args:
+        url: What to poll.
+        timeout_s: How long to keep trying.
+        alive: Polling stops early when this returns false.
+        ok_only: Also require a JSON body with ``"status": "ok"`` (the
+            gateway's ``/healthz`` answers 200 ``degraded`` while a Rasa
+            replica is still starting).
+    """
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
         while time.monotonic() < deadline and alive():
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                 async with session.get(url) as resp:
                     if resp.status == 200:
-                        return True
-            await asyncio.sleep(0.5)
+                        if not ok_only:
+                            return True
+                        body = await resp.json(content_type=None)
+                        if isinstance(body, dict) and body.get("status") == "ok":
+                            return True
+            await asyncio.sleep(0.25)
     return False
 
 
@@ -226,6 +333,18 @@ async def restart(child: Child, stop: asyncio.Event) -> bool:
     return True
 
 
+async def start_when_ready(children: list[Child], stop: asyncio.Event) -> None:
+    """Start each child once the URL it waits for answers (in order)."""
+    for child in children:
+        assert child.after is not None
+        say(f"{child.name} starts once {child.after} answers")
+        await wait_healthy(child.after, STARTUP_TIMEOUT_S, lambda: not stop.is_set(), ok_only=False)
+        if stop.is_set():
+            return
+        await child.start()
+        say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
+
+
 async def supervise(settings: Settings, stop: asyncio.Event) -> int:
     """Run the children until ``stop`` is set or one keeps crashing.
 
@@ -233,26 +352,30 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
         0 after a requested stop, 1 if a child crashed too often or the stack
         never became healthy.
     """
-    token = settings.rasa_token or secrets.token_urlsafe(24)
+    run = RunSecrets.for_run(settings)
     endpoints = render_endpoints(settings)
-    children = make_children(settings, token, endpoints)
+    children = make_children(settings, run, endpoints)
     started = time.monotonic()
     for child in children:
-        await child.start()
-        say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
+        if child.after is None:
+            await child.start()
+            say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
+    later = asyncio.create_task(start_when_ready([c for c in children if c.after], stop))
     health_url = f"{settings.public_url}healthz"
     ready = asyncio.create_task(wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set()))
     code = 0
     try:
         while not stop.is_set():
-            waits = {asyncio.create_task(c.proc.wait()): c for c in children if c.proc}
+            waits: dict[asyncio.Future[Any], Child] = {
+                asyncio.create_task(c.proc.wait()): c for c in children if c.proc
+            }
             stopper = asyncio.create_task(stop.wait())
+            background = [t for t in (ready, later) if not t.done()]
             done, pending = await asyncio.wait(
-                {*waits, stopper, *([ready] if not ready.done() else [])},
-                return_when=asyncio.FIRST_COMPLETED,
+                {*waits, stopper, *background}, return_when=asyncio.FIRST_COMPLETED
             )
             for task in pending:
-                if task is not ready:
+                if task not in (ready, later):
                     task.cancel()
             if ready in done and not stop.is_set():
                 if ready.result():
@@ -269,10 +392,12 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
                     stop.set()
     finally:
         ready.cancel()
+        later.cancel()
         say("stopping...")
         await asyncio.gather(*(c.stop() for c in reversed(children)))
-        with contextlib.suppress(OSError):
-            endpoints.unlink()
+        if endpoints != PRODUCTION_ENDPOINTS:
+            with contextlib.suppress(OSError):
+                endpoints.unlink()
         say("stopped")
     return code
 

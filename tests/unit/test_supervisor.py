@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import yaml
 
 from bot import supervisor
 from bot.settings import Settings
-from bot.supervisor import Child, PreflightError, preflight, render_endpoints
+from bot.supervisor import (
+    PRODUCTION_ENDPOINTS,
+    Child,
+    PreflightError,
+    RunSecrets,
+    make_children,
+    preflight,
+    rasa_env,
+    render_endpoints,
+)
 
 
 def test_preflight_names_what_to_build(tmp_path: Path) -> None:
@@ -28,12 +38,61 @@ def test_preflight_names_what_to_build(tmp_path: Path) -> None:
         preflight(settings)
 
 
-def test_endpoints_point_at_the_configured_action_server(tmp_path: Path) -> None:
+def test_embedded_endpoints_use_the_action_server_and_a_sqlite_tracker_store(tmp_path: Path) -> None:
     settings = Settings(action_url="http://127.0.0.1:6055", data_dir=tmp_path)
     path = render_endpoints(settings)
     data = yaml.safe_load(path.read_text())
-    assert data["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
+    assert data["action_endpoint"] == {
+        "url": "http://127.0.0.1:6055/webhook",
+        "headers": {"X-Senpai-Action-Token": "${SENPAI_ACTION_TOKEN}"},  # the secret stays in the environment
+    }
+    assert data["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
     assert path.parent == tmp_path / "run"
+
+
+PRODUCTION = {
+    "SENPAI_PROFILE": "production",
+    "DATABASE_URL": "postgresql://senpai:pg-secret@127.0.0.1:5432/senpai",
+    "REDIS_URL": "redis://:redis-secret@127.0.0.1:6379/3",
+    "SENPAI_DATA_DIR": "/tmp/senpai-test",
+}
+
+
+def test_production_runs_replicas_on_shared_stores_with_secrets_only_in_the_environment() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    endpoints = render_endpoints(settings)
+    assert endpoints == PRODUCTION_ENDPOINTS
+    text = endpoints.read_text()
+    assert "type: SQL" in text and "dialect: postgresql" in text and "type: redis" in text
+    run = RunSecrets("rasa-secret", "action-secret")
+    children = make_children(settings, run, endpoints)
+    assert [c.name for c in children] == ["actions", "rasa-1", "rasa-2", "gateway"]
+    assert children[2].after == "http://127.0.0.1:5005/"  # the second replica waits for the first
+    for child in children:
+        for secret in ("rasa-secret", "action-secret", "pg-secret", "redis-secret"):
+            assert not any(secret in arg for arg in child.argv), (child.name, secret)
+    env = rasa_env(settings, run)
+    referenced = set(re.findall(r"\$\{(\w+)\}", text))
+    assert referenced <= set(env), referenced - set(env)
+    assert (env["SENPAI_DB_PASSWORD"], env["SENPAI_REDIS_PASSWORD"]) == ("pg-secret", "redis-secret")
+    assert (env["SENPAI_REDIS_DB"], env["SENPAI_ACTION_TOKEN"]) == ("3", "action-secret")
+    assert children[1].argv[1:3] == ["-m", "connectors.launch"]
+    assert "--port" in children[2].argv and children[2].argv[children[2].argv.index("--port") + 1] == "5006"
+
+
+def test_preflight_names_an_unreachable_database(tmp_path: Path) -> None:
+    (tmp_path / "rasa").touch()
+    (tmp_path / "m.tar.gz").touch()
+    index = tmp_path / "idx"
+    index.mkdir()
+    (index / "meta.json").write_text("{}")
+    env = {**PRODUCTION, "DATABASE_URL": "postgresql://u:pg-secret@127.0.0.1:9/senpai"}
+    settings = Settings.from_env(env).with_overrides(
+        rasa_bin=tmp_path / "rasa", rasa_model=tmp_path / "m.tar.gz", index_dir=index
+    )
+    with pytest.raises(PreflightError, match="PostgreSQL") as info:
+        preflight(settings)
+    assert "pg-secret" not in str(info.value)
 
 
 async def test_crashed_child_is_reported_and_restarted(
@@ -46,7 +105,7 @@ async def test_crashed_child_is_reported_and_restarted(
     )
     sleeper = "import time; time.sleep(60)"
 
-    def fake_children(settings: Settings, token: str, endpoints: Path) -> list[Child]:
+    def fake_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[Child]:
         return [
             Child("crasher", [sys.executable, "-c", crasher, str(counter)], {}, tmp_path),
             Child("sleeper", [sys.executable, "-c", sleeper], {}, tmp_path),
@@ -70,7 +129,7 @@ async def test_crashed_child_is_reported_and_restarted(
 async def test_stop_terminates_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     children: list[Child] = []
 
-    def fake_children(settings: Settings, token: str, endpoints: Path) -> list[Child]:
+    def fake_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[Child]:
         children.append(Child("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], {}, tmp_path))
         return children
 

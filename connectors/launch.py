@@ -1,0 +1,64 @@
+"""Start Rasa with Senpai's run-time settings: ``python -m connectors.launch run ...``.
+
+``senpai up`` starts every Rasa replica through this module instead of the
+``rasa`` script, for two reasons Rasa offers no setting for:
+
+- **A bounded action-server time-out.** Rasa 3.6 waits up to five minutes for
+  a custom action, holding the conversation's lock all that time. Here the
+  wait is ``SENPAI_ACTION_TIMEOUT`` seconds (default 3): a hung or overloaded
+  action server then costs the user a few seconds and a clear "I can't reach
+  my notes" reply, and the conversation goes on.
+- **The API token from the environment.** ``--auth-token`` on the command line
+  would be readable by every user of the machine (``ps``); the token is read
+  from ``SENPAI_RASA_TOKEN`` and handed to Rasa's argument parser in memory.
+
+Everything else is plain ``rasa``: the same arguments, the same behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_ACTION_TIMEOUT_S = 3.0
+
+
+def action_timeout() -> float:
+    """Return the action-server time-out in seconds from ``SENPAI_ACTION_TIMEOUT``.
+
+    Raises:
+        SystemExit: If the value is not a number between 0.5 and 300.
+    """
+    raw = os.environ.get("SENPAI_ACTION_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_ACTION_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"SENPAI_ACTION_TIMEOUT must be a number of seconds, got {raw!r}") from None
+    if not 0.5 <= value <= 300:
+        raise SystemExit(f"SENPAI_ACTION_TIMEOUT must be between 0.5 and 300, got {value}")
+    return value
+
+
+def argv_with_token(argv: list[str]) -> list[str]:
+    """Append ``--auth-token`` from ``SENPAI_RASA_TOKEN`` unless the arguments already have one."""
+    token = os.environ.get("SENPAI_RASA_TOKEN", "").strip()
+    if token and "--auth-token" not in argv and "-t" not in argv:
+        return [*argv, "--auth-token", token]
+    return argv
+
+
+def main() -> None:
+    """Patch the action time-out, then run Rasa's own command line."""
+    timeout = action_timeout()
+    import rasa.core.actions.action as remote_actions
+    from rasa.__main__ import main as rasa_main
+
+    remote_actions.DEFAULT_REQUEST_TIMEOUT = timeout  # type: ignore[attr-defined]
+    sys.argv = ["rasa", *argv_with_token(sys.argv[1:])]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
