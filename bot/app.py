@@ -14,6 +14,8 @@ from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
 from bot.settings import Settings
+from bot.slack import EventLedger, MemoryLedger, RedisLedger
+from bot.views import SLACK_MAX_BODY_BYTES
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -27,13 +29,15 @@ def create_app(settings: Settings) -> web.Application:
     """
     app = web.Application(
         middlewares=[json_errors, cors(frozenset(settings.allowed_origins)), security_headers],
-        client_max_size=settings.max_body_bytes,
+        # Slack's payloads may be larger than the chat API's; each view enforces its own limit.
+        client_max_size=max(settings.max_body_bytes, SLACK_MAX_BODY_BYTES),
     )
     app[keys.SETTINGS] = settings
     app[keys.SENDER_LIMIT] = RateLimiter(settings.rate_sender_per_min, burst=10)
     app[keys.IP_LIMIT] = RateLimiter(settings.rate_ip_per_min, burst=40)
     app.cleanup_ctx.append(_rasa_client)
     app.cleanup_ctx.append(_feedback_store)
+    app.cleanup_ctx.append(_slack_ledger)
     setup_routes(app)
     return app
 
@@ -44,7 +48,7 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[keys.RASA] = RasaClient(
-            session, settings.rasa_url, settings.action_url, settings.health_timeout_s, settings.rasa_token
+            session, settings.rasa_urls, settings.action_url, settings.health_timeout_s, settings.rasa_token
         )
         yield
 
@@ -54,6 +58,14 @@ async def _feedback_store(app: web.Application) -> AsyncIterator[None]:
     app[keys.FEEDBACK] = store
     yield
     store.close()
+
+
+async def _slack_ledger(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    ledger: EventLedger = RedisLedger(settings.redis.as_url()) if settings.redis else MemoryLedger()
+    app[keys.SLACK_LEDGER] = ledger
+    yield
+    await ledger.close()
 
 
 def main() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+import itertools
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -19,21 +21,85 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    """Forwards user messages to Rasa's REST channel over one shared session."""
+    """Forwards user messages to Rasa over one shared session, round robin over replicas.
+
+    Every replica shares the tracker store and the lock store, so any replica
+    can serve any turn of any conversation. A replica that refuses the
+    connection is skipped (nothing reached it, so trying the next is safe); a
+    replica that fails after the message was sent is not retried, so a message
+    is never processed twice.
+    """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        rasa_url: str,
+        rasa_urls: Sequence[str],
         action_url: str,
         health_timeout_s: float,
         token: str | None = None,
     ) -> None:
+        if not rasa_urls:
+            raise ValueError("at least one Rasa URL is needed")
         self._session = session
-        self._rasa_url = rasa_url
+        self._replicas = tuple(rasa_urls)
+        self._turn = itertools.count()
         self._action_url = action_url
         self._health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
         self._token = token
+
+    @property
+    def replicas(self) -> tuple[str, ...]:
+        """The Rasa base URLs, in configuration order."""
+        return self._replicas
+
+    def _rotation(self) -> list[str]:
+        """The replicas to try for one request, starting with the next in turn."""
+        start = next(self._turn) % len(self._replicas)
+        return [*self._replicas[start:], *self._replicas[:start]]
+
+    async def _request(
+        self, method: str, path: str, client_timeout: aiohttp.ClientTimeout | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """Send one request to the next replica in turn; return its status and body.
+
+        Raises:
+            RasaUnavailable: If every replica refuses the connection, or the one
+                that took the request fails or times out.
+        """
+        if client_timeout is not None:  # otherwise the session's own time-outs apply
+            kwargs["timeout"] = client_timeout
+        refused = 0
+        for base in self._rotation():
+            try:
+                async with self._session.request(method, f"{base}{path}", **kwargs) as resp:
+                    return resp.status, await resp.read()
+            except aiohttp.ClientConnectorError:
+                refused += 1
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        raise RasaUnavailable(f"Rasa is unreachable ({refused} replica(s) refused the connection)")
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Like :meth:`_request`, for Rasa's JSON APIs: the decoded body of a 200 answer."""
+        status, body = await self._request(method, path, **kwargs)
+        if status != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {status}")
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with a body that is not JSON") from exc
+
+    async def forward(
+        self, path: str, body: bytes, headers: Mapping[str, str], timeout_s: float
+    ) -> tuple[int, bytes]:
+        """Pass a request through to Rasa unchanged (Slack's webhook), with its own time-out."""
+        return await self._request(
+            "POST",
+            path,
+            client_timeout=aiohttp.ClientTimeout(total=timeout_s),
+            data=body,
+            headers=dict(headers),
+        )
 
     async def events(self, sender: str) -> list[dict[str, Any]]:
         """Return the conversation's events from Rasa's tracker API (needs the token).
@@ -43,14 +109,7 @@ class RasaClient:
         """
         if self._token is None:
             raise RasaUnavailable("no Rasa API token is configured (SENPAI_RASA_TOKEN)")
-        url = f"{self._rasa_url}/conversations/{sender}/tracker"
-        try:
-            async with self._session.get(url, params={"token": self._token}) as resp:
-                if resp.status != 200:
-                    raise RasaUnavailable(f"Rasa's tracker API answered HTTP {resp.status}")
-                data = await resp.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa is unreachable: {type(exc).__name__}") from exc
+        data = await self._call("GET", f"/conversations/{sender}/tracker", params={"token": self._token})
         events = data.get("events") if isinstance(data, dict) else None
         return [e for e in events or [] if isinstance(e, dict)]
 
@@ -60,14 +119,7 @@ class RasaClient:
         Raises:
             RasaUnavailable: On a connection error, a time-out or a non-200 reply.
         """
-        url = f"{self._rasa_url}/webhooks/rest/webhook"
-        try:
-            async with self._session.post(url, json={"sender": sender, "message": message}) as resp:
-                if resp.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
-                data = await resp.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise RasaUnavailable(f"Rasa is unreachable: {type(exc).__name__}") from exc
+        data = await self._call("POST", "/webhooks/rest/webhook", json={"sender": sender, "message": message})
         if not isinstance(data, list):
             raise RasaUnavailable("Rasa answered with an unexpected body")
         return [m for m in data if isinstance(m, dict)]
@@ -79,12 +131,17 @@ class RasaClient:
         except (TimeoutError, aiohttp.ClientError):
             return False
 
+    def replica_name(self, number: int) -> str:
+        """Name of the ``number``-th replica (from 0) in health reports."""
+        return "rasa" if len(self._replicas) == 1 else f"rasa-{number + 1}"
+
     async def health(self) -> dict[str, bool]:
-        """Check Rasa and the action server concurrently."""
-        rasa, actions = await asyncio.gather(
-            self._up(f"{self._rasa_url}/"), self._up(f"{self._action_url}/health")
-        )
-        return {"rasa": rasa, "actions": actions}
+        """Check every Rasa replica and the action server concurrently."""
+        checks = [self._up(f"{base}/") for base in self._replicas]
+        *rasa, actions = await asyncio.gather(*checks, self._up(f"{self._action_url}/health"))
+        parts = {self.replica_name(i): up for i, up in enumerate(rasa)}
+        parts["actions"] = actions
+        return parts
 
 
 def message_id(sender: str, text: str) -> str:

@@ -14,4 +14,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/chat", views.chat, name="chat")
     app.router.add_post("/api/feedback", views.feedback, name="feedback")
     app.router.add_get("/api/history", views.conversation, name="history")
+    app.router.add_post("/webhooks/slack/webhook", views.slack_webhook, name="slack")
     app.router.add_static("/static/", views.STATIC, name="static")

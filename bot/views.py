@@ -7,12 +7,34 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import keys
+from bot import keys, slack
 from bot.rasa import RasaUnavailable, history, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 
 logger = logging.getLogger("senpai.gateway")
 STATIC = Path(__file__).parent / "static"
+#: Largest Slack request accepted (Slack's interactivity payloads carry the whole message).
+SLACK_MAX_BODY_BYTES = 1024 * 1024
+#: Slack wants an acknowledgement within 3 s; Rasa's channel answers in the background.
+SLACK_FORWARD_TIMEOUT_S = 2.5
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """Read a request body of at most ``limit`` bytes.
+
+    Raises:
+        web.HTTPRequestEntityTooLarge: If the body is larger (a 413 for the client).
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -21,12 +43,20 @@ async def index(request: web.Request) -> web.FileResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when Rasa and the action server both answer, else 503 naming what is down."""
+    """Report each part: Rasa (every replica) and the action server.
+
+    200 ``ok`` when everything answers; 200 ``degraded`` when some Rasa replicas
+    are down but another can serve; 503 ``unavailable`` when the action server
+    or every Rasa replica is down. ``down`` names the parts that are down.
+    """
     parts = await request.app[keys.RASA].health()
     body: dict[str, object] = {name: "ok" if up else "down" for name, up in parts.items()}
-    if all(parts.values()):
-        return web.json_response({"status": "ok", **body})
     down = [name for name, up in parts.items() if not up]
+    if not down:
+        return web.json_response({"status": "ok", **body})
+    rasa_up = any(up for name, up in parts.items() if name.startswith("rasa"))
+    if parts.get("actions") and rasa_up:
+        return web.json_response({"status": "degraded", "down": down, **body})
     return web.json_response({"status": "unavailable", "down": down, **body}, status=503)
 
 
@@ -55,7 +85,7 @@ def limited(request: web.Request, sender: str) -> web.Response | None:
 async def chat(request: web.Request) -> web.Response:
     """Forward one user message to Rasa and return the shaped reply."""
     try:
-        payload = parse_json(await request.read())
+        payload = parse_json(await read_body(request, request.app[keys.SETTINGS].max_body_bytes))
         req = parse_chat(payload)
     except ValidationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
@@ -75,7 +105,7 @@ async def chat(request: web.Request) -> web.Response:
 async def feedback(request: web.Request) -> web.Response:
     """Store a thumbs up or down on one bot message."""
     try:
-        req = parse_feedback(parse_json(await request.read()))
+        req = parse_feedback(parse_json(await read_body(request, request.app[keys.SETTINGS].max_body_bytes)))
     except ValidationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     if (refusal := limited(request, req.sender)) is not None:
@@ -96,3 +126,56 @@ async def conversation(request: web.Request) -> web.Response:
         logger.warning("history for %s failed: %s", sender, exc)
         return web.json_response({"error": "history is unavailable right now"}, status=503)
     return web.json_response({"sender": sender, "messages": history(sender, events)})
+
+
+async def slack_webhook(request: web.Request) -> web.Response:
+    """Verify a Slack request, answer its challenge or deduplicate it, and pass it to Rasa."""
+    settings = request.app[keys.SETTINGS]
+    if not settings.slack_enabled or settings.slack_signing_secret is None:
+        return web.json_response(
+            {"error": "Slack is not configured on this server (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)"},
+            status=404,
+        )
+    body = await read_body(request, SLACK_MAX_BODY_BYTES)
+    problem = slack.verify(
+        settings.slack_signing_secret,
+        request.headers.get("X-Slack-Request-Timestamp"),
+        request.headers.get("X-Slack-Signature"),
+        body,
+    )
+    if problem is not None:
+        logger.warning("refused a Slack request from %s: %s", request.remote, problem)
+        return web.json_response({"error": f"not a valid Slack request: {problem}"}, status=401)
+    payload = slack.parse(request.content_type, body)
+    if payload.get("type") == "url_verification":
+        return web.json_response({"challenge": payload.get("challenge")})
+    ledger = request.app[keys.SLACK_LEDGER]
+    event_id = payload.get("event_id") if payload.get("type") == "event_callback" else None
+    if isinstance(event_id, str) and not await ledger.claim(event_id):
+        logger.info(
+            "Slack delivered %s again (retry %s, %s); it was already answered",
+            event_id,
+            request.headers.get("X-Slack-Retry-Num", "-"),
+            request.headers.get("X-Slack-Retry-Reason", "-"),
+        )
+        return web.json_response({"status": "already delivered"}, headers={"X-Slack-No-Retry": "1"})
+    headers = {name: request.headers[name] for name in slack.FORWARDED_HEADERS if name in request.headers}
+    try:
+        status, _ = await request.app[keys.RASA].forward(
+            "/webhooks/slack/webhook", body, headers, SLACK_FORWARD_TIMEOUT_S
+        )
+    except RasaUnavailable as exc:
+        if "unreachable" in str(exc) and isinstance(event_id, str):
+            await ledger.release(event_id)  # nothing reached Rasa: let Slack's retry deliver it
+            logger.warning("Slack event %s not delivered (%s); Slack will retry", event_id, exc)
+            return web.json_response({"error": "Senpai is unavailable; please retry"}, status=503)
+        # Rasa may have taken the event and be slow to say so: keep the claim, never answer twice.
+        logger.warning("Slack event %s: Rasa was slow to acknowledge (%s)", event_id, exc)
+        return web.json_response({"status": "accepted"})
+    if status >= 500 and isinstance(event_id, str):
+        await ledger.release(event_id)
+        return web.json_response({"error": "Senpai could not take the event; please retry"}, status=503)
+    if status >= 400:
+        logger.warning("Rasa's Slack channel refused a request with HTTP %s", status)
+        return web.json_response({"error": f"Rasa's Slack channel answered HTTP {status}"}, status=status)
+    return web.json_response({"status": "ok"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,84 +9,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
 from bot.rasa import NO_REPLY_TEXT, message_id, shape_reply
 from bot.settings import Settings
-
-CITATION = {"passage_id": "jet-start", "title": "When JET began", "source": "Study", "section": "Intro"}
-
-
-class FakeRasa:
-    """Records what the gateway forwards and answers like Rasa's REST channel."""
-
-    def __init__(self) -> None:
-        self.tracker_events: list[dict[str, Any]] = []
-        self.received: list[dict[str, Any]] = []
-        self.reply: list[dict[str, Any]] = []
-        self.status = 200
-        self.delay = 0.0
-        self.actions_up = True
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
-        app.router.add_get("/", self.root)
-        app.router.add_get("/health", self.health)
-        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
-        return app
-
-    async def tracker(self, request: web.Request) -> web.Response:
-        if request.query.get("token") != "tok":
-            return web.json_response({"message": "unauthorized"}, status=401)
-        return web.json_response({"sender_id": request.match_info["sender"], "events": self.tracker_events})
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        await asyncio.sleep(self.delay)
-        return web.json_response(self.reply, status=self.status)
-
-    async def root(self, request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa: 3.6.21")
-
-    async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"}, status=200 if self.actions_up else 500)
-
-
-Client = TestClient[web.Request, web.Application]
-
-
-@pytest.fixture
-async def fake_rasa() -> Any:
-    fake = FakeRasa()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
-
-
-@pytest.fixture
-def settings(fake_rasa: Any, tmp_path: Path) -> Settings:
-    return Settings(
-        rasa_url=fake_rasa.url,
-        action_url=fake_rasa.url,
-        rasa_timeout_s=1.0,
-        health_timeout_s=0.5,
-        rasa_token="tok",
-        data_dir=tmp_path,
-        allowed_origins=("https://orientation.example",),
-    )
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings
-) -> Client:
-    return await aiohttp_client(create_app(settings))
-
+from tests.unit.fakes import CITATION, Client, FakeRasa
 
 ANSWER_REPLY = [
     {"recipient_id": "a", "text": "The programme began in 1987."},
@@ -211,7 +138,7 @@ async def test_healthz_when_nothing_listens(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Path
 ) -> None:
     settings = Settings(
-        rasa_url="http://127.0.0.1:9",
+        rasa_urls=("http://127.0.0.1:9",),
         action_url="http://127.0.0.1:9",
         health_timeout_s=0.5,
         data_dir=tmp_path,

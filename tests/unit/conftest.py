@@ -1,0 +1,44 @@
+"""Fixtures for the gateway's unit tests: a fake Rasa on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import create_app
+from bot.settings import Settings
+from tests.unit.fakes import Client, FakeRasa
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+def settings(fake_rasa: FakeRasa, tmp_path: Path) -> Settings:
+    return Settings(
+        rasa_urls=(fake_rasa.url,),
+        action_url=fake_rasa.url,
+        rasa_timeout_s=1.0,
+        health_timeout_s=0.5,
+        rasa_token="tok",
+        data_dir=tmp_path,
+        allowed_origins=("https://orientation.example",),
+    )
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings
+) -> Client:
+    return await aiohttp_client(create_app(settings))

@@ -1,0 +1,57 @@
+"""A fake Rasa on loopback, recording what the gateway forwards."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+CITATION = {"passage_id": "jet-start", "title": "When JET began", "source": "Study", "section": "Intro"}
+
+
+class FakeRasa:
+    """Records what the gateway forwards and answers like Rasa's REST channel."""
+
+    def __init__(self) -> None:
+        self.tracker_events: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        self.reply: list[dict[str, Any]] = []
+        self.status = 200
+        self.delay = 0.0
+        self.actions_up = True
+        self.url = ""
+        self.slack_received: list[tuple[dict[str, str], bytes]] = []
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        app.router.add_get("/", self.root)
+        app.router.add_get("/health", self.health)
+        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
+        app.router.add_post("/webhooks/slack/webhook", self.slack)
+        return app
+
+    async def slack(self, request: web.Request) -> web.Response:
+        self.slack_received.append((dict(request.headers), await request.read()))
+        return web.Response(text="", status=self.status)
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        if request.query.get("token") != "tok":
+            return web.json_response({"message": "unauthorized"}, status=401)
+        return web.json_response({"sender_id": request.match_info["sender"], "events": self.tracker_events})
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        await asyncio.sleep(self.delay)
+        return web.json_response(self.reply, status=self.status)
+
+    async def root(self, request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa: 3.6.21")
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, status=200 if self.actions_up else 500)
+
+
+Client = TestClient[web.Request, web.Application]
