@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import compose, slots
-from actions.reply import send
+from actions.channels import send
 from actions.runtime import get_service
 from knowledge.decide import decide
 

@@ -1,8 +1,7 @@
 """What an action says, independent of the channel, and how it is sent.
 
-Actions build a :class:`Reply`; :func:`send` turns it into a Rasa message with
-the text, buttons and a custom payload that carries the reply's kind and
-citations to the gateway. The terminal (``rasa shell``) gets text only.
+Actions build a :class:`Reply`; :func:`actions.channels.send` shapes it for
+the channel the user wrote in.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa_sdk.executor import CollectingDispatcher
-
 from knowledge import Passage
 
 ANSWER = "answer"
@@ -20,9 +17,6 @@ FALLBACK = "fallback"
 CLARIFY = "clarify"
 SMALLTALK = "smalltalk"
 ERROR = "error"
-
-#: Channels that show raw JSON to a person, so get no custom payload.
-TEXT_ONLY_CHANNELS = frozenset({"cmdline"})
 
 
 @dataclass(frozen=True)
@@ -73,12 +67,3 @@ def custom_payload(reply: Reply) -> dict[str, Any]:
             "citations": [citation_dict(p) for p in reply.citations],
         }
     }
-
-
-def send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None) -> None:
-    """Send a reply through the dispatcher, shaped for the input channel."""
-    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    if channel in TEXT_ONLY_CHANNELS:
-        dispatcher.utter_message(text=reply.plain_text(), buttons=buttons)
-        return
-    dispatcher.utter_message(text=reply.text, buttons=buttons, json_message=custom_payload(reply))

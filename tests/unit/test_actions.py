@@ -182,3 +182,27 @@ async def test_close_topics_get_a_clarify_question(
     for button in messages[0]["buttons"]:
         assert tiny_index.search(button["payload"], 1)[0].similarity > 0.9
     assert events == {}
+
+
+async def test_slack_gets_one_block_kit_message_with_its_citation(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", channel="slack"))
+    [message] = messages
+    assert message["text"] is None and message["buttons"] == []  # nothing for Rasa to post separately
+    post = message["custom"]
+    assert set(post) == {"text", "blocks"}  # chat.postMessage arguments only: no raw payload
+    kinds = [b["type"] for b in post["blocks"]]
+    assert kinds[0] == "section" and "context" in kinds
+    assert "1987" in post["blocks"][0]["text"]["text"]
+    context = next(b for b in post["blocks"] if b["type"] == "context")
+    assert "*Source:* Author (2025), Study A, Introduction" in context["elements"][0]["text"]
+
+
+async def test_slack_fallback_offers_buttons(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(
+        ActionAnswer(), make_tracker("what's the weather in Osaka tomorrow?", channel="slack")
+    )
+    post = messages[0]["custom"]
+    [actions] = [b for b in post["blocks"] if b["type"] == "actions"]
+    assert 2 <= len(actions["elements"]) <= 3
+    assert all(e["type"] == "button" and e["value"] and e["action_id"] for e in actions["elements"])
+    assert not any(b["type"] == "context" for b in post["blocks"])  # no citation on "I don't know"

@@ -1,0 +1,32 @@
+"""Send a reply shaped for the channel the user wrote in.
+
+- The web (the gateway's REST channel): text and buttons, plus a custom
+  payload with the reply's kind and citations, which the gateway turns into
+  its JSON API and the widget into a "Source" line.
+- Slack: one ``chat.postMessage`` with Block Kit (:mod:`actions.slack`); no
+  raw payload ever reaches a Slack user.
+- The terminal (``rasa shell``): text with a ``Source:`` line.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.reply import Reply, custom_payload
+from actions.slack import slack_message
+
+#: Channels that show raw JSON to a person, so get text only.
+TEXT_ONLY_CHANNELS = frozenset({"cmdline"})
+SLACK = "slack"
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None) -> None:
+    """Send a reply through the dispatcher, shaped for the input channel."""
+    if channel == SLACK:
+        dispatcher.utter_message(json_message=slack_message(reply))
+        return
+    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    if channel in TEXT_ONLY_CHANNELS:
+        dispatcher.utter_message(text=reply.plain_text(), buttons=buttons)
+        return
+    dispatcher.utter_message(text=reply.text, buttons=buttons, json_message=custom_payload(reply))
