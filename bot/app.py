@@ -45,7 +45,9 @@ def create_app(settings: Settings) -> web.Application:
 async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     timeout = aiohttp.ClientTimeout(total=settings.rasa_timeout_s, connect=2.0)
-    connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=30)
+    # Idle connections are dropped before Rasa's server (Sanic, 5 s) would drop them, so a
+    # request never goes out on a connection the other side is closing.
+    connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=4)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[keys.RASA] = RasaClient(
             session, settings.rasa_urls, settings.action_url, settings.health_timeout_s, settings.rasa_token

@@ -6,12 +6,16 @@ import asyncio
 import hashlib
 import itertools
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
 
 KINDS = frozenset({"answer", "fallback", "smalltalk", "clarify", "error"})
+
+#: How long a replica that failed is tried only after the others.
+REPLICA_BACKOFF_S = 5.0
 
 NO_REPLY_TEXT = "I can't reach my notes right now, please try again in a moment."
 
@@ -26,8 +30,10 @@ class RasaClient:
     Every replica shares the tracker store and the lock store, so any replica
     can serve any turn of any conversation. A replica that refuses the
     connection is skipped (nothing reached it, so trying the next is safe); a
-    replica that fails after the message was sent is not retried, so a message
-    is never processed twice.
+    replica that fails after the message may have been sent is not retried, so
+    a message is never processed twice: that one request gets a clear error.
+    Either way the replica is set aside for :data:`REPLICA_BACKOFF_S`, so the
+    requests after it go to the replicas that work.
     """
 
     def __init__(
@@ -43,6 +49,7 @@ class RasaClient:
         self._session = session
         self._replicas = tuple(rasa_urls)
         self._turn = itertools.count()
+        self._down_until: dict[str, float] = {}
         self._action_url = action_url
         self._health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
         self._token = token
@@ -53,9 +60,14 @@ class RasaClient:
         return self._replicas
 
     def _rotation(self) -> list[str]:
-        """The replicas to try for one request, starting with the next in turn."""
+        """The replicas to try for one request: the next in turn first, replicas set aside last."""
         start = next(self._turn) % len(self._replicas)
-        return [*self._replicas[start:], *self._replicas[:start]]
+        order = [*self._replicas[start:], *self._replicas[:start]]
+        now = time.monotonic()
+        return sorted(order, key=lambda base: self._down_until.get(base, 0.0) > now)
+
+    def _set_aside(self, base: str) -> None:
+        self._down_until[base] = time.monotonic() + REPLICA_BACKOFF_S
 
     async def _request(
         self, method: str, path: str, client_timeout: aiohttp.ClientTimeout | None = None, **kwargs: Any
@@ -74,7 +86,11 @@ class RasaClient:
                 async with self._session.request(method, f"{base}{path}", **kwargs) as resp:
                     return resp.status, await resp.read()
             except aiohttp.ClientConnectorError:
+                self._set_aside(base)
                 refused += 1
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                self._set_aside(base)  # it died or dropped us; the message may have reached it
+                raise RasaUnavailable(f"Rasa dropped the connection: {type(exc).__name__}") from exc
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
         raise RasaUnavailable(f"Rasa is unreachable ({refused} replica(s) refused the connection)")

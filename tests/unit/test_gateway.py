@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
@@ -286,3 +287,38 @@ async def test_rate_limit_per_sender_answers_429_with_retry_after(
     assert len(fake_rasa.received) == 10  # refused messages never reach Rasa
     other = await client.post("/api/chat", json={"sender": "someone-else", "message": "hi"})
     assert other.status == 200
+
+
+async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    other = FakeRasa()
+    server = TestServer(other.app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake_rasa.reply = other.reply = [{"text": "hi"}]
+        both = settings.with_overrides(rasa_urls=(fake_rasa.url, str(server.make_url("")).rstrip("/")))
+        client = await aiohttp_client(create_app(both))
+        for n in range(4):
+            assert (await client.post("/api/chat", json={"sender": f"s{n}", "message": "hi"})).status == 200
+        assert len(fake_rasa.received) == len(other.received) == 2  # alternating
+        health = await (await client.get("/healthz")).json()
+        assert health == {"status": "ok", "rasa-1": "ok", "rasa-2": "ok", "actions": "ok"}
+    finally:
+        await server.close()
+
+    dead_first = settings.with_overrides(rasa_urls=("http://127.0.0.1:9", fake_rasa.url))
+    client = await aiohttp_client(create_app(dead_first))
+    before = len(fake_rasa.received)
+    for n in range(4):
+        assert (await client.post("/api/chat", json={"sender": f"f{n}", "message": "hi"})).status == 200
+    assert len(fake_rasa.received) == before + 4  # every message reached the live replica, once
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    assert await resp.json() == {
+        "status": "degraded",
+        "down": ["rasa-1"],
+        "rasa-1": "down",
+        "rasa-2": "ok",
+        "actions": "ok",
+    }
