@@ -1,0 +1,174 @@
+"""The production profile on the local PostgreSQL and Redis: two Rasa replicas share one conversation.
+
+Skips (saying why) where PostgreSQL or Redis is not running on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Stack, free_port, start_stack
+
+pytestmark = pytest.mark.integration
+
+PG = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
+ADMIN_URL = os.environ.get("SENPAI_TEST_PG_ADMIN_URL", "postgresql://root@127.0.0.1:5432/postgres")
+
+
+def reachable(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    if not reachable(PG):
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    if not reachable(REDIS):
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    psycopg = pytest.importorskip("psycopg")
+    name = f"senpai_it_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        pytest.skip(f"cannot create a test database with {ADMIN_URL}: {exc}")
+    yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[Stack]:
+    base = free_port()
+    while reachable(("127.0.0.1", base + 1)):  # the replicas take two consecutive ports
+        base = free_port()
+    env = {
+        "SENPAI_PROFILE": "production",
+        "DATABASE_URL": database,
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "SENPAI_RASA_REPLICAS": "2",
+    }
+    ports = {"gateway": free_port(), "rasa": base, "actions": free_port()}
+    running = start_stack(tmp_path_factory.mktemp("production"), env, ports=ports)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def replica(stack: Stack, number: int) -> str:
+    return f"http://127.0.0.1:{stack.ports['rasa'] + number - 1}"
+
+
+def rasa_turn(stack: Stack, number: int, sender: str, text: str) -> list[dict[str, Any]]:
+    """Send one message straight to one replica's REST channel."""
+    req = urllib.request.Request(
+        replica(stack, number) + "/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return list(json.loads(resp.read()))
+
+
+def cited(messages: list[dict[str, Any]]) -> list[str]:
+    return [
+        c["passage_id"]
+        for m in messages
+        for c in ((m.get("custom") or {}).get("senpai") or {}).get("citations", [])
+    ]
+
+
+def events(database: str, sender: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(database) as db:
+        rows = db.execute(
+            "SELECT type_name, action_name FROM events WHERE sender_id = %s ORDER BY id", (sender,)
+        ).fetchall()
+    return [f"{t}:{a}" if a else t for t, a in rows]
+
+
+def test_both_replicas_are_up_behind_the_gateway(stack: Stack) -> None:
+    status, health = stack.request("GET", "/healthz")
+    assert (status, health["status"], health["rasa-1"], health["rasa-2"]) == (200, "ok", "ok", "ok")
+
+
+def test_a_conversation_alternating_between_replicas_keeps_its_context(stack: Stack, database: str) -> None:
+    first = rasa_turn(stack, 1, "alternate", "What is the Dabbler identity?")
+    assert cited(first), first
+    more = rasa_turn(stack, 2, "alternate", "tell me more")  # the other replica follows on
+    assert cited(more) and set(cited(more)).isdisjoint(cited(first)), more
+    source = rasa_turn(stack, 1, "alternate", "where is that from?")
+    assert cited(source) == cited(more)  # "that" is what replica 2 said
+    assert events(database, "alternate").count("user") == 3
+
+
+def test_the_gateway_round_robins_and_history_is_shared(stack: Stack) -> None:
+    answer = stack.chat("rr", "When did the JET Programme start?")
+    more = stack.chat("rr", "tell me more")
+    assert answer["kind"] == more["kind"] == "answer"
+    status, history = stack.request("GET", "/api/history?sender=rr")
+    assert status == 200
+    assert [m["text"] for m in history["messages"] if m["from"] == "user"] == [
+        "When did the JET Programme start?",
+        "tell me more",
+    ]
+
+
+def test_concurrent_messages_from_one_sender_are_serialised_by_the_lock_store(
+    stack: Stack, database: str
+) -> None:
+    questions = [f"What is the Dabbler identity? ({n})" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda n: rasa_turn(stack, 1 + n % 2, "racer", questions[n]), range(12)))
+    assert all(cited(r) for r in replies)
+    turns = " ".join(events(database, "racer")).split("user ")[1:]
+    assert len(turns) == 12
+    for turn in turns:  # each message is handled whole before the next one starts
+        assert turn.split() == [
+            "user_featurization",
+            "action:action_answer",
+            "bot",
+            "slot:last_passages",
+            "slot:last_topic",
+            "slot:candidates",
+            "slot:shown",
+            "action:action_listen",
+        ], turn
+
+
+def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:
+    os.kill(stack.pid_of("rasa-2"), signal.SIGKILL)
+    statuses = []
+    for n in range(6):  # every other request would go to the dead replica
+        status, body = stack.request(
+            "POST",
+            "/api/chat",
+            json.dumps({"sender": f"failover-{n}", "message": "When did JET start?"}).encode(),
+        )
+        statuses.append(status)
+        assert status == 503 or body["kind"] == "answer", body
+    # At most the one request that was on its way to the dying replica gets "try again"; the
+    # gateway then sets the replica aside and the other one serves everything.
+    assert statuses.count(503) <= 1 and statuses[-4:] == [200] * 4, statuses
+    status, health = stack.request("GET", "/healthz")
+    if status == 200 and health["status"] == "degraded":  # unless the supervisor already restarted it
+        assert health["down"] == ["rasa-2"]
+    stack.wait_for_output("rasa-2 exited unexpectedly", 30)
