@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock
+.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock loadtest
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ validate: $(RASA_VENV)/.installed ## Check Rasa's training data
 
 run: setup build-index train ## Run the whole assistant on http://127.0.0.1:8080/
 	$(BIN)/senpai up
+
+PROFILE ?= embedded
+loadtest: setup build-index train ## 50 simulated users x 10 messages on /api/chat (PROFILE=production for PostgreSQL + Redis)
+	$(BIN)/senpai loadtest --profile $(PROFILE) $(if $(USERS),--users $(USERS)) $(if $(MESSAGES),--messages $(MESSAGES))
 
 lint: $(VENV)/.installed ## ruff and mypy
 	$(BIN)/ruff check .

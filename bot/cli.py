@@ -192,6 +192,92 @@ def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQue
     return 0
 
 
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    """Drive /api/chat with many simulated users and count lost messages."""
+    import asyncio
+    import tempfile
+    import time as clock
+    import uuid
+
+    from bot import loadtest
+    from bot.harness import LocalStack, StackError
+
+    run_id = uuid.uuid4().hex[:8]
+    database_url: str | None = None
+    sqlite_path: Path | None = None
+    stack: LocalStack | None = None
+    url = args.url
+    if url is None:
+        env = {
+            "SENPAI_PROFILE": args.profile,
+            # Every simulated user comes from this one address, faster than any person types.
+            "SENPAI_RATE_IP_PER_MIN": "1000000",
+            "SENPAI_RATE_SENDER_PER_MIN": "100000",
+        }
+        if args.profile == "production":
+            try:
+                database_url, redis_url = _production_services()
+            except RuntimeError as exc:
+                print(f"senpai loadtest: {exc}", file=sys.stderr)
+                return 2
+            env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+        data_dir = Path(tempfile.mkdtemp(prefix="senpai-load-"))
+        print(f"Starting a {args.profile} stack in {data_dir} ...", flush=True)
+        try:
+            stack = LocalStack.start(data_dir, env)
+        except StackError as exc:
+            print(f"senpai loadtest: {exc}", file=sys.stderr)
+            return 1
+        url = stack.url
+        sqlite_path = None if database_url else data_dir / "tracker.db"
+    else:
+        database_url = args.database_url
+        sqlite_path = args.tracker_db
+    try:
+        print(f"{args.users} users x {args.messages} messages against {url} ...", flush=True)
+        start = clock.perf_counter()
+        outcomes = asyncio.run(loadtest.drive(url, args.users, args.messages, run_id))
+        wall = clock.perf_counter() - start
+        report = loadtest.summarise(args.profile, args.users, args.messages, outcomes, wall)
+        if sqlite_path is not None or database_url is not None:
+            report.stored = loadtest.count_user_events(
+                run_id, sqlite_path=sqlite_path, database_url=database_url
+            )
+            report.lost = report.sent - report.stored
+    finally:
+        if stack is not None:
+            stack.stop()
+    print(report.table())
+    out = args.out if args.out.suffix else args.out / f"loadtest-{args.profile}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    print(f"Wrote {out}")
+    return 0 if report.errors == 0 and not report.lost else 1
+
+
+def _production_services() -> tuple[str, str]:
+    """DATABASE_URL and REDIS_URL from the environment, or a fresh database on the local PostgreSQL."""
+    import os
+
+    database = os.environ.get("DATABASE_URL")
+    redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
+    if database:
+        return database, redis
+    import psycopg
+
+    admin = "postgresql://root@127.0.0.1:5432/postgres"
+    name = "senpai_loadtest"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise RuntimeError(
+            f"no DATABASE_URL and cannot create a database on the local PostgreSQL ({exc})"
+        ) from exc
+    return admin.rsplit("/", 1)[0] + f"/{name}", redis
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Run the action server, Rasa and the gateway under one supervisor."""
     from bot.supervisor import run
@@ -243,6 +329,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="URL", help="instead, ask every question through a running gateway's /api/chat"
     )
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("loadtest", help="many simulated users on /api/chat; errors, latency, lost messages")
+    p.add_argument("--users", type=int, default=50, help="concurrent simulated users (default 50)")
+    p.add_argument("--messages", type=int, default=10, help="messages per user (default 10)")
+    p.add_argument(
+        "--profile",
+        choices=["embedded", "production"],
+        default="embedded",
+        help="profile of the stack it starts (production: DATABASE_URL, REDIS_URL or the local services)",
+    )
+    p.add_argument("--url", help="drive a running gateway instead of starting a stack")
+    p.add_argument(
+        "--tracker-db", type=Path, help="with --url: the SQLite tracker store to count messages in"
+    )
+    p.add_argument("--database-url", help="with --url: the PostgreSQL tracker store to count messages in")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench", help="report file or directory")
+    p.set_defaults(func=cmd_loadtest)
 
     sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)

@@ -10,23 +10,13 @@ import json
 import sqlite3
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.conftest import Stack, start_stack
+from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("bad-input"))
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +116,7 @@ def test_nothing_accepted_was_lost_and_nothing_refused_was_kept(stack: Stack, ac
     assert accepted["burst"] >= 10
     status, health = stack.request("GET", "/healthz")
     assert status == 200, health  # alive after all of it
-    with sqlite3.connect(stack.tmp / "tracker.db") as db:
+    with sqlite3.connect(stack.data_dir / "tracker.db") as db:
         rows = db.execute(
             "SELECT sender_id, COUNT(*) FROM events WHERE type_name = 'user' GROUP BY sender_id"
         ).fetchall()

@@ -13,26 +13,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from tests.integration.conftest import Stack, start_stack
+from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
 QUESTION = "When did the JET Programme start?"
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("faults"))
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def timed_chat(stack: Stack, sender: str, message: str) -> tuple[float, int, dict[str, object]]:
@@ -105,13 +95,13 @@ def test_action_server_refuses_a_missing_corrupt_or_mismatched_index(stack: Stac
     assert missing.returncode == 2 and "build-index" in missing.stderr, missing.stderr
 
     corrupt = tmp_path / "corrupt"
-    shutil.copytree((stack.tmp / "index" / "current").resolve(), corrupt)
+    shutil.copytree((stack.data_dir / "index" / "current").resolve(), corrupt)
     (corrupt / "index.faiss").write_bytes(b"not a faiss index")
     result = run_action_server(corrupt)
     assert result.returncode == 2 and "Rebuild" in result.stderr, result.stderr
 
     other_model = tmp_path / "other-model"
-    shutil.copytree((stack.tmp / "index" / "current").resolve(), other_model)
+    shutil.copytree((stack.data_dir / "index" / "current").resolve(), other_model)
     meta = json.loads((other_model / "meta.json").read_text())
     (other_model / "meta.json").write_text(json.dumps({**meta, "model": "some-other-model"}))
     result = run_action_server(other_model)

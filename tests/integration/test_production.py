@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack, free_port, start_stack
+from tests.integration.conftest import Stack, start_stack
 
 pytestmark = pytest.mark.integration
 
@@ -54,17 +54,13 @@ def database() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[Stack]:
-    base = free_port()
-    while reachable(("127.0.0.1", base + 1)):  # the replicas take two consecutive ports
-        base = free_port()
     env = {
         "SENPAI_PROFILE": "production",
         "DATABASE_URL": database,
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "SENPAI_RASA_REPLICAS": "2",
     }
-    ports = {"gateway": free_port(), "rasa": base, "actions": free_port()}
-    running = start_stack(tmp_path_factory.mktemp("production"), env, ports=ports)
+    running = start_stack(tmp_path_factory.mktemp("production"), env)
     try:
         yield running
     finally:

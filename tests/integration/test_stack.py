@@ -138,10 +138,10 @@ def test_rebuilt_index_is_served_without_restart(stack: Stack) -> None:
     question = "who fills the staff room kettle on the purple whiteboard rota?"
     before = stack.chat("it-reload", question)
     assert before["kind"] == "fallback"
-    corpus = stack.tmp / "corpus"
+    corpus = stack.data_dir / "corpus"
     shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
     (corpus / "kettle.yaml").write_text(NEW_TOPIC)
-    env = {**stack.env, "SENPAI_CORPUS_DIR": str(corpus), "SENPAI_INDEX_DIR": str(stack.tmp / "index")}
+    env = {**stack.env, "SENPAI_CORPUS_DIR": str(corpus), "SENPAI_INDEX_DIR": str(stack.data_dir / "index")}
     build = subprocess.run(
         [sys.executable, "-m", "bot.cli", "build-index", "--quiet"], env=env, capture_output=True, timeout=300
     )

@@ -129,7 +129,7 @@ def test_feedback_is_stored(page: Any, stack: Stack) -> None:
     reply.get_by_text("Thanks for the feedback.").wait_for()
     assert reply.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
     sender = page.evaluate("localStorage.getItem('senpai.sender')")
-    with sqlite3.connect(stack.tmp / "feedback.sqlite3") as db:
+    with sqlite3.connect(stack.data_dir / "feedback.sqlite3") as db:
         rows = db.execute("SELECT rating, message_id FROM feedback WHERE sender = ?", (sender,)).fetchall()
     assert len(rows) == 1 and rows[0][0] == -1 and rows[0][1]
 
