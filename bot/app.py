@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
-from bot.feedback import FeedbackStore
+from bot.feedback import Feedback, FeedbackStore, PostgresFeedbackStore
 from bot.middlewares import cors, json_errors, security_headers
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
@@ -56,10 +56,15 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _feedback_store(app: web.Application) -> AsyncIterator[None]:
-    store = FeedbackStore(app[keys.SETTINGS].feedback_db)
+    settings = app[keys.SETTINGS]
+    store: Feedback = (
+        PostgresFeedbackStore(settings.database.as_url())
+        if settings.database is not None
+        else FeedbackStore(settings.feedback_db)
+    )
     app[keys.FEEDBACK] = store
     yield
-    store.close()
+    await store.aclose()
 
 
 async def _slack_ledger(app: web.Application) -> AsyncIterator[None]:

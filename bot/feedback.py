@@ -1,4 +1,11 @@
-"""Durable storage of thumbs up/down on answers (SQLite, off the event loop)."""
+"""Durable storage of thumbs up/down on answers.
+
+The embedded profile keeps them in a SQLite file in the data directory
+(:class:`FeedbackStore`, written off the event loop); the production profile
+keeps them in the PostgreSQL database that holds the conversations
+(:class:`PostgresFeedbackStore`), so every gateway writes to one place and the
+organisers read one table. Both commit a rating before the request is answered.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -20,6 +27,29 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_sender ON feedback (sender);
 """
+
+
+class FeedbackUnavailable(RuntimeError):
+    """The feedback database cannot be reached right now."""
+
+
+class Feedback(Protocol):
+    """Where ratings go."""
+
+    async def add(self, sender: str, message_id: str, rating: int, comment: str | None) -> int:
+        """Store one rating and return its id."""
+        ...
+
+    async def list(self, sender: str | None = None) -> list[dict[str, Any]]:
+        """Return stored ratings, oldest first, optionally for one sender."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the database."""
+        ...
+
+
+KEYS = ("id", "sender", "message_id", "rating", "comment", "created_at")
 
 
 class FeedbackStore:
@@ -54,8 +84,7 @@ class FeedbackStore:
             args = (sender,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        keys = ("id", "sender", "message_id", "rating", "comment", "created_at")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [dict(zip(KEYS, row, strict=True)) for row in rows]
 
     async def list(self, sender: str | None = None) -> list[dict[str, Any]]:
         """Return stored ratings, oldest first, optionally for one sender."""
@@ -65,3 +94,82 @@ class FeedbackStore:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+    async def aclose(self) -> None:
+        """Close the database (the :class:`Feedback` interface)."""
+        self.close()
+
+
+PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id BIGSERIAL PRIMARY KEY,
+    sender TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    rating SMALLINT NOT NULL CHECK (rating IN (-1, 1)),
+    comment TEXT,
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_sender ON feedback (sender);
+"""
+
+
+class PostgresFeedbackStore:
+    """Ratings in PostgreSQL, shared by every gateway (the production profile).
+
+    One connection, opened on first use and reopened after a failure; a
+    failure surfaces as :class:`FeedbackUnavailable` so the caller can answer
+    503 instead of losing the rating silently.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
+
+    async def _connection(self) -> Any:
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True, connect_timeout=3)
+            await self._conn.execute(PG_SCHEMA)
+        return self._conn
+
+    async def _run(self, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                cursor = await conn.execute(query, args)
+                return list(await cursor.fetchall())
+            except (psycopg.Error, OSError) as exc:
+                if self._conn is not None:
+                    await self._conn.close()
+                self._conn = None
+                raise FeedbackUnavailable(f"feedback database error: {type(exc).__name__}") from exc
+
+    async def add(self, sender: str, message_id: str, rating: int, comment: str | None) -> int:
+        """Store one rating (committed) and return its id."""
+        rows = await self._run(
+            "INSERT INTO feedback (sender, message_id, rating, comment, created_at)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (sender, message_id, rating, comment, time.time()),
+        )
+        return int(rows[0][0])
+
+    async def list(self, sender: str | None = None) -> list[dict[str, Any]]:
+        """Return stored ratings, oldest first, optionally for one sender."""
+        query = "SELECT id, sender, message_id, rating, comment, created_at FROM feedback"
+        args: tuple[Any, ...] = ()
+        if sender is not None:
+            query += " WHERE sender = %s"
+            args = (sender,)
+        rows = await self._run(query + " ORDER BY id", args)
+        return [dict(zip(KEYS, row, strict=True)) for row in rows]
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None

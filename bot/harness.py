@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -35,28 +36,38 @@ class StackError(RuntimeError):
     """The stack did not start, or did not do what was asked in time."""
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+#: Ports are picked below Linux's ephemeral range (32768-60999), so a port chosen now is
+#: not taken later as the local end of some outgoing connection.
+PORT_RANGE = (20000, 32000)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    """Whether something accepts connections on 127.0.0.1:``port``."""
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
     return True
 
 
+def free_port(avoid: frozenset[int] = frozenset(), run: int = 1) -> int:
+    """Return a port on 127.0.0.1 where ``run`` consecutive ports are free and not in ``avoid``."""
+    rng = random.SystemRandom()
+    for _ in range(1000):
+        port = rng.randrange(PORT_RANGE[0], PORT_RANGE[1] - run)
+        span = range(port, port + run)
+        if not avoid.intersection(span) and all(_bindable(p) for p in span):
+            return port
+    raise StackError("no free ports on 127.0.0.1")
+
+
 def stack_ports(replicas: int = 1) -> dict[str, int]:
-    """Free ports for a gateway, an action server and ``replicas`` consecutive Rasa servers."""
-    rasa = free_port()
-    while any(listening(rasa + i) for i in range(1, replicas)):
-        rasa = free_port()
-    return {"gateway": free_port(), "rasa": rasa, "actions": free_port()}
+    """Free, distinct ports for a gateway, an action server and ``replicas`` consecutive Rasa servers."""
+    rasa = free_port(run=replicas)
+    taken = frozenset(range(rasa, rasa + replicas))
+    gateway = free_port(taken)
+    actions = free_port(taken | {gateway})
+    return {"gateway": gateway, "rasa": rasa, "actions": actions}
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.feedback import FeedbackStore
+from bot.feedback import Feedback
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -12,7 +12,7 @@ from bot.slack import EventLedger
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
-FEEDBACK: web.AppKey[FeedbackStore] = web.AppKey("feedback", FeedbackStore)
+FEEDBACK: web.AppKey[Feedback] = web.AppKey("feedback", Feedback)
 SENDER_LIMIT: web.AppKey[RateLimiter] = web.AppKey("sender_limit", RateLimiter)
 IP_LIMIT: web.AppKey[RateLimiter] = web.AppKey("ip_limit", RateLimiter)
 SLACK_LEDGER: web.AppKey[EventLedger] = web.AppKey("slack_ledger", EventLedger)

@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot import keys, slack
+from bot.feedback import FeedbackUnavailable
 from bot.rasa import RasaUnavailable, history, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 
@@ -110,7 +111,13 @@ async def feedback(request: web.Request) -> web.Response:
         return web.json_response({"error": str(exc)}, status=400)
     if (refusal := limited(request, req.sender)) is not None:
         return refusal
-    feedback_id = await request.app[keys.FEEDBACK].add(req.sender, req.message_id, req.rating, req.comment)
+    try:
+        feedback_id = await request.app[keys.FEEDBACK].add(
+            req.sender, req.message_id, req.rating, req.comment
+        )
+    except FeedbackUnavailable as exc:
+        logger.warning("feedback from %s not stored: %s", req.sender, exc)
+        return web.json_response({"error": "feedback could not be stored; please try again"}, status=503)
     return web.json_response({"status": "stored", "id": feedback_id}, status=201)
 
 

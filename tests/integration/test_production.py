@@ -150,6 +150,18 @@ def test_concurrent_messages_from_one_sender_are_serialised_by_the_lock_store(
         ], turn
 
 
+def test_feedback_goes_to_the_shared_postgresql_database(stack: Stack, database: str) -> None:
+    import psycopg
+
+    answer = stack.chat("rated", "When did the JET Programme start?")
+    body = json.dumps({"sender": "rated", "message_id": answer["messages"][0]["id"], "rating": -1})
+    status, stored = stack.request("POST", "/api/feedback", body.encode())
+    assert status == 201, stored
+    with psycopg.connect(database) as db:
+        rows = db.execute("SELECT sender, message_id, rating FROM feedback WHERE id = %s", (stored["id"],))
+        assert rows.fetchall() == [("rated", answer["messages"][0]["id"], -1)]
+
+
 def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:
     os.kill(stack.pid_of("rasa-2"), signal.SIGKILL)
     statuses = []

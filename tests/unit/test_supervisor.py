@@ -63,7 +63,7 @@ def test_production_runs_replicas_on_shared_stores_with_secrets_only_in_the_envi
     endpoints = render_endpoints(settings)
     assert endpoints == PRODUCTION_ENDPOINTS
     text = endpoints.read_text()
-    assert "type: SQL" in text and "dialect: postgresql" in text and "type: redis" in text
+    assert "type: SQL" in text and "dialect: postgresql" in text and "AtomicRedisLockStore" in text
     run = RunSecrets("rasa-secret", "action-secret")
     children = make_children(settings, run, endpoints)
     assert [c.name for c in children] == ["actions", "rasa-1", "rasa-2", "gateway"]
