@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SENDER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -56,7 +56,7 @@ def _sender(payload: dict[str, Any]) -> str:
     sender = payload.get("sender")
     if sender is None:
         raise ValidationError("missing field 'sender'")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+    if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
         raise ValidationError("'sender' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     return sender
 
@@ -85,7 +85,7 @@ def parse_feedback(payload: Any) -> FeedbackRequest:
     data = _object(payload, fields, "'sender', 'message_id' and 'rating'")
     sender = _sender(data)
     message_id = data.get("message_id")
-    if not isinstance(message_id, str) or not SENDER_RE.match(message_id):
+    if not isinstance(message_id, str) or not SENDER_RE.fullmatch(message_id):
         raise ValidationError("'message_id' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     rating = data.get("rating")
     if rating not in (1, -1) or isinstance(rating, bool):
