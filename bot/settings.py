@@ -170,6 +170,21 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _addresses(env: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = _get(env, name)
+    if raw is None:
+        return frozenset()
+    found = set()
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.add(str(ipaddress.ip_address(item)))
+        except ValueError as exc:
+            raise SettingsError(f"{name} must list IP addresses, got {item!r}") from exc
+    return frozenset(found)
+
+
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = _get(env, name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -213,6 +228,7 @@ class Settings:
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
     allowed_origins: tuple[str, ...] = ()
+    trusted_proxies: frozenset[str] = frozenset()
     rate_sender_per_min: int = 30
     rate_ip_per_min: int = 120
     torch_threads: int | None = None
@@ -274,7 +290,8 @@ class Settings:
         ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_LEXICAL_WEIGHT``,
         ``SENPAI_TORCH_THREADS``, ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
         origins allowed to embed the widget), ``SENPAI_RATE_SENDER_PER_MIN``,
-        ``SENPAI_RATE_IP_PER_MIN``.
+        ``SENPAI_RATE_IP_PER_MIN``, ``SENPAI_TRUSTED_PROXIES`` (addresses of
+        reverse proxies whose ``X-Forwarded-For`` names the client).
 
         Raises:
             SettingsError: If a variable is set to an unusable value, or the
@@ -338,6 +355,7 @@ class Settings:
             clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=_float(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
             allowed_origins=_origins(env, "SENPAI_ALLOWED_ORIGINS"),
+            trusted_proxies=_addresses(env, "SENPAI_TRUSTED_PROXIES"),
             rate_sender_per_min=_int(env, "SENPAI_RATE_SENDER_PER_MIN", 30, 1, 100_000),
             rate_ip_per_min=_int(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,

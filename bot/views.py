@@ -71,10 +71,21 @@ def too_many(retry_after: float) -> web.Response:
     )
 
 
+def client_address(request: web.Request) -> str:
+    """The client's address: the peer, or what a trusted reverse proxy says it forwarded for."""
+    peer = request.remote or "?"
+    if peer in request.app[keys.SETTINGS].trusted_proxies:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]  # the address our proxy saw; anything before it is the client's claim
+    return peer
+
+
 def limited(request: web.Request, sender: str) -> web.Response | None:
     """Apply the per-address and per-sender limits; return a 429 answer if one is hit."""
     for limiter, key in (
-        (request.app[keys.IP_LIMIT], request.remote or "?"),
+        (request.app[keys.IP_LIMIT], client_address(request)),
         (request.app[keys.SENDER_LIMIT], sender),
     ):
         wait = limiter.hit(key)
@@ -151,7 +162,7 @@ async def slack_webhook(request: web.Request) -> web.Response:
         body,
     )
     if problem is not None:
-        logger.warning("refused a Slack request from %s: %s", request.remote, problem)
+        logger.warning("refused a Slack request from %s: %s", client_address(request), problem)
         return web.json_response({"error": f"not a valid Slack request: {problem}"}, status=401)
     payload = slack.parse(request.content_type, body)
     if payload.get("type") == "url_verification":

@@ -322,3 +322,27 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
         "rasa-2": "ok",
         "actions": "ok",
     }
+
+
+async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.reply = [{"text": "hi"}]
+    tight = settings.with_overrides(rate_ip_per_min=1, rate_sender_per_min=1000)
+
+    async def burst(client: Client, forwarded_for: str) -> list[int]:
+        headers = {"X-Forwarded-For": forwarded_for}
+        return [
+            (
+                await client.post("/api/chat", json={"sender": f"u{n}", "message": "hi"}, headers=headers)
+            ).status
+            for n in range(41)
+        ]
+
+    direct = await aiohttp_client(create_app(tight))
+    # Not a trusted proxy: the header is ignored, so "different clients" share one bucket of 40.
+    assert (await burst(direct, "203.0.113.1"))[-1] == 429
+    assert (await burst(direct, "203.0.113.2"))[0] == 429
+    proxied = await aiohttp_client(create_app(tight.with_overrides(trusted_proxies=frozenset({"127.0.0.1"}))))
+    assert (await burst(proxied, "spoofed, 203.0.113.1"))[-1] == 429
+    assert (await burst(proxied, "203.0.113.2"))[0] == 200  # another client behind the proxy
