@@ -1,0 +1,40 @@
+"""The deployment files: only the gateway is published, secrets come from the environment."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+ENDPOINTS = (PROJECT_ROOT / "deploy" / "endpoints.production.yml").read_text()
+SECRET = re.compile(r"PASSWORD|TOKEN|SECRET", re.I)
+
+
+def test_only_the_gateway_is_published_and_only_on_loopback() -> None:
+    published = {name: svc["ports"] for name, svc in COMPOSE["services"].items() if "ports" in svc}
+    assert list(published) == ["gateway"]
+    assert all(port.startswith("127.0.0.1:") for port in published["gateway"])
+
+
+def test_rasa_replicas_get_every_variable_their_endpoints_file_uses() -> None:
+    used = set(re.findall(r"\$\{(\w+)\}", ENDPOINTS))
+    replicas = [name for name in COMPOSE["services"] if name.startswith("rasa-")]
+    assert len(replicas) >= 2
+    for name in replicas:
+        assert used <= set(COMPOSE["services"][name]["environment"]), name
+    gateway = COMPOSE["services"]["gateway"]["environment"]
+    assert gateway["SENPAI_PROFILE"] == "production"
+    assert gateway["SENPAI_RASA_URL"].split(",") == [f"http://{name}:5005" for name in replicas]
+
+
+def test_secrets_are_never_written_into_the_files() -> None:
+    for name, service in COMPOSE["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET.search(key) and value:
+                assert "${" in str(value), f"{name}: {key} holds a literal secret"
+    for key, value in re.findall(r"^\s*(\w+):\s*(.+)$", ENDPOINTS, re.M):
+        if SECRET.search(key):
+            assert value.startswith("${"), key
