@@ -38,3 +38,14 @@ def test_secrets_are_never_written_into_the_files() -> None:
     for key, value in re.findall(r"^\s*(\w+):\s*(.+)$", ENDPOINTS, re.M):
         if SECRET.search(key):
             assert value.startswith("${"), key
+
+
+def test_the_slack_manifest_matches_what_senpai_handles() -> None:
+    manifest = yaml.safe_load((PROJECT_ROOT / "deploy" / "slack-manifest.yml").read_text())
+    settings = manifest["settings"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    assert settings["interactivity"]["is_enabled"] is True
+    for url in (settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]):
+        assert url.endswith("/webhooks/slack/webhook")  # the gateway's route
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "chat:write", "im:history"}
+    assert settings["socket_mode_enabled"] is False

@@ -9,9 +9,7 @@ white space.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,65 +17,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import create_app
-from bot.harness import free_port
 from bot.schemas import MAX_MESSAGE_CHARS, SENDER_RE
 from bot.settings import Settings
+from tests.servers import ThreadedServers
 from tests.unit.fakes import FakeRasa
 
 
 class Gateway:
-    """A gateway and a fake Rasa served from their own event loop thread."""
+    """A gateway in front of the fake Rasa, served from a background thread."""
 
     def __init__(self, data_dir: Path) -> None:
         self.rasa = FakeRasa()
         self.rasa.reply = [{"text": "ok"}]
-        self.loop = asyncio.new_event_loop()
-        self.port = free_port()
-        self._data_dir = data_dir
-        self._runners: list[web.AppRunner] = []
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._start())
-        self._ready.set()
-        self.loop.run_forever()
-
-    async def _start(self) -> None:
-        rasa_port = free_port(frozenset({self.port}))
+        self.servers = ThreadedServers()
+        rasa_port = self.servers.start(self.rasa.app)
         self.rasa.url = f"http://127.0.0.1:{rasa_port}"
         settings = Settings(
             rasa_urls=(self.rasa.url,),
             action_url=self.rasa.url,
-            data_dir=self._data_dir,
+            data_dir=data_dir,
             rate_sender_per_min=1_000_000,
             rate_ip_per_min=1_000_000,
         )
-        for app, port in ((self.rasa.app(), rasa_port), (create_app(settings), self.port)):
-            runner = web.AppRunner(app)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", port).start()
-            self._runners.append(runner)
-
-    def __enter__(self) -> Gateway:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            for runner in reversed(self._runners):
-                await runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
+        self.port = self.servers.start(lambda: create_app(settings))
 
     def post(self, body: bytes) -> tuple[int, dict[str, Any]]:
         req = urllib.request.Request(
@@ -95,8 +61,9 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    with Gateway(tmp_path_factory.mktemp("gateway")) as running:
-        yield running
+    running = Gateway(tmp_path_factory.mktemp("gateway"))
+    yield running
+    running.servers.close()
 
 
 JSON = st.recursive(
