@@ -9,7 +9,15 @@ Typical use::
     hits = index.search("When did the JET Programme start?", k=3)
 """
 
-from knowledge.corpus import Citation, Corpus, CorpusError, Passage, load_corpus
+from knowledge.corpus import (
+    Citation,
+    Corpus,
+    CorpusError,
+    NotCoveredTopic,
+    Passage,
+    load_corpus,
+    load_not_covered,
+)
 from knowledge.encoder import DEFAULT_MODEL, Encoder, EncoderError, load_encoder
 from knowledge.index import Hit, Index, IndexLoadError, build_index, current_dir, publish, read_meta
 
@@ -23,11 +31,13 @@ __all__ = [
     "Hit",
     "Index",
     "IndexLoadError",
+    "NotCoveredTopic",
     "Passage",
     "build_index",
     "current_dir",
     "load_corpus",
     "load_encoder",
+    "load_not_covered",
     "publish",
     "read_meta",
 ]
