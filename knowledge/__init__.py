@@ -19,7 +19,17 @@ from knowledge.corpus import (
     load_not_covered,
 )
 from knowledge.encoder import DEFAULT_MODEL, Encoder, EncoderError, load_encoder
-from knowledge.index import Hit, Index, IndexLoadError, build_index, current_dir, publish, read_meta
+from knowledge.index import (
+    Hit,
+    Hits,
+    Index,
+    IndexLoadError,
+    NotCoveredMatch,
+    build_index,
+    current_dir,
+    publish,
+    read_meta,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -29,8 +39,10 @@ __all__ = [
     "Encoder",
     "EncoderError",
     "Hit",
+    "Hits",
     "Index",
     "IndexLoadError",
+    "NotCoveredMatch",
     "NotCoveredTopic",
     "Passage",
     "build_index",

@@ -151,4 +151,10 @@ def encoder() -> SentenceTransformerEncoder:
 @pytest.fixture(scope="session")
 def tiny_index(tiny_corpus: Corpus, encoder: SentenceTransformerEncoder) -> Index:
     """Pure dense, so tests of actions and priors see plain cosine similarities."""
-    return build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, lexical_weight=0.0)
+    return build_index(
+        tiny_corpus.passages,
+        encoder,
+        topics=tiny_corpus.topics,
+        not_covered=tiny_corpus.not_covered,
+        lexical_weight=0.0,
+    )
