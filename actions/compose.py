@@ -14,7 +14,7 @@ from knowledge.decide import Decision
 from knowledge.index import NotCoveredMatch
 
 #: Hits this far below the threshold are still offered as "did you mean" buttons.
-SUGGEST_MARGIN = 0.15
+SUGGEST_MARGIN = 0.05
 
 WHO_TO_ASK = (
     "For practical questions about living or working in Japan, your supervisor, "
