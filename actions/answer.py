@@ -43,7 +43,10 @@ class ActionAnswer(Action):
         decision = decide(hits, service.policy_for(intent))
         channel = tracker.get_latest_input_channel()
         if decision.kind == "fallback":
-            send(dispatcher, compose.fallback_reply(service.index, hits, service.answer_threshold), channel)
+            reply = compose.fallback_reply(
+                service.index, hits, service.answer_threshold, decision.not_covered
+            )
+            send(dispatcher, reply, channel)
             return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
         if decision.kind == "clarify":
             send(dispatcher, compose.clarify_reply(service.index, decision), channel)

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from knowledge import Hit, Index, Passage
 from knowledge.decide import Decision
+from knowledge.index import NotCoveredMatch
 
 #: Hits this far below the threshold are still offered as "did you mean" buttons.
-SUGGEST_MARGIN = 0.15
+SUGGEST_MARGIN = 0.05
 
 WHO_TO_ASK = (
     "For practical questions about living or working in Japan, your supervisor, "
@@ -57,11 +58,26 @@ def clarify_reply(index: Index, decision: Decision) -> Reply:
     return Reply(kind=CLARIFY, text=text, buttons=tuple(buttons))
 
 
-def fallback_reply(index: Index, hits: Sequence[Hit], threshold: float) -> Reply:
-    """Return the honest "I don't know" with questions Senpai can answer."""
+def fallback_reply(
+    index: Index, hits: Sequence[Hit], threshold: float, not_covered: NotCoveredMatch | None = None
+) -> Reply:
+    """Return the honest "I don't know" with questions Senpai can answer.
+
+    Args:
+        index: The index (for suggestions).
+        hits: The search hits (near misses become "did you mean" suggestions).
+        threshold: The answer threshold.
+        not_covered: The topic the studies don't cover that the question
+            matched, if any: the reply then names it and says who to ask for it
+            (from ``knowledge/scope/not_covered.yaml``), instead of the general advice.
+    """
+    if not_covered is not None:
+        covered = f"they don't cover {not_covered.topic.title}. {not_covered.topic.who_to_ask}"
+    else:
+        covered = "they don't cover it. " + WHO_TO_ASK
     text = (
         "I'm sorry, I don't know that. I only answer from two studies of JET ALTs "
-        "by T. Hiratsuka, and they don't cover it. " + WHO_TO_ASK + " Here are things I can help with:"
+        f"by T. Hiratsuka, and {covered} Here are things I can help with:"
     )
     return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, hits, threshold)))
 

@@ -13,7 +13,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from knowledge import Hit, Index
+from knowledge import Hits, Index
 from knowledge.decide import Policy
 
 
@@ -48,7 +48,7 @@ class KnowledgeService:
 
     async def search(
         self, query: str, k: int, *, topic: str | None = None, audience: str | None = None
-    ) -> list[Hit]:
+    ) -> Hits:
         """Search in a worker thread so encoding never blocks the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(

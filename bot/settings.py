@@ -223,7 +223,7 @@ class Settings:
     rasa_timeout_s: float = 10.0
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
-    answer_threshold: float = 0.41
+    answer_threshold: float = 0.30
     oos_threshold: float = 0.51
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
@@ -350,7 +350,7 @@ class Settings:
             rasa_model=_path(env, "SENPAI_RASA_MODEL", PROJECT_ROOT / "models" / "senpai.tar.gz"),
             rasa_timeout_s=_float(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=_int(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
-            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.41, -1.0, 1.0),
+            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.30, -1.0, 1.0),
             oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.51, -1.0, 1.0),
             clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=_float(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),

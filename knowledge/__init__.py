@@ -9,9 +9,27 @@ Typical use::
     hits = index.search("When did the JET Programme start?", k=3)
 """
 
-from knowledge.corpus import Citation, Corpus, CorpusError, Passage, load_corpus
+from knowledge.corpus import (
+    Citation,
+    Corpus,
+    CorpusError,
+    NotCoveredTopic,
+    Passage,
+    load_corpus,
+    load_not_covered,
+)
 from knowledge.encoder import DEFAULT_MODEL, Encoder, EncoderError, load_encoder
-from knowledge.index import Hit, Index, IndexLoadError, build_index, current_dir, publish, read_meta
+from knowledge.index import (
+    Hit,
+    Hits,
+    Index,
+    IndexLoadError,
+    NotCoveredMatch,
+    build_index,
+    current_dir,
+    publish,
+    read_meta,
+)
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -21,13 +39,17 @@ __all__ = [
     "Encoder",
     "EncoderError",
     "Hit",
+    "Hits",
     "Index",
     "IndexLoadError",
+    "NotCoveredMatch",
+    "NotCoveredTopic",
     "Passage",
     "build_index",
     "current_dir",
     "load_corpus",
     "load_encoder",
+    "load_not_covered",
     "publish",
     "read_meta",
 ]

@@ -4,6 +4,12 @@ The corpus is a directory of YAML files: ``sources.yaml`` names the studies,
 and every other ``*.yaml`` file holds the passages of one topic. Loading checks
 the whole corpus and fails with the file, the passage id and the field named,
 so an organiser editing YAML sees exactly what to fix.
+
+Next to it, ``knowledge/scope/not_covered.yaml`` lists kinds of question the
+studies do *not* answer, with example phrasings and who to ask instead. The
+index embeds those examples as negative views, so a question closer to them
+than to any passage gets an honest "I don't know, ask ..." (see
+:func:`load_not_covered`).
 """
 
 from __future__ import annotations
@@ -27,15 +33,23 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 _TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 DEFAULT_CORPUS_DIR = Path(__file__).parent / "corpus"
+DEFAULT_NOT_COVERED_FILE = Path(__file__).parent / "scope" / "not_covered.yaml"
+
+#: Limits of the not-covered file.
+MIN_EXAMPLES = 3
+MAX_EXAMPLE_CHARS = 200
+MAX_WHO_TO_ASK_CHARS = 400
 
 
 class CorpusError(ValueError):
     """A corpus file breaks the schema; the message names the file, id and field."""
 
-    def __init__(self, file: str | Path, message: str, passage_id: str | None = None) -> None:
+    def __init__(
+        self, file: str | Path, message: str, passage_id: str | None = None, *, kind: str = "passage"
+    ) -> None:
         self.file = str(file)
         self.passage_id = passage_id
-        where = f"{file}: passage '{passage_id}'" if passage_id else str(file)
+        where = f"{file}: {kind} '{passage_id}'" if passage_id else str(file)
         super().__init__(f"{where}: {message}")
 
 
@@ -101,11 +115,45 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class NotCoveredTopic:
+    """A kind of question the studies don't answer, and who to ask instead.
+
+    Attributes:
+        id: Unique id (lowercase words joined by hyphens).
+        title: What the studies don't cover, as it reads in "they don't cover <title>".
+        who_to_ask: One or two sentences shown to the user, naming who can help.
+        examples: Example questions; each is embedded as a negative view.
+    """
+
+    id: str
+    title: str
+    who_to_ask: str
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict of the topic."""
+        data = asdict(self)
+        data["examples"] = list(self.examples)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NotCoveredTopic:
+        """Rebuild a topic from :meth:`to_dict` output."""
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            who_to_ask=data["who_to_ask"],
+            examples=tuple(data["examples"]),
+        )
+
+
+@dataclass(frozen=True)
 class Corpus:
-    """All passages, plus the topic titles, keyed for lookup."""
+    """All passages, plus the topic titles and the not-covered topics, keyed for lookup."""
 
     passages: tuple[Passage, ...]
     topics: Mapping[str, str] = field(default_factory=dict)
+    not_covered: tuple[NotCoveredTopic, ...] = ()
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -122,8 +170,8 @@ class Corpus:
         raise KeyError(passage_id)
 
     def fingerprint(self) -> str:
-        """Return a SHA-256 over the passages and topics, stable across loads."""
-        return corpus_hash(self.passages, self.topics)
+        """Return a SHA-256 over the passages, topics and not-covered topics, stable across loads."""
+        return corpus_hash(self.passages, self.topics, self.not_covered)
 
 
 def passage_views(passage: Passage) -> list[str]:
@@ -131,32 +179,39 @@ def passage_views(passage: Passage) -> list[str]:
     return [f"{passage.title}. {passage.text}", *passage.questions]
 
 
-def corpus_hash(passages: Iterable[Passage], topics: Mapping[str, str]) -> str:
-    """Hash passages and topic titles canonically (order of files does not matter)."""
+def corpus_hash(
+    passages: Iterable[Passage], topics: Mapping[str, str], not_covered: Iterable[NotCoveredTopic] = ()
+) -> str:
+    """Hash passages, topic titles and not-covered topics canonically (file order does not matter)."""
     payload = {
         "passages": sorted((p.to_dict() for p in passages), key=lambda d: d["id"]),
         "topics": dict(sorted(topics.items())),
+        "not_covered": sorted((t.to_dict() for t in not_covered), key=lambda d: d["id"]),
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 
-def _require_str(data: Mapping[str, Any], key: str, file: Path, pid: str | None, *, where: str = "") -> str:
+def _require_str(
+    data: Mapping[str, Any], key: str, file: Path, pid: str | None, *, where: str = "", kind: str = "passage"
+) -> str:
     value = data.get(key)
     name = f"{where}{key}"
     if value is None:
-        raise CorpusError(file, f"missing field '{name}'", pid)
+        raise CorpusError(file, f"missing field '{name}'", pid, kind=kind)
     if not isinstance(value, str) or not value.strip():
-        raise CorpusError(file, f"field '{name}' must be a non-empty string", pid)
+        raise CorpusError(file, f"field '{name}' must be a non-empty string", pid, kind=kind)
     return " ".join(value.split())
 
 
-def _str_list(data: Mapping[str, Any], key: str, file: Path, pid: str) -> tuple[str, ...]:
+def _str_list(
+    data: Mapping[str, Any], key: str, file: Path, pid: str, *, kind: str = "passage"
+) -> tuple[str, ...]:
     value = data.get(key, [])
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise CorpusError(file, f"field '{key}' must be a list of non-empty strings", pid)
+        raise CorpusError(file, f"field '{key}' must be a list of non-empty strings", pid, kind=kind)
     return tuple(" ".join(v.split()) for v in value)
 
 
@@ -242,18 +297,24 @@ def _parse_passage(
     )
 
 
-def load_corpus(directory: Path = DEFAULT_CORPUS_DIR) -> Corpus:
-    """Load and validate every topic file in ``directory``.
+def load_corpus(
+    directory: Path = DEFAULT_CORPUS_DIR, not_covered_file: Path | None = DEFAULT_NOT_COVERED_FILE
+) -> Corpus:
+    """Load and validate every topic file in ``directory``, and the not-covered file.
 
     Args:
         directory: Folder holding ``sources.yaml`` and one ``<topic>.yaml`` per topic.
+        not_covered_file: The not-covered topics (see :func:`load_not_covered`),
+            or ``None`` for none.
 
     Returns:
         The validated corpus.
 
     Raises:
         CorpusError: On invalid YAML, schema errors, duplicate ids, dangling
-            ``related`` ids, unknown sources or over-long passages.
+            ``related`` ids, unknown sources or over-long passages, or an
+            invalid not-covered file (including an example that is also a
+            passage's example question).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -290,4 +351,93 @@ def load_corpus(directory: Path = DEFAULT_CORPUS_DIR) -> Corpus:
                 raise CorpusError(origin[passage.id], f"related id '{rid}' does not exist", passage.id)
             if rid == passage.id:
                 raise CorpusError(origin[passage.id], "a passage cannot be related to itself", passage.id)
-    return Corpus(passages=tuple(passages), topics=topics)
+    not_covered = load_not_covered(not_covered_file) if not_covered_file is not None else ()
+    answered = {_fold(q): p.id for p in passages for q in p.questions}
+    for topic_nc in not_covered:
+        for example in topic_nc.examples:
+            if _fold(example) in answered:
+                raise CorpusError(
+                    not_covered_file or "",
+                    f"example {example!r} is also an example question of passage "
+                    f"'{answered[_fold(example)]}': a question cannot be both answered and not covered",
+                    topic_nc.id,
+                    kind="topic",
+                )
+    return Corpus(passages=tuple(passages), topics=topics, not_covered=not_covered)
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredTopic, ...]:
+    """Load and validate the file of topics the studies don't cover.
+
+    The file is a mapping with a ``topics`` list; each topic has ``id``,
+    ``title``, ``who_to_ask`` and at least :data:`MIN_EXAMPLES` ``examples``.
+
+    Raises:
+        CorpusError: On a missing file, invalid YAML, a missing, empty or
+            unknown field, a bad or duplicate id, too few examples, an
+            over-long example or ``who_to_ask``, or an example listed twice.
+            The message names the file, the topic id and the field.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(path, "missing: Senpai needs the list of topics the studies don't cover")
+    data = _load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), list) or not data["topics"]:
+        raise CorpusError(path, "expected a mapping with a non-empty 'topics' list")
+    extra_top = sorted(set(data) - {"topics"})
+    if extra_top:
+        raise CorpusError(path, f"unknown top-level field(s) {', '.join(extra_top)}")
+    topics: list[NotCoveredTopic] = []
+    seen_examples: dict[str, str] = {}
+    for position, raw in enumerate(data["topics"]):
+        if not isinstance(raw, dict):
+            raise CorpusError(path, f"topic #{position + 1} must be a mapping")
+        tid = raw.get("id")
+        if not isinstance(tid, str) or not _ID_RE.match(tid):
+            raise CorpusError(
+                path, f"topic #{position + 1}: field 'id' must match {_ID_RE.pattern} (got {tid!r})"
+            )
+        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples"})
+        if extra:
+            raise CorpusError(path, f"unknown field(s) {', '.join(extra)}", tid, kind="topic")
+        if any(t.id == tid for t in topics):
+            raise CorpusError(path, "duplicate id", tid, kind="topic")
+        title = _require_str(raw, "title", path, tid, kind="topic")
+        if len(title) > MAX_TITLE_CHARS:
+            raise CorpusError(path, f"field 'title' is over {MAX_TITLE_CHARS} characters", tid, kind="topic")
+        who = _require_str(raw, "who_to_ask", path, tid, kind="topic")
+        if len(who) > MAX_WHO_TO_ASK_CHARS:
+            raise CorpusError(
+                path, f"field 'who_to_ask' is over {MAX_WHO_TO_ASK_CHARS} characters", tid, kind="topic"
+            )
+        examples = _str_list(raw, "examples", path, tid, kind="topic")
+        if len(examples) < MIN_EXAMPLES:
+            raise CorpusError(
+                path,
+                f"field 'examples' has {len(examples)}; give at least {MIN_EXAMPLES} example questions",
+                tid,
+                kind="topic",
+            )
+        for example in examples:
+            if len(example) > MAX_EXAMPLE_CHARS:
+                raise CorpusError(
+                    path,
+                    f"example {example[:40]!r}... is over {MAX_EXAMPLE_CHARS} characters",
+                    tid,
+                    kind="topic",
+                )
+            key = _fold(example)
+            if key in seen_examples:
+                raise CorpusError(
+                    path,
+                    f"example {example!r} is listed twice (also under '{seen_examples[key]}')",
+                    tid,
+                    kind="topic",
+                )
+            seen_examples[key] = tid
+        topics.append(NotCoveredTopic(id=tid, title=title, who_to_ask=who, examples=examples))
+    return tuple(topics)

@@ -10,12 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge.index import Hit
+from knowledge.index import Hit, Hits, NotCoveredMatch
 
 Kind = Literal["answer", "clarify", "fallback"]
 
 #: Answers stay short enough to read in a chat bubble.
 MAX_ANSWER_CHARS = 1200
+
+#: Calibrated with ``senpai eval`` (see the README's "Retrieval quality").
+SCOPE_MARGIN = 0.045
+#: A not-covered topic matched more weakly than this is too vague to name in
+#: the reply (typically gibberish or one word); the general advice is given instead.
+NAMED_TOPIC_FLOOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -29,20 +35,46 @@ class Policy:
         second_margin: A second passage joins an answer when its score is
             within this of the best...
         second_strength: ...and its similarity clears the threshold by this much.
+        scope_margin: The best passage must beat the closest not-covered topic
+            by more than this (in similarity) to be answered; otherwise Senpai
+            falls back and says who to ask. ``None`` ignores not-covered topics.
     """
 
     threshold: float = 0.45
     clarify_margin: float = 0.0
     second_margin: float = 0.03
     second_strength: float = 0.10
+    scope_margin: float | None = SCOPE_MARGIN
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What to reply with, and the hits it rests on (1-2 to answer, 2 to clarify)."""
+    """What to reply with, and the hits it rests on (1-2 to answer, 2 to clarify).
+
+    ``not_covered`` is set on a fallback when the question is closer to a
+    topic the studies don't cover than to any passage (and matches it at
+    least :data:`NAMED_TOPIC_FLOOR`), so the reply can say who to ask.
+    """
 
     kind: Kind
     hits: tuple[Hit, ...]
+    not_covered: NotCoveredMatch | None = None
+
+
+def outside_scope(hits: Sequence[Hit], policy: Policy) -> NotCoveredMatch | None:
+    """Return the not-covered topic that beats the best passage, if one does.
+
+    Args:
+        hits: Search hits, best first (a :class:`~knowledge.index.Hits` carries
+            the closest not-covered topic; a plain list has none).
+        policy: The thresholds; ``scope_margin`` is how much the best passage
+            must lead by.
+    """
+    outside = hits.not_covered if isinstance(hits, Hits) else None
+    if outside is None or policy.scope_margin is None:
+        return None
+    best = hits[0].similarity if hits else float("-inf")
+    return outside if best - outside.similarity <= policy.scope_margin else None
 
 
 def decide(hits: Sequence[Hit], policy: Policy) -> Decision:
@@ -53,11 +85,16 @@ def decide(hits: Sequence[Hit], policy: Policy) -> Decision:
         policy: The thresholds.
 
     Returns:
-        ``fallback`` when the best hit is below the threshold; ``clarify`` when
-        the top two are on different topics and too close to call; otherwise
+        ``fallback`` when the best hit is below the threshold, or a topic the
+        studies don't cover matches at least as well (within the scope
+        margin; the decision then names that topic); ``clarify`` when the top
+        two are on different topics and too close to call; otherwise
         ``answer`` with the best hit, plus the second if it is also strong,
         on the same topic, and both fit in :data:`MAX_ANSWER_CHARS`.
     """
+    outside = outside_scope(hits, policy)
+    if outside is not None:
+        return Decision("fallback", (), outside if outside.similarity >= NAMED_TOPIC_FLOOR else None)
     if not hits or hits[0].similarity < policy.threshold:
         return Decision("fallback", ())
     best = hits[0]

@@ -1,13 +1,13 @@
 """Measure retrieval on a labelled development set: dense, BM25 and hybrid side by side.
 
 For each retriever: Recall@1, Recall@3 and MRR on in-scope questions; the
-precision and recall of out-of-scope rejection at a threshold calibrated on
-the set; the clarify rate; and latency per query.
+precision and recall of out-of-scope rejection at a threshold (and, for the
+bot's own search, a not-covered margin) calibrated on the set; the clarify
+rate; and latency per query.
 """
 
 from __future__ import annotations
 
-import itertools
 import statistics
 import time
 from collections.abc import Sequence
@@ -18,10 +18,12 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
-from knowledge.decide import Policy, decide
-from knowledge.index import Hit, Index
+from knowledge.decide import SCOPE_MARGIN, Policy, decide
+from knowledge.index import Hit, Hits, Index
 
 DEPTH = 10
+#: Not-covered margins tried by :func:`calibrate` (how much the best passage must lead by).
+SCOPE_MARGINS = tuple(round(m * 0.005, 3) for m in range(-20, 21))
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,19 @@ class Record:
         """The similarity the threshold is compared with."""
         return self.hits[0].similarity if self.hits else float("-inf")
 
+    @property
+    def lead(self) -> float | None:
+        """How far the best passage leads the closest not-covered topic (``None`` if there is none)."""
+        outside = self.hits.not_covered if isinstance(self.hits, Hits) else None
+        return None if outside is None else self.top - outside.similarity
+
+    def rejected(self, threshold: float, scope_margin: float | None) -> bool:
+        """Whether the bot falls back: below the threshold, or not ahead of a not-covered topic."""
+        lead = self.lead
+        return self.top < threshold or (
+            scope_margin is not None and lead is not None and lead <= scope_margin
+        )
+
     def rank(self) -> int | None:
         """Rank of the first relevant passage in the top ``DEPTH``, if any."""
         for hit in self.hits:
@@ -131,6 +146,7 @@ class Result:
     recall_at_3: float
     mrr: float
     threshold: float
+    scope_margin: float | None
     oos_precision: float
     oos_recall: float
     in_scope_answered: float
@@ -141,35 +157,78 @@ class Result:
     sweep: list[dict[str, float]] = field(default_factory=list)
 
 
-def rejection(records: Sequence[Record], threshold: float) -> tuple[float, float, float]:
-    """Return (precision, recall) of rejecting out-of-scope questions, and the in-scope answer rate."""
-    rejected = [r for r in records if r.top < threshold]
+def rejection(
+    records: Sequence[Record], threshold: float, scope_margin: float | None = None
+) -> tuple[float, float, float]:
+    """Return (precision, recall) of rejecting out-of-scope questions, and the in-scope answer rate.
+
+    A question is rejected when its best similarity is below ``threshold``, or
+    (with a ``scope_margin``) when the best passage does not lead the closest
+    not-covered topic by more than the margin, as :func:`decide` does.
+    """
+    rejected = [r for r in records if r.rejected(threshold, scope_margin)]
     oos = [r for r in records if r.question.out_of_scope]
     in_scope = [r for r in records if not r.question.out_of_scope]
     true_rejects = sum(1 for r in rejected if r.question.out_of_scope)
     precision = true_rejects / len(rejected) if rejected else 1.0
     recall = true_rejects / len(oos) if oos else 1.0
-    answered = sum(1 for r in in_scope if r.top >= threshold) / len(in_scope) if in_scope else 0.0
+    answered = (
+        sum(1 for r in in_scope if not r.rejected(threshold, scope_margin)) / len(in_scope)
+        if in_scope
+        else 0.0
+    )
     return precision, recall, answered
 
 
-def calibrate(records: Sequence[Record]) -> float:
-    """Choose the threshold that best separates in-scope from out-of-scope questions.
+def calibrate(records: Sequence[Record]) -> tuple[float, float | None]:
+    """Choose the threshold, and the not-covered margin, that best separate in-scope from out-of-scope.
 
-    Maximises the F1 of out-of-scope rejection; among equals, prefers the
-    midpoint of the widest gap so the choice is robust to small shifts.
+    Maximises the F1 of out-of-scope rejection over every threshold between
+    two observed top similarities and every margin in :data:`SCOPE_MARGINS`
+    (only when the retriever reports not-covered matches). Among equals it
+    prefers the setting farthest from the observed values, so the choice is
+    robust to small shifts, then the lower threshold.
+
+    Returns:
+        The threshold, and the margin (``None`` when there are no not-covered matches).
     """
-    tops = sorted({round(r.top, 4) for r in records if np.isfinite(r.top)})
-    candidates = [(a + b) / 2 for a, b in itertools.pairwise(tops)] or tops
+    tops_all = np.asarray([r.top for r in records], dtype=np.float64)
+    finite = tops_all[np.isfinite(tops_all)]
+    tops = np.unique(np.round(finite, 4))
+    candidates = (tops[:-1] + tops[1:]) / 2 if len(tops) > 1 else tops
+    if not len(candidates):
+        return 0.0, None
+    leads = np.asarray([np.nan if r.lead is None else r.lead for r in records], dtype=np.float64)
+    has_leads = bool(np.isfinite(leads).any())
+    margins: Sequence[float | None] = SCOPE_MARGINS if has_leads else (None,)
+    oos = np.asarray([r.question.out_of_scope for r in records])
+    gaps = np.min(np.abs(candidates[:, None] - tops[None, :]), axis=1)
+    below = tops_all[None, :] < candidates[:, None]  # (thresholds, records)
     best: tuple[float, float, float] | None = None
-    for t in candidates:
-        p, r, _ = rejection(records, t)
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        gap = min((abs(x - t) for x in tops), default=0.0)
-        key = (round(f1, 6), gap, -t)
-        if best is None or key > best:
-            best = key
-    return -best[2] if best else 0.0
+    chosen: tuple[float, float | None] = (float(candidates[0]), None)
+    for margin in margins:
+        if margin is None:
+            outside = np.zeros(len(records), dtype=bool)
+            margin_gap = 0.0
+        else:
+            with np.errstate(invalid="ignore"):
+                outside = np.nan_to_num(leads, nan=np.inf) <= margin
+            finite_leads = leads[np.isfinite(leads)]
+            margin_gap = float(np.min(np.abs(finite_leads - margin))) if len(finite_leads) else 0.0
+        rejected = below | outside[None, :]
+        true = (rejected & oos[None, :]).sum(axis=1)
+        count = rejected.sum(axis=1)
+        precision = np.where(count > 0, true / np.maximum(count, 1), 1.0)
+        recall = true / max(int(oos.sum()), 1)
+        f1 = np.where(
+            precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0
+        )
+        for i in np.flatnonzero(f1 >= f1.max() - 1e-9):
+            key = (round(float(f1[i]), 6), float(gaps[i]) + margin_gap, -float(candidates[i]))
+            if best is None or key > best:
+                best = key
+                chosen = (float(candidates[i]), margin)
+    return chosen
 
 
 def run(retriever: Retriever, questions: Sequence[DevQuestion]) -> list[Record]:
@@ -183,7 +242,11 @@ def run(retriever: Retriever, questions: Sequence[DevQuestion]) -> list[Record]:
 
 
 def score(
-    name: str, records: Sequence[Record], clarify_margin: float, threshold: float | None = None
+    name: str,
+    records: Sequence[Record],
+    clarify_margin: float,
+    threshold: float | None = None,
+    scope_margin: float | None = None,
 ) -> Result:
     """Compute the metrics of one retriever's records.
 
@@ -191,13 +254,16 @@ def score(
         name: Retriever name for the report.
         records: Its rankings of the development set.
         clarify_margin: The clarification margin of the answer policy.
-        threshold: A fixed threshold, or ``None`` to calibrate on the records.
+        threshold: A fixed threshold, or ``None`` to calibrate it (and the
+            not-covered margin) on the records.
+        scope_margin: With a fixed ``threshold``, the fixed not-covered margin
+            (``None`` ignores not-covered topics).
     """
     in_scope = [r for r in records if not r.question.out_of_scope]
     ranks = [r.rank() for r in in_scope]
-    t = calibrate(records) if threshold is None else threshold
-    precision, recall, answered = rejection(records, t)
-    policy = Policy(threshold=t, clarify_margin=clarify_margin)
+    t, m = calibrate(records) if threshold is None else (threshold, scope_margin)
+    precision, recall, answered = rejection(records, t, m)
+    policy = Policy(threshold=t, clarify_margin=clarify_margin, scope_margin=m)
     decisions = [decide(r.hits, policy) for r in records]
     clarified = sum(
         1 for r, d in zip(records, decisions, strict=True) if d.kind == "clarify" and r in in_scope
@@ -213,15 +279,28 @@ def score(
     latencies = sorted(r.seconds * 1000 for r in records)
     sweep = []
     for offset in (-0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1):
-        p, rc, ans = rejection(records, t + offset)
+        p, rc, ans = rejection(records, t + offset, m)
         sweep.append(
             {
                 "threshold": round(t + offset, 4),
+                "scope_margin": m if m is not None else float("nan"),
                 "oos_precision": p,
                 "oos_recall": rc,
                 "in_scope_answered": ans,
             }
         )
+    if m is not None:
+        for offset in (-0.04, -0.02, 0.02, 0.04):
+            p, rc, ans = rejection(records, t, m + offset)
+            sweep.append(
+                {
+                    "threshold": round(t, 4),
+                    "scope_margin": round(m + offset, 4),
+                    "oos_precision": p,
+                    "oos_recall": rc,
+                    "in_scope_answered": ans,
+                }
+            )
     n = len(in_scope) or 1
     return Result(
         retriever=name,
@@ -229,6 +308,7 @@ def score(
         recall_at_3=sum(1 for k in ranks if k is not None and k <= 3) / n,
         mrr=sum(1 / k for k in ranks if k) / n,
         threshold=round(t, 4),
+        scope_margin=m,
         oos_precision=precision,
         oos_recall=recall,
         in_scope_answered=answered,
@@ -240,23 +320,34 @@ def score(
     )
 
 
-def failures(records: Sequence[Record], threshold: float, limit: int = 15) -> list[dict[str, Any]]:
-    """List the questions a retriever gets wrong, for curating the corpus."""
-    out = []
+def failures(
+    records: Sequence[Record], threshold: float, limit: int = 15, scope_margin: float | None = SCOPE_MARGIN
+) -> list[dict[str, Any]]:
+    """List the questions a retriever gets wrong, for curating the corpus.
+
+    Wrongly rejected and wrongly answered questions come first, then the
+    in-scope ones whose first hit is not relevant. ``scope_margin`` defaults
+    to the bot's; it only matters for retrievers that report not-covered matches.
+    """
+    rejections: list[dict[str, Any]] = []
+    ranking: list[dict[str, Any]] = []
     for r in records:
-        wrong_reject = not r.question.out_of_scope and r.top < threshold
-        wrong_accept = r.question.out_of_scope and r.top >= threshold
+        rejected = r.rejected(threshold, scope_margin)
+        wrong_reject = not r.question.out_of_scope and rejected
+        wrong_accept = r.question.out_of_scope and not rejected
         wrong_rank = not r.question.out_of_scope and r.rank() != 1
         if wrong_reject or wrong_accept or wrong_rank:
-            out.append(
-                {
-                    "q": r.question.q,
-                    "expected": list(r.question.relevant) or "out_of_scope",
-                    "got": [h.id for h in r.hits[:3]],
-                    "top": round(r.top, 3),
-                }
-            )
-    return out[:limit]
+            outside = r.hits.not_covered if isinstance(r.hits, Hits) else None
+            row: dict[str, Any] = {
+                "q": r.question.q,
+                "expected": list(r.question.relevant) or "out_of_scope",
+                "got": [h.id for h in r.hits[:3]],
+                "top": round(r.top, 3),
+            }
+            if outside is not None:
+                row["not_covered"] = [outside.topic.id, round(outside.similarity, 3)]
+            (rejections if wrong_reject or wrong_accept else ranking).append(row)
+    return [*rejections, *ranking][:limit]
 
 
 def report(results: Sequence[Result], questions: Sequence[DevQuestion], chosen: str) -> dict[str, Any]:
@@ -275,14 +366,15 @@ def report(results: Sequence[Result], questions: Sequence[DevQuestion], chosen: 
 def table(results: Sequence[Result]) -> str:
     """Return a plain-text comparison table."""
     head = (
-        f"{'retriever':<16}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'OOS P':>7}{'OOS R':>7}"
+        f"{'retriever':<16}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'margin':>8}{'OOS P':>7}{'OOS R':>7}"
         f"{'clarify':>9}{'acc':>7}{'p50 ms':>8}{'p95 ms':>8}"
     )
     rows = [head, "-" * len(head)]
     for r in results:
+        margin = "-" if r.scope_margin is None else f"{r.scope_margin:.3f}"
         rows.append(
             f"{r.retriever:<16}{r.recall_at_1:>7.3f}{r.recall_at_3:>7.3f}{r.mrr:>7.3f}{r.threshold:>8.3f}"
-            f"{r.oos_precision:>7.3f}{r.oos_recall:>7.3f}{r.clarify_rate:>9.3f}{r.answer_accuracy:>7.3f}"
-            f"{r.latency_ms_p50:>8.1f}{r.latency_ms_p95:>8.1f}"
+            f"{margin:>8}{r.oos_precision:>7.3f}{r.oos_recall:>7.3f}{r.clarify_rate:>9.3f}"
+            f"{r.answer_accuracy:>7.3f}{r.latency_ms_p50:>8.1f}{r.latency_ms_p95:>8.1f}"
         )
     return "\n".join(rows)

@@ -5,11 +5,17 @@ the example questions an organiser wrote for it. A passage scores the best
 similarity of any of its views, so a user's phrasing can meet either the
 passage's own words or a question it answers.
 
+The index also holds the example questions of the topics the studies don't
+cover (``knowledge/scope/not_covered.yaml``) as negative views. They are scored
+like passages and reported next to the hits, so :func:`knowledge.decide.decide`
+can fall back honestly when a question is closer to one of them.
+
 On disk an index is a directory of plain files (never pickle)::
 
-    index.faiss      the FAISS index (faiss.write_index)
-    meta.json        model name, dimension, corpus hash, counts, topics
-    passages.jsonl   one passage per line, in index order
+    index.faiss        the FAISS index (faiss.write_index): passage views, then not-covered examples
+    meta.json          model name, dimension, corpus hash, counts, topics
+    passages.jsonl     one passage per line, in index order
+    not_covered.jsonl  one not-covered topic per line, in index order
 """
 
 from __future__ import annotations
@@ -26,16 +32,18 @@ from typing import Any
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 
-from knowledge.corpus import Passage, corpus_hash, passage_views
+from knowledge.corpus import NotCoveredTopic, Passage, corpus_hash, load_not_covered, passage_views
 from knowledge.encoder import Encoder, Vectors
-from knowledge.lexical import LexicalIndex
+from knowledge.lexical import Bm25, LexicalIndex, query_terms
 from knowledge.normalize import Speller
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
 PASSAGES_FILE = "passages.jsonl"
+NOT_COVERED_FILE = "not_covered.jsonl"
 CURRENT_LINK = "current"
 
 #: Added to a passage's score when its topic matches the caller's topic hint.
@@ -85,11 +93,45 @@ class Hit:
         return self.passage.topic
 
 
+class Hits(list[Hit]):
+    """Search hits, best first, plus the closest topic the studies don't cover.
+
+    A plain list of :class:`Hit` for every caller that only wants the ranking;
+    :func:`knowledge.decide.decide` also reads :attr:`not_covered`.
+
+    Attributes:
+        not_covered: The best-matching not-covered topic, scored exactly like a
+            passage (``similarity`` on the same scale), or ``None`` if the index
+            has no not-covered topics.
+    """
+
+    def __init__(self, hits: Iterable[Hit] = (), not_covered: NotCoveredMatch | None = None) -> None:
+        super().__init__(hits)
+        self.not_covered = not_covered
+
+
+@dataclass(frozen=True)
+class NotCoveredMatch:
+    """The closest not-covered topic for a query.
+
+    Attributes:
+        topic: The topic, with its ``who_to_ask`` line.
+        similarity: Its best example's cosine blended with BM25 over its
+            examples, on the same scale as :attr:`Hit.similarity`.
+    """
+
+    topic: NotCoveredTopic
+    similarity: float
+
+
 class Index:
     """Passages with their embeddings in a FAISS inner-product index, plus BM25.
 
     Search corrects typos against the corpus vocabulary, then blends dense
-    similarity with BM25: ``(1 - w) * cosine + w * bm25 / (bm25 + s)``.
+    similarity with BM25: ``(1 - w) * cosine + w * bm25 / (bm25 + s)``. The
+    same index holds the not-covered topics' examples as negative views; they
+    are scored the same way and reported in :attr:`Hits.not_covered`, never
+    returned as hits.
     """
 
     def __init__(
@@ -100,27 +142,37 @@ class Index:
         topics: Mapping[str, str] | None = None,
         *,
         lexical_weight: float = LEXICAL_WEIGHT,
+        not_covered: Iterable[NotCoveredTopic] = (),
     ) -> None:
         self.passages: tuple[Passage, ...] = tuple(passages)
+        self.not_covered: tuple[NotCoveredTopic, ...] = tuple(not_covered)
         self.lexical_weight = lexical_weight
         self.topics: dict[str, str] = dict(topics or {})
         self.encoder = encoder
         self._faiss = faiss_index
-        rows: list[int] = []
-        for number, passage in enumerate(self.passages):
-            rows.extend([number] * len(passage_views(passage)))
-        self._row_passage = np.asarray(rows, dtype=np.int64)
-        if self._faiss.ntotal != len(rows):
+        counts = [len(passage_views(p)) for p in self.passages] + [len(t.examples) for t in self.not_covered]
+        if any(n == 0 for n in counts):
+            raise IndexLoadError("a not-covered topic has no examples; rebuild it with `senpai build-index`")
+        if self._faiss.ntotal != sum(counts):
             raise IndexLoadError(
-                f"index holds {self._faiss.ntotal} vectors but the passages need {len(rows)}; "
-                "rebuild it with `senpai build-index`"
+                f"index holds {self._faiss.ntotal} vectors but the passages and not-covered topics "
+                f"need {sum(counts)}; rebuild it with `senpai build-index`"
             )
+        # Each passage's views, then each not-covered topic's examples, are contiguous rows.
+        self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._topic_of = np.asarray([p.topic for p in self.passages], dtype=object)
+        self._audience_of = np.asarray([p.audience for p in self.passages], dtype=object)
+        self._id_rank = np.argsort(np.argsort(np.asarray([p.id for p in self.passages], dtype=str)))
         self._by_id = {p.id: p for p in self.passages}
-        self.fingerprint = corpus_hash(self.passages, self.topics)
+        self.fingerprint = corpus_hash(self.passages, self.topics, self.not_covered)
         self.lexical = LexicalIndex(self.passages)
+        self.lexical_not_covered = Bm25([" ".join(t.examples) for t in self.not_covered])
         vocabulary = getattr(encoder, "vocabulary", None)
         self.speller = Speller(
-            (view for p in self.passages for view in passage_views(p)),
+            [
+                *(view for p in self.passages for view in passage_views(p)),
+                *(example for t in self.not_covered for example in t.examples),
+            ],
             known=vocabulary() if callable(vocabulary) else (),
         )
 
@@ -135,7 +187,7 @@ class Index:
 
     @property
     def vectors(self) -> int:
-        """How many vectors (passage views) the FAISS index holds."""
+        """How many vectors (passage views and not-covered examples) the FAISS index holds."""
         return int(self._faiss.ntotal)
 
     def get(self, passage_id: str) -> Passage | None:
@@ -153,8 +205,11 @@ class Index:
         *,
         topic: str | None = None,
         audience: str | None = None,
-    ) -> list[Hit]:
-        """Return the ``k`` best passages for a query.
+    ) -> Hits:
+        """Return the ``k`` best passages for a query, and the closest not-covered topic.
+
+        Every passage is scored (the corpus is small): its best view's cosine,
+        blended with its BM25 score. Not-covered topics are scored the same way.
 
         Args:
             query: The user's question.
@@ -163,50 +218,50 @@ class Index:
             audience: ``alt`` or ``jte``; prefers passages for that audience.
 
         Returns:
-            Up to ``k`` hits, best first.
+            Up to ``k`` hits, best first, with :attr:`Hits.not_covered` set.
         """
         if k <= 0 or not self.passages:
-            return []
+            return Hits()
         query = self.speller.fix(query)
-        depth = min(self.vectors, max(64, k * 16))
-        dense = self._best_by_passage(self.embed(query), depth)
-        match: dict[int, float] = dict(dense)
-        weight = self.lexical_weight
-        if weight > 0:
-            bm25 = self.lexical.scores(query)
-            floor = min(dense.values(), default=0.0)
-            candidates = set(dense) | {int(i) for i in np.argsort(-bm25)[:depth] if bm25[i] > 0}
-            match = {
-                n: (1 - weight) * dense.get(n, floor)
-                + weight * float(bm25[n] / (bm25[n] + LEXICAL_SATURATION))
-                for n in candidates
-            }
-        scored: list[tuple[float, float, Passage]] = []
-        for number, sim in match.items():
-            passage = self.passages[number]
-            score = sim
-            if topic is not None and passage.topic == topic:
-                score += TOPIC_PRIOR
-            if audience in ("alt", "jte") and passage.audience == audience:
-                score += AUDIENCE_PRIOR
-            scored.append((score, sim, passage))
-        scored.sort(key=lambda item: (-item[0], item[2].id))
-        return [
-            Hit(passage=p, score=round(s, 6), similarity=round(sim, 6), rank=i + 1)
-            for i, (s, sim, p) in enumerate(scored[:k])
+        match = self._match(query)
+        count = len(self.passages)
+        similarity = match[:count]
+        score = similarity.copy()
+        if topic is not None:
+            score += TOPIC_PRIOR * (self._topic_of == topic)
+        if audience in ("alt", "jte"):
+            score += AUDIENCE_PRIOR * (self._audience_of == audience)
+        order = np.lexsort((self._id_rank, -score))[:k]
+        hits = [
+            Hit(
+                passage=self.passages[n],
+                score=round(float(score[n]), 6),
+                similarity=round(float(similarity[n]), 6),
+                rank=rank,
+            )
+            for rank, n in enumerate(order.tolist(), 1)
         ]
+        outside = None
+        if self.not_covered:
+            best = int(np.argmax(match[count:]))
+            outside = NotCoveredMatch(self.not_covered[best], round(float(match[count + best]), 6))
+        return Hits(hits, outside)
 
-    def _best_by_passage(self, vector: Vectors, depth: int) -> dict[int, float]:
-        """Search ``depth`` vectors and keep each passage's best similarity."""
-        sims, rows = self._faiss.search(np.ascontiguousarray(vector, dtype=np.float32), depth)
-        best: dict[int, float] = {}
-        for sim, row in zip(sims[0].tolist(), rows[0].tolist(), strict=True):
-            if row < 0:
-                continue
-            number = int(self._row_passage[row])
-            if sim > best.get(number, -2.0):
-                best[number] = sim
-        return best
+    def _match(self, query: str) -> npt.NDArray[np.float64]:
+        """Score every passage, then every not-covered topic, for an already corrected query."""
+        total = self.vectors
+        sims, rows = self._faiss.search(np.ascontiguousarray(self.embed(query), dtype=np.float32), total)
+        by_row = np.empty(total, dtype=np.float64)
+        by_row[rows[0]] = sims[0]
+        dense = np.maximum.reduceat(by_row, self._starts)
+        weight = self.lexical_weight
+        if weight <= 0:
+            return dense
+        terms = query_terms(query)
+        passages = self.lexical.score_terms(terms)
+        outside = self.lexical_not_covered.score_terms(terms)
+        bm25 = np.concatenate([passages, outside]).astype(np.float64)
+        return (1 - weight) * dense + weight * bm25 / (bm25 + LEXICAL_SATURATION)
 
     def save(self, directory: Path) -> Path:
         """Write the index as plain files into a new directory.
@@ -230,12 +285,17 @@ class Index:
         with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
             for passage in self.passages:
                 fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+        with (tmp / NOT_COVERED_FILE).open("w", encoding="utf-8") as fh:
+            for topic in self.not_covered:
+                fh.write(json.dumps(topic.to_dict(), ensure_ascii=False) + "\n")
         meta = {
             "format_version": FORMAT_VERSION,
             "model": self.encoder.name,
             "dim": self.encoder.dim,
             "corpus_hash": self.fingerprint,
             "passages": len(self.passages),
+            "not_covered_topics": len(self.not_covered),
+            "not_covered_examples": sum(len(t.examples) for t in self.not_covered),
             "vectors": int(self._faiss.ntotal),
             "faiss_index": type(self._faiss).__name__,
             "metric": "inner_product",
@@ -276,13 +336,22 @@ class Index:
             faiss_index = faiss.read_index(str(directory / INDEX_FILE))
             with (directory / PASSAGES_FILE).open(encoding="utf-8") as fh:
                 passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
+            with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
+                outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
         if faiss_index.d != encoder.dim:
             raise IndexLoadError(
                 f"{directory}: FAISS dimension {faiss_index.d} != model dimension {encoder.dim}. {rebuild}"
             )
-        index = cls(passages, faiss_index, encoder, meta.get("topics"), lexical_weight=lexical_weight)
+        index = cls(
+            passages,
+            faiss_index,
+            encoder,
+            meta.get("topics"),
+            lexical_weight=lexical_weight,
+            not_covered=outside,
+        )
         if index.fingerprint != meta.get("corpus_hash"):
             raise IndexLoadError(
                 f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}"
@@ -315,25 +384,34 @@ def build_index(
     encoder: Encoder,
     *,
     topics: Mapping[str, str] | None = None,
+    not_covered: Iterable[NotCoveredTopic] | None = None,
     batch_size: int = 32,
     progress: Progress | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
 ) -> Index:
-    """Embed passages and build an in-memory index.
+    """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
     Args:
         passages: The passages to index.
         encoder: The encoder to embed them with.
         topics: Topic key to title, kept in the index metadata.
+        not_covered: Topics the studies don't cover; ``None`` loads the shipped
+            ``knowledge/scope/not_covered.yaml`` (what :func:`load_corpus` loads
+            by default), ``()`` indexes none.
         batch_size: Texts per encoder call.
         progress: Called with ``(done, total)`` texts after each batch.
         lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
 
     Returns:
         The index, ready to search or save.
+
+    Raises:
+        CorpusError: If ``not_covered`` is ``None`` and the shipped file is invalid.
     """
     passages = list(passages)
+    outside = tuple(load_not_covered() if not_covered is None else not_covered)
     texts = [view for passage in passages for view in passage_views(passage)]
+    texts += [example for topic in outside for example in topic.examples]
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
@@ -344,7 +422,7 @@ def build_index(
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
-    return Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight)
+    return Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
 
 
 def publish(index: Index, root: Path) -> Path:

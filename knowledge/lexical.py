@@ -11,26 +11,42 @@ import numpy.typing as npt
 from knowledge.corpus import Passage, passage_views
 
 
-class LexicalIndex:
-    """BM25 over each passage's title, text and example questions."""
+class Bm25:
+    """BM25 over a list of documents (English stopwords removed)."""
 
-    def __init__(self, passages: Sequence[Passage]) -> None:
-        self.passages = tuple(passages)
+    def __init__(self, documents: Sequence[str]) -> None:
+        self.size = len(documents)
         self._bm25 = bm25s.BM25()
         self._vocab: dict[str, int] = {}
-        if self.passages:
-            documents = [" ".join(passage_views(p)) for p in self.passages]
-            tokens = bm25s.tokenize(documents, stopwords="en", show_progress=False)
+        if documents:
+            tokens = bm25s.tokenize(list(documents), stopwords="en", show_progress=False)
             self._vocab = tokens.vocab
             self._bm25.index(tokens, show_progress=False)
 
     def scores(self, query: str) -> npt.NDArray[np.float32]:
-        """Return the BM25 score of every passage for the query (0 for no shared terms)."""
-        terms = [t for t in bm25s.tokenize(query, stopwords="en", return_ids=False, show_progress=False)[0]]
+        """Return the BM25 score of every document for the query (0 for no shared terms)."""
+        return self.score_terms(query_terms(query))
+
+    def score_terms(self, terms: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Like :meth:`scores`, for terms already made by :func:`query_terms`."""
         known = [t for t in terms if t in self._vocab]
-        if not known or not self.passages:
-            return np.zeros(len(self.passages), dtype=np.float32)
+        if not known or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+
+def query_terms(query: str) -> list[str]:
+    """Tokenize a query the way :class:`Bm25` indexes documents."""
+    tokens: list[str] = bm25s.tokenize(query, stopwords="en", return_ids=False, show_progress=False)[0]
+    return tokens
+
+
+class LexicalIndex(Bm25):
+    """BM25 over each passage's title, text and example questions."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = tuple(passages)
+        super().__init__([" ".join(passage_views(p)) for p in self.passages])
 
     def search(self, query: str, k: int = 3) -> list[tuple[Passage, float]]:
         """Return the ``k`` best passages with their BM25 scores."""

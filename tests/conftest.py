@@ -91,6 +91,25 @@ passages:
 """
 
 
+NOT_COVERED = """
+topics:
+  - id: weather
+    title: "weather or the seasons"
+    who_to_ask: "The national weather service has forecasts and warnings."
+    examples:
+      - "will it rain tomorrow"
+      - "how cold does it get in winter"
+      - "when does the rainy season start"
+  - id: cooking
+    title: "cooking or recipes"
+    who_to_ask: "A cookbook or a recipe website will help more than I can."
+    examples:
+      - "how do I bake bread"
+      - "a good recipe for dinner"
+      - "how long should I boil an egg"
+"""
+
+
 def write_corpus(root: Path, **files: str) -> Path:
     """Write a corpus directory with sources.yaml and the given topic files."""
     root.mkdir(parents=True, exist_ok=True)
@@ -100,17 +119,28 @@ def write_corpus(root: Path, **files: str) -> Path:
     return root
 
 
+def write_not_covered(path: Path, body: str = NOT_COVERED) -> Path:
+    """Write a not-covered file (outside any corpus directory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus", programme=TOPIC_PROGRAMME, teamwork=TOPIC_TEAM)
 
 
+@pytest.fixture
+def not_covered_file(tmp_path: Path) -> Path:
+    return write_not_covered(tmp_path / "scope" / "not_covered.yaml")
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    root = write_corpus(
-        tmp_path_factory.mktemp("tiny") / "corpus", programme=TOPIC_PROGRAMME, teamwork=TOPIC_TEAM
-    )
-    return load_corpus(root)
+    root = tmp_path_factory.mktemp("tiny")
+    corpus = write_corpus(root / "corpus", programme=TOPIC_PROGRAMME, teamwork=TOPIC_TEAM)
+    return load_corpus(corpus, write_not_covered(root / "scope" / "not_covered.yaml"))
 
 
 @pytest.fixture(scope="session")
@@ -121,4 +151,10 @@ def encoder() -> SentenceTransformerEncoder:
 @pytest.fixture(scope="session")
 def tiny_index(tiny_corpus: Corpus, encoder: SentenceTransformerEncoder) -> Index:
     """Pure dense, so tests of actions and priors see plain cosine similarities."""
-    return build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, lexical_weight=0.0)
+    return build_index(
+        tiny_corpus.passages,
+        encoder,
+        topics=tiny_corpus.topics,
+        not_covered=tiny_corpus.not_covered,
+        lexical_weight=0.0,
+    )

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, slots
+from actions import compose, runtime, slots
 from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
 from actions.runtime import KnowledgeService
@@ -84,6 +84,27 @@ async def test_unknown_question_falls_back_honestly_with_suggestions(make_tracke
     assert 2 <= len(buttons) <= 3
     assert all(b["payload"] for b in buttons)
     assert slot_events[slots.LAST_PASSAGES] is None
+
+
+async def test_not_covered_question_says_who_to_ask(make_tracker: TrackerFactory, tiny_index: Index) -> None:
+    hits = tiny_index.search("how long do I boil eggs for", 3)
+    assert hits.not_covered is not None and hits.not_covered.topic.id == "cooking"
+    messages, slot_events = await run(ActionAnswer(), make_tracker("how long do I boil eggs for"))
+    payload = meta(messages)
+    assert payload["kind"] == "fallback" and payload["citations"] == []
+    text = messages[0]["text"]
+    assert "don't know" in text
+    assert "they don't cover cooking or recipes. A cookbook or a recipe website will help" in text
+    assert "supervisor" not in text  # the topic's own advice replaces the general one
+    assert 2 <= len(messages[0]["buttons"]) <= 3
+    assert slot_events[slots.LAST_PASSAGES] is None
+
+
+async def test_gibberish_falls_back_with_the_general_advice(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionAnswer(), make_tracker("qwzx vbnm"))
+    assert meta(messages)["kind"] == "fallback"
+    assert compose.WHO_TO_ASK in messages[0]["text"]
+    assert "they don't cover it." in messages[0]["text"]
 
 
 async def test_out_of_scope_intent_needs_a_stronger_match(

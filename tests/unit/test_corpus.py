@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from knowledge import CorpusError, load_corpus
-from knowledge.corpus import DEFAULT_CORPUS_DIR, MAX_WORDS
-from tests.conftest import TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus
+from knowledge import CorpusError, load_corpus, load_not_covered
+from knowledge.corpus import DEFAULT_CORPUS_DIR, DEFAULT_NOT_COVERED_FILE, MAX_WORDS
+from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 
 
 def test_shipped_corpus_is_valid_and_covers_every_topic() -> None:
@@ -119,3 +120,105 @@ def test_missing_sources_file(tmp_path: Path) -> None:
     (root / "sources.yaml").unlink()
     with pytest.raises(CorpusError, match=r"sources\.yaml"):
         load_corpus(root)
+
+
+def test_shipped_not_covered_file_is_valid_and_loaded_with_the_corpus() -> None:
+    topics = load_not_covered(DEFAULT_NOT_COVERED_FILE)
+    assert len(topics) >= 10
+    assert all(len(t.examples) >= 3 and t.who_to_ask and t.title for t in topics)
+    ids = {t.id for t in topics}
+    assert {"money-tax-banking", "visas-immigration", "lesson-ideas-classroom", "chit-chat"} <= ids
+    assert load_corpus().not_covered == topics  # the default location
+
+
+def test_not_covered_topics_load_and_count_in_the_fingerprint(
+    corpus_dir: Path, not_covered_file: Path, tmp_path: Path
+) -> None:
+    corpus = load_corpus(corpus_dir, not_covered_file)
+    assert [t.id for t in corpus.not_covered] == ["weather", "cooking"]
+    weather = corpus.not_covered[0]
+    assert weather.title == "weather or the seasons"
+    assert weather.who_to_ask.startswith("The national weather service")
+    assert weather.examples[0] == "will it rain tomorrow"
+    assert load_corpus(corpus_dir, None).not_covered == ()
+    edited = write_not_covered(tmp_path / "other.yaml", NOT_COVERED.replace("boil an egg", "fry an egg"))
+    fingerprints = {
+        load_corpus(corpus_dir, not_covered_file).fingerprint(),
+        load_corpus(corpus_dir, edited).fingerprint(),
+        load_corpus(corpus_dir, None).fingerprint(),
+    }
+    assert len(fingerprints) == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "topic_id", "fragment"),
+    [
+        ("  - id: cooking", "  - id: Cooking!", None, "field 'id' must match"),
+        ("  - id: cooking", "  - id: weather", "weather", "duplicate id"),
+        ('    title: "cooking or recipes"\n', "", "cooking", "missing field 'title'"),
+        ('    title: "cooking or recipes"', '    title: ""', "cooking", "field 'title' must be a non-empty"),
+        (
+            '    who_to_ask: "A cookbook or a recipe website will help more than I can."\n',
+            "",
+            "cooking",
+            "missing field 'who_to_ask'",
+        ),
+        (
+            '    who_to_ask: "A cookbook',
+            '    colour: blue\n    who_to_ask: "A cookbook',
+            "cooking",
+            "unknown field(s) colour",
+        ),
+        ('      - "how long should I boil an egg"\n', "", "cooking", "give at least 3 example questions"),
+        (
+            '    examples:\n      - "how do I bake bread"\n      - "a good recipe for dinner"\n'
+            '      - "how long should I boil an egg"\n',
+            '    examples: "how do I bake bread"\n',
+            "cooking",
+            "field 'examples' must be a list of non-empty strings",
+        ),
+        ('      - "how do I bake bread"', '      - "Will it rain, tomorrow?"', "cooking", "listed twice"),
+        ('      - "how do I bake bread"', '      - "' + "x" * 201 + '"', "cooking", "over 200 characters"),
+    ],
+)
+def test_not_covered_errors_name_file_topic_and_field(
+    tmp_path: Path, corpus_dir: Path, old: str, new: str, topic_id: str | None, fragment: str
+) -> None:
+    assert old in NOT_COVERED
+    path = write_not_covered(tmp_path / "scope" / "bad.yaml", NOT_COVERED.replace(old, new, 1))
+    for load in (lambda: load_not_covered(path), lambda: load_corpus(corpus_dir, path)):
+        with pytest.raises(CorpusError) as info:
+            load()
+        message = str(info.value)
+        assert "bad.yaml" in message
+        if topic_id:
+            assert f"topic '{topic_id}'" in message
+        assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("topics: [unclosed", "invalid YAML"),
+        ("just a string", "non-empty 'topics' list"),
+        ("topics: []", "non-empty 'topics' list"),
+        ("topics:\n  - just a string", "topic #1 must be a mapping"),
+        (NOT_COVERED + "\nextra: 1\n", "unknown top-level field(s) extra"),
+    ],
+)
+def test_not_covered_file_shape_errors(tmp_path: Path, body: str, fragment: str) -> None:
+    path = write_not_covered(tmp_path / "nc.yaml", body)
+    with pytest.raises(CorpusError, match=re.escape(fragment)):
+        load_not_covered(path)
+
+
+def test_missing_not_covered_file_is_named(corpus_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"nowhere\.yaml: missing"):
+        load_corpus(corpus_dir, tmp_path / "nowhere.yaml")
+
+
+def test_an_answered_question_cannot_also_be_not_covered(corpus_dir: Path, tmp_path: Path) -> None:
+    body = NOT_COVERED.replace('"a good recipe for dinner"', '"When did the programme START?"')
+    path = write_not_covered(tmp_path / "nc.yaml", body)
+    with pytest.raises(CorpusError, match=r"topic 'cooking'.*passage 'programme-start'"):
+        load_corpus(corpus_dir, path)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge import Corpus, Hit
-from knowledge.decide import Policy, decide
+from knowledge import Corpus, Hit, Hits, NotCoveredMatch
+from knowledge.decide import NAMED_TOPIC_FLOOR, Policy, decide
 
 
 def hits(corpus: Corpus, *scored: tuple[str, float]) -> list[Hit]:
@@ -40,3 +40,42 @@ def test_close_hits_on_different_topics_ask_which(tiny_corpus: Corpus) -> None:
     assert decide(apart, Policy(threshold=0.45, clarify_margin=0.02)).kind == "answer"
     weak_second = hits(tiny_corpus, ("programme-start", 0.46), ("team-planning", 0.44))
     assert decide(weak_second, Policy(threshold=0.45, clarify_margin=0.05)).kind == "answer"
+
+
+def scoped(corpus: Corpus, outside: tuple[str, float], *scored: tuple[str, float]) -> Hits:
+    topic = next(t for t in corpus.not_covered if t.id == outside[0])
+    return Hits(hits(corpus, *scored), NotCoveredMatch(topic, outside[1]))
+
+
+def test_a_closer_not_covered_topic_falls_back_and_names_it(tiny_corpus: Corpus) -> None:
+    policy = Policy(threshold=0.3, scope_margin=0.05)
+    beaten = decide(scoped(tiny_corpus, ("weather", 0.62), ("programme-start", 0.6)), policy)
+    assert beaten.kind == "fallback" and beaten.hits == ()
+    assert beaten.not_covered is not None and beaten.not_covered.topic.id == "weather"
+    # The passage must lead by more than the margin...
+    within = decide(scoped(tiny_corpus, ("weather", 0.56), ("programme-start", 0.6)), policy)
+    assert within.kind == "fallback" and within.not_covered is not None
+    # ...and answers when it does.
+    ahead = decide(scoped(tiny_corpus, ("weather", 0.5), ("programme-start", 0.6)), policy)
+    assert ahead.kind == "answer" and ahead.not_covered is None
+    assert [h.id for h in ahead.hits] == ["programme-start"]
+
+
+def test_not_covered_side_can_be_ignored(tiny_corpus: Corpus) -> None:
+    close = scoped(tiny_corpus, ("cooking", 0.7), ("programme-start", 0.6))
+    assert decide(close, Policy(threshold=0.3, scope_margin=None)).kind == "answer"
+    assert decide(list(close), Policy(threshold=0.3)).kind == "answer"  # a plain list carries none
+
+
+def test_low_similarity_falls_back_without_a_topic(tiny_corpus: Corpus) -> None:
+    low = decide(scoped(tiny_corpus, ("cooking", 0.1), ("programme-start", 0.3)), Policy(threshold=0.45))
+    assert low.kind == "fallback" and low.not_covered is None
+    empty = decide(Hits([], NotCoveredMatch(tiny_corpus.not_covered[0], 0.4)), Policy())
+    assert empty.kind == "fallback" and empty.not_covered is not None
+
+
+def test_a_vague_not_covered_match_is_not_named(tiny_corpus: Corpus) -> None:
+    vague = decide(
+        scoped(tiny_corpus, ("cooking", NAMED_TOPIC_FLOOR - 0.01), ("programme-start", 0.12)), Policy()
+    )
+    assert vague.kind == "fallback" and vague.not_covered is None

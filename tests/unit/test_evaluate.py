@@ -70,3 +70,29 @@ def test_load_devset_checks_labels(tmp_path: Path) -> None:
     path.write_text("questions:\n  - q: hi\n")
     with pytest.raises(ValueError, match="needs either"):
         ev.load_devset(path)
+
+
+def test_calibration_also_chooses_the_not_covered_margin(tiny_index: Index) -> None:
+    questions = [
+        *QUESTIONS,
+        ev.DevQuestion("will it be sunny at the weekend", out_of_scope=True),
+        ev.DevQuestion("how do I make pancakes", out_of_scope=True),
+    ]
+    records = ev.run(ev.IndexRetriever(tiny_index, 0.0), questions)
+    assert all(r.lead is not None for r in records)
+    result = ev.score("dense", records, clarify_margin=0.0)
+    assert result.scope_margin is not None
+    assert result.oos_precision == 1.0 and result.oos_recall == 1.0
+    # Here the margin alone (no threshold) rejects every out-of-scope question and keeps
+    # every in-scope one; without it, nothing is rejected.
+    assert ev.rejection(records, -1.0, result.scope_margin) == (1.0, 1.0, 1.0)
+    assert ev.rejection(records, -1.0, None) == (1.0, 0.0, 1.0)
+    wrong = ev.failures(records, -1.0, scope_margin=None)
+    assert [w["q"] for w in wrong] == [q.q for q in questions if q.out_of_scope]
+    assert {w["not_covered"][0] for w in wrong[-2:]} == {"weather", "cooking"}
+
+
+def test_bm25_reports_no_not_covered_side(tiny_index: Index) -> None:
+    records = ev.run(ev.LexicalRetriever(tiny_index), QUESTIONS)
+    assert all(r.lead is None for r in records)
+    assert ev.score("bm25", records, 0.0).scope_margin is None

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import Corpus, Index, IndexLoadError, build_index, current_dir, publish
+from knowledge import Corpus, Hits, Index, IndexLoadError, build_index, current_dir, load_not_covered, publish
 from knowledge.encoder import SentenceTransformerEncoder
-from knowledge.index import AUDIENCE_PRIOR, META_FILE, PASSAGES_FILE
+from knowledge.index import AUDIENCE_PRIOR, LEXICAL_SATURATION, META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
 
 
 def test_encoder_gives_unit_vectors(encoder: SentenceTransformerEncoder) -> None:
@@ -66,16 +66,19 @@ def test_save_and_load_round_trip(
     tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
     target = tiny_index.save(tmp_path / "idx")
-    assert sorted(os.listdir(target)) == ["index.faiss", "meta.json", "passages.jsonl"]
+    assert sorted(os.listdir(target)) == ["index.faiss", "meta.json", "not_covered.jsonl", "passages.jsonl"]
     meta = json.loads((target / META_FILE).read_text())
     assert meta["model"] == encoder.name and meta["dim"] == encoder.dim
     assert meta["corpus_hash"] == tiny_index.fingerprint and meta["passages"] == 5
+    assert meta["not_covered_topics"] == 2 and meta["not_covered_examples"] == 6
+    assert meta["vectors"] == tiny_index.vectors == 5 + 7 + 6  # title+text, questions, examples
     loaded = Index.load(target, encoder, lexical_weight=0.0)
     assert [p.id for p in loaded.passages] == [p.id for p in tiny_index.passages]
-    query = "how many participants are there"
-    assert [(h.id, h.score) for h in loaded.search(query)] == [
-        (h.id, h.score) for h in tiny_index.search(query)
-    ]
+    assert loaded.not_covered == tiny_index.not_covered
+    for query in ("how many participants are there", "will it snow this weekend"):
+        before, after = tiny_index.search(query), loaded.search(query)
+        assert [(h.id, h.score) for h in after] == [(h.id, h.score) for h in before]
+        assert after.not_covered == before.not_covered
 
 
 class _Renamed:
@@ -96,7 +99,10 @@ def test_load_refuses_an_index_built_with_another_model(
         Index.load(target, _Renamed(encoder, "other-model"))
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupt-faiss", "edited-passages", "bad-meta"])
+@pytest.mark.parametrize(
+    "damage",
+    ["missing", "corrupt-faiss", "edited-passages", "bad-meta", "no-not-covered", "edited-not-covered"],
+)
 def test_load_refuses_damaged_indexes(
     tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path, damage: str
 ) -> None:
@@ -108,6 +114,11 @@ def test_load_refuses_damaged_indexes(
     elif damage == "edited-passages":
         lines = (target / PASSAGES_FILE).read_text().splitlines()
         (target / PASSAGES_FILE).write_text("\n".join(lines[:-1]) + "\n")
+    elif damage == "no-not-covered":
+        (target / NOT_COVERED_FILE).unlink()
+    elif damage == "edited-not-covered":
+        text = (target / NOT_COVERED_FILE).read_text()
+        (target / NOT_COVERED_FILE).write_text(text.replace("weather service", "weather office"))
     else:
         (target / META_FILE).write_text("{not json")
     with pytest.raises(IndexLoadError, match="build-index"):
@@ -118,9 +129,11 @@ def test_publish_switches_current_atomically(
     tiny_corpus: Corpus, encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
     root = tmp_path / "index"
-    first = publish(build_index(tiny_corpus.passages[:2], encoder), root)
+    first = publish(build_index(tiny_corpus.passages[:2], encoder, not_covered=()), root)
     assert current_dir(root) == first.resolve()
-    second = publish(build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics), root)
+    second = publish(
+        build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, not_covered=()), root
+    )
     assert current_dir(root) == second.resolve()
     assert len(Index.load(current_dir(root), encoder)) == 5
     assert not list(root.glob(".current.tmp*"))
@@ -128,7 +141,10 @@ def test_publish_switches_current_atomically(
 
 def test_empty_k_and_empty_index(tiny_index: Index, encoder: SentenceTransformerEncoder) -> None:
     assert tiny_index.search("anything", k=0) == []
-    assert build_index([], encoder).search("anything") == []
+    empty = build_index([], encoder)  # not_covered=None: the shipped not-covered file
+    assert empty.not_covered == load_not_covered()
+    assert empty.vectors == sum(len(t.examples) for t in empty.not_covered)
+    assert empty.search("anything") == []
 
 
 def test_hybrid_blends_bm25_into_the_match(tiny_index: Index) -> None:
@@ -155,3 +171,42 @@ def test_typos_are_corrected_against_the_corpus(tiny_index: Index) -> None:
     assert fix("goals of the scheme") == "goals of the scheme"  # real words stay
     assert fix("what year did it begin") == "what year did it begin"
     assert tiny_index.search("how mny partisipants", 1)[0].id == "programme-size"
+
+
+def test_search_reports_the_closest_not_covered_topic(tiny_index: Index) -> None:
+    outside = tiny_index.search("is it going to be rainy and cold this week?", k=3)
+    assert isinstance(outside, Hits) and outside.not_covered is not None
+    assert outside.not_covered.topic.id == "weather"
+    assert outside.not_covered.similarity > outside[0].similarity + 0.1
+    inside = tiny_index.search("what year did it begin", k=3)
+    assert inside[0].id == "programme-start"
+    assert inside.not_covered is not None
+    assert inside[0].similarity > inside.not_covered.similarity + 0.2
+    # The not-covered examples never come back as hits, however many are asked for.
+    assert {h.id for h in tiny_index.search("how do I bake bread", k=50)} == {
+        p.id for p in tiny_index.passages
+    }
+
+
+def test_not_covered_topics_are_scored_like_passages(tiny_index: Index) -> None:
+    query = "a recipe for dinner tonight"
+    dense = tiny_index.search(query, 1).not_covered
+    hybrid = tiny_index.with_lexical_weight(0.5).search(query, 1).not_covered
+    assert dense is not None and hybrid is not None and dense.topic.id == hybrid.topic.id == "cooking"
+    bm25 = float(tiny_index.lexical_not_covered.scores(query)[1])
+    assert bm25 > 0
+    expected = 0.5 * dense.similarity + 0.5 * bm25 / (bm25 + LEXICAL_SATURATION)
+    assert hybrid.similarity == pytest.approx(expected, abs=1e-5)
+
+
+def test_fingerprint_covers_the_not_covered_topics(
+    tiny_corpus: Corpus, tiny_index: Index, encoder: SentenceTransformerEncoder
+) -> None:
+    assert tiny_index.fingerprint == tiny_corpus.fingerprint()  # what `senpai build-index` compares
+    without = build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, not_covered=())
+    assert without.fingerprint != tiny_index.fingerprint
+    assert without.search("will it rain tomorrow").not_covered is None
+
+
+def test_typo_correction_knows_the_not_covered_words(tiny_index: Index) -> None:
+    assert tiny_index.speller.fix("how do I bake braed") == "how do I bake bread"
