@@ -123,3 +123,15 @@ def test_slack_needs_both_secrets() -> None:
         {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api"}
     )
     assert s.slack_enabled and s.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_the_gateway_loads_no_machine_learning_libraries() -> None:
+    import subprocess
+    import sys
+
+    heavy = "{'faiss', 'torch', 'bm25s', 'sentence_transformers'}"
+    code = f"import sys, bot.app; print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy}))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+    )
+    assert out.stdout.strip() == "[]"
