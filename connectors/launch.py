@@ -11,6 +11,11 @@
 - **The API token from the environment.** ``--auth-token`` on the command line
   would be readable by every user of the machine (``ps``); the token is read
   from ``SENPAI_RASA_TOKEN`` and handed to Rasa's argument parser in memory.
+- **Action responses checked against a compiled schema.** Rasa validates every
+  action server response with ``jsonschema.validate``, which first re-checks
+  the schema itself against the JSON Schema meta-schema, on every call. That
+  was half of Rasa's work on a knowledge turn (about 25 ms). The same schema
+  is compiled once here and every response is still validated against it.
 
 Everything else is plain ``rasa``: the same arguments, the same behaviour.
 """
@@ -49,13 +54,35 @@ def argv_with_token(argv: list[str]) -> list[str]:
     return argv
 
 
+def compile_action_response_check() -> None:
+    """Make Rasa validate action responses with a schema validator compiled once."""
+    from jsonschema import ValidationError, validators
+    from rasa.core.actions.action import RemoteAction
+
+    spec = RemoteAction.action_response_format_spec()
+    checker = validators.validator_for(spec)
+    checker.check_schema(spec)
+    validator = checker(spec)
+    original = RemoteAction._validate_action_result
+
+    def validate(self: RemoteAction, result: dict) -> bool:  # type: ignore[type-arg]
+        try:
+            validator.validate(result)
+        except ValidationError:
+            return original(self, result)  # Rasa's own check, with its own error message
+        return True
+
+    RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
+
+
 def main() -> None:
-    """Patch the action time-out, then run Rasa's own command line."""
+    """Patch the action time-out and the response check, then run Rasa's own command line."""
     timeout = action_timeout()
     import rasa.core.actions.action as remote_actions
     from rasa.__main__ import main as rasa_main
 
     remote_actions.DEFAULT_REQUEST_TIMEOUT = timeout  # type: ignore[attr-defined]
+    compile_action_response_check()
     sys.argv = ["rasa", *argv_with_token(sys.argv[1:])]
     rasa_main()
 
