@@ -60,6 +60,8 @@ class Child:
         after: A URL that must answer before this child starts the first time
             (Rasa replicas wait for the first one, which creates the database
             tables, so two replicas never race to create them).
+        ready_url: A URL that answers once the child serves; the supervisor
+            then logs how long its start took (``NAME ready after N s``).
     """
 
     name: str
@@ -67,12 +69,15 @@ class Child:
     env: dict[str, str]
     cwd: Path
     after: str | None = None
+    ready_url: str | None = None
     proc: asyncio.subprocess.Process | None = None
     crashes: list[float] = field(default_factory=list)
     pump: asyncio.Task[None] | None = None
+    watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start the process, forwarding its output with a ``[name]`` prefix."""
+        started = time.monotonic()
         self.proc = await asyncio.create_subprocess_exec(
             *self.argv,
             cwd=self.cwd,
@@ -84,6 +89,16 @@ class Child:
             preexec_fn=_die_with_parent,
         )
         self.pump = asyncio.create_task(self._forward())
+        if self.ready_url is not None:
+            self.watch = asyncio.create_task(self._announce_ready(started))
+
+    async def _announce_ready(self, started: float) -> None:
+        proc = self.proc
+        assert self.ready_url is not None and proc is not None
+        if await wait_healthy(
+            self.ready_url, STARTUP_TIMEOUT_S, lambda: proc.returncode is None, ok_only=False
+        ):
+            say(f"{self.name} ready after {time.monotonic() - started:.1f}s")
 
     async def _forward(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -105,6 +120,8 @@ class Child:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
+        if self.watch is not None:
+            self.watch.cancel()
         if self.pump is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.pump, 2)
@@ -271,11 +288,28 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
         ]
         name = "rasa" if len(settings.rasa_binds) == 1 else f"rasa-{number}"
         after = f"{settings.rasa_urls[0]}/" if number > 1 else None
-        replicas.append(Child(name, argv, rasa_env(settings, run), settings.rasa_project, after=after))
+        base = settings.rasa_urls[number - 1]
+        replicas.append(
+            Child(
+                name, argv, rasa_env(settings, run), settings.rasa_project, after=after, ready_url=f"{base}/"
+            )
+        )
     return [
-        Child("actions", [sys.executable, "-m", "actions"], env, PROJECT_ROOT),
+        Child(
+            "actions",
+            [sys.executable, "-m", "actions"],
+            env,
+            PROJECT_ROOT,
+            ready_url=f"{settings.action_url}/health",
+        ),
         *replicas,
-        Child("gateway", [sys.executable, "-m", "bot"], env, PROJECT_ROOT),
+        Child(
+            "gateway",
+            [sys.executable, "-m", "bot"],
+            env,
+            PROJECT_ROOT,
+            ready_url=settings.public_url,
+        ),
     ]
 
 
