@@ -11,6 +11,11 @@
 - **The API token from the environment.** ``--auth-token`` on the command line
   would be readable by every user of the machine (``ps``); the token is read
   from ``SENPAI_RASA_TOKEN`` and handed to Rasa's argument parser in memory.
+- **SQLite in write-ahead-log mode.** The embedded profile's tracker store is
+  a SQLite file. With WAL and ``synchronous=NORMAL`` a commit no longer waits
+  for the disk: a committed turn survives any crash of Rasa or of Senpai, and
+  only a power cut or an operating-system crash can undo the last moments.
+  (PostgreSQL, the production profile, is unaffected.)
 - **Action responses checked against a compiled schema.** Rasa validates every
   action server response with ``jsonschema.validate``, which first re-checks
   the schema itself against the JSON Schema meta-schema, on every call. That
@@ -75,14 +80,32 @@ def compile_action_response_check() -> None:
     RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
 
 
+def tune_sqlite() -> None:
+    """Open every SQLite connection in WAL mode with ``synchronous=NORMAL`` and a busy time-out."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(connection: object, _record: object) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+
 def main() -> None:
-    """Patch the action time-out and the response check, then run Rasa's own command line."""
+    """Patch the action time-out, the response check and SQLite, then run Rasa's own command line."""
     timeout = action_timeout()
     import rasa.core.actions.action as remote_actions
     from rasa.__main__ import main as rasa_main
 
     remote_actions.DEFAULT_REQUEST_TIMEOUT = timeout  # type: ignore[attr-defined]
     compile_action_response_check()
+    tune_sqlite()
     sys.argv = ["rasa", *argv_with_token(sys.argv[1:])]
     rasa_main()
 
