@@ -12,7 +12,6 @@ directly from the database.
 from __future__ import annotations
 
 import asyncio
-import math
 import sqlite3
 import statistics
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from bot.benchmarks.stats import percentile
 
 #: What the simulated users say; user ``n`` starts at a different point of each list.
 QUESTIONS = (
@@ -117,14 +118,6 @@ class Report:
         ]
         width = max(len(label) for label, _ in rows)
         return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-quantile (0-1) of ``values`` by nearest rank."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 async def _user(

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from bot import loadtest
+from bot.benchmarks.stats import percentile
 from bot.loadtest import Outcome
 
 
@@ -19,8 +20,8 @@ def test_each_user_mixes_answers_follow_ups_fallbacks_and_small_talk() -> None:
 
 def test_percentiles_by_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
-    assert (loadtest.percentile(values, 0.5), loadtest.percentile(values, 0.95)) == (50.0, 95.0)
-    assert loadtest.percentile(values, 0.99) == 99.0 and loadtest.percentile([], 0.5) == 0.0
+    assert (percentile(values, 0.5), percentile(values, 0.95)) == (50.0, 95.0)
+    assert percentile(values, 0.99) == 99.0 and percentile([], 0.5) == 0.0
 
 
 def test_errors_count_http_failures_error_replies_and_transport_errors() -> None:

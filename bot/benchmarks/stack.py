@@ -1,0 +1,247 @@
+"""End-to-end figures on a real stack: knowledge turns against small talk, concurrency, memory, start-up.
+
+The floor of a knowledge turn is a small-talk turn ("hi"): the same gateway,
+Rasa, NLU, policies and tracker store, with no custom action. Both go through
+``/api/chat`` side by side (a greeting, then a question, in each
+conversation), so the ratio isolates what retrieval and the action server add.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from bot.benchmarks.stats import median, percentile, rss_mb
+from bot.harness import LocalStack
+from bot.settings import PROJECT_ROOT
+
+SMALL_TALK = "hi"
+
+
+def questions(devset: Path = PROJECT_ROOT / "eval" / "devset.yaml") -> list[str]:
+    """Every in-scope question of the development set, in file order (realistic wording)."""
+    data = yaml.safe_load(devset.read_text(encoding="utf-8"))
+    return [str(q["q"]) for q in data["questions"] if q.get("relevant")]
+
+
+@dataclass
+class Turns:
+    """Latencies (ms) of one kind of turn, and what went wrong."""
+
+    ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def p50(self) -> float:
+        """Median latency."""
+        return median(self.ms)
+
+    @property
+    def p95(self) -> float:
+        """95th percentile latency."""
+        return percentile(self.ms, 0.95)
+
+
+class Chat:
+    """A client of one stack's ``/api/chat`` with one keep-alive session (like the widget)."""
+
+    def __init__(self, url: str, session: aiohttp.ClientSession) -> None:
+        self.url = url
+        self.session = session
+        self.turns = 0
+
+    async def say(self, sender: str, text: str, into: Turns, expect: tuple[str, ...]) -> None:
+        """Send one message and record its latency, or an error if the reply is not of an expected kind."""
+        start = time.perf_counter()
+        try:
+            async with self.session.post(
+                f"{self.url}/api/chat", json={"sender": sender, "message": text}
+            ) as resp:
+                body = await resp.json(content_type=None)
+                ok = resp.status == 200 and isinstance(body, dict) and body.get("kind") in expect
+        except (aiohttp.ClientError, TimeoutError):
+            ok = False
+        into.ms.append((time.perf_counter() - start) * 1000)
+        self.turns += 1
+        if not ok:
+            into.errors += 1
+
+
+KNOWLEDGE_KINDS = ("answer", "clarify", "fallback")
+
+
+async def one_user(
+    chat: Chat, asked: Sequence[str], pairs: int, tag: str, small: Turns, knowledge: Turns
+) -> None:
+    """``pairs`` conversations of a greeting and one question, one after another."""
+    for n in range(pairs):
+        sender = f"bench-{tag}-{n}"
+        await chat.say(sender, SMALL_TALK, small, ("smalltalk",))
+        await chat.say(sender, asked[n % len(asked)], knowledge, KNOWLEDGE_KINDS)
+
+
+async def many_users(
+    chat: Chat, asked: Sequence[str], users: int, pairs: int, tag: str
+) -> tuple[Turns, Turns, float]:
+    """``users`` people at once, each greeting and asking ``pairs`` times; returns the turns and wall time."""
+    small, knowledge = Turns(), Turns()
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(
+            one_user(chat, asked[u::users] or asked, pairs, f"{tag}-{u}", small, knowledge)
+            for u in range(users)
+        )
+    )
+    return small, knowledge, time.perf_counter() - start
+
+
+def startup_phases(output: str) -> dict[str, float]:
+    """Seconds to readiness of each process and of the whole stack, from the supervisor's log."""
+    phases = {name: float(s) for name, s in re.findall(r"\[senpai\] ([\w-]+) ready after ([\d.]+)s", output)}
+    up = re.findall(r"Senpai is up after ([\d.]+)s", output)
+    if up:
+        phases["stack"] = float(up[-1])
+    return phases
+
+
+def memory(stack: LocalStack) -> dict[str, float]:
+    """Resident memory (MB) of the action server, each Rasa replica and the gateway."""
+    names = ["actions", "gateway", *sorted(set(re.findall(r"started (rasa(?:-\d+)?) \(pid", stack.output())))]
+    return {name: round(rss_mb(stack.pid_of(name)), 1) for name in names}
+
+
+@dataclass
+class StackFigures:
+    """What :func:`measure` found."""
+
+    ratio_trials: list[float]
+    small_1: Turns
+    knowledge_1: Turns
+    distinct_ratio: float
+    distinct_knowledge_p50: float
+    small_20: Turns
+    knowledge_20: Turns
+    throughput_20: float
+    rss_1000: dict[str, float]
+    rss_5000: dict[str, float]
+    turns_at: dict[str, int]
+    startups: list[dict[str, float]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready details."""
+        growth = {
+            name: round(100 * (self.rss_5000[name] - self.rss_1000[name]) / self.rss_1000[name], 1)
+            for name in self.rss_1000
+            if name in self.rss_5000
+        }
+        return {
+            "one_user": {
+                "ratio_trials": [round(r, 3) for r in self.ratio_trials],
+                "smalltalk_p50_ms": round(self.small_1.p50, 1),
+                "knowledge_p50_ms": round(self.knowledge_1.p50, 1),
+                "distinct_questions_ratio": round(self.distinct_ratio, 3),
+                "distinct_questions_knowledge_p50_ms": round(self.distinct_knowledge_p50, 1),
+                "errors": self.small_1.errors + self.knowledge_1.errors,
+            },
+            "twenty_users": {
+                "smalltalk_p50_ms": round(self.small_20.p50, 1),
+                "smalltalk_p95_ms": round(self.small_20.p95, 1),
+                "knowledge_p50_ms": round(self.knowledge_20.p50, 1),
+                "knowledge_p95_ms": round(self.knowledge_20.p95, 1),
+                "turns": len(self.small_20.ms) + len(self.knowledge_20.ms),
+                "errors": self.small_20.errors + self.knowledge_20.errors,
+                "throughput_per_s": round(self.throughput_20, 1),
+            },
+            "rss_mb_after_1000_turns": self.rss_1000,
+            "rss_mb_after_5000_turns": self.rss_5000,
+            "rss_growth_percent_1000_to_5000": growth,
+            "turns_when_measured": self.turns_at,
+            "startup_trials_s": self.startups,
+        }
+
+
+async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
+    asked = questions()
+    repeated = asked[::9][:24]  # the questions a room of new ALTs keeps asking
+    fresh = iter(asked)  # each asked once only: nothing to cache
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=64)) as session:
+        chat = Chat(stack.url, session)
+        await one_user(chat, repeated, 24, "warm", Turns(), Turns())  # warm-up, discarded
+        trials = 3 if quick else 5
+        small_1, knowledge_1, ratios = Turns(), Turns(), []
+        for trial in range(trials):
+            small, knowledge = Turns(), Turns()
+            await one_user(chat, repeated, 24 if quick else 40, f"one-{trial}", small, knowledge)
+            ratios.append(knowledge.p50 / small.p50)
+            small_1.ms += small.ms
+            small_1.errors += small.errors
+            knowledge_1.ms += knowledge.ms
+            knowledge_1.errors += knowledge.errors
+        distinct_small, distinct_knowledge = Turns(), Turns()
+        distinct = list(itertools.islice((q for q in fresh if q not in repeated), 30 if quick else 80))
+        await one_user(chat, distinct, len(distinct), "distinct", distinct_small, distinct_knowledge)
+        small_20, knowledge_20, wall = await many_users(chat, repeated, 20, 5 if quick else 10, "twenty")
+        turns_at = {"after_20_users": chat.turns}
+        target = 1000
+        while chat.turns < target:
+            await many_users(chat, repeated, 20, 5, f"fill-{chat.turns}")
+        rss_1000 = memory(stack)
+        turns_at["rss_1000"] = chat.turns
+        rss_5000: dict[str, float] = {}
+        if not quick:
+            while chat.turns < 5000:
+                await many_users(chat, repeated, 20, 10, f"fill-{chat.turns}")
+            rss_5000 = memory(stack)
+            turns_at["rss_5000"] = chat.turns
+    return StackFigures(
+        ratio_trials=ratios,
+        small_1=small_1,
+        knowledge_1=knowledge_1,
+        distinct_ratio=distinct_knowledge.p50 / distinct_small.p50,
+        distinct_knowledge_p50=distinct_knowledge.p50,
+        small_20=small_20,
+        knowledge_20=knowledge_20,
+        throughput_20=(len(small_20.ms) + len(knowledge_20.ms)) / wall,
+        rss_1000=rss_1000,
+        rss_5000=rss_5000,
+        turns_at=turns_at,
+        startups=[],
+    )
+
+
+#: The benchmark's own stack: every simulated user comes from this one address.
+BENCH_ENV = {"SENPAI_RATE_IP_PER_MIN": "1000000", "SENPAI_RATE_SENDER_PER_MIN": "100000"}
+
+
+def measure(data_dir: Path, quick: bool = False) -> StackFigures:
+    """Start stacks, time their start-up, and drive one of them.
+
+    Args:
+        data_dir: Where the stacks keep their data (fresh each time).
+        quick: Fewer trials and turns, and no 5,000-turn memory run.
+    """
+    startups = []
+    trials = 1 if quick else 2
+    for trial in range(trials):
+        stack = LocalStack.start(data_dir / f"startup-{trial}", BENCH_ENV)
+        for child in ("actions", "rasa", "gateway"):
+            stack.wait_for_output(f"{child} ready after", 30)
+        startups.append(startup_phases(stack.output()))
+        if trial < trials - 1:
+            stack.stop()
+    try:
+        figures = asyncio.run(_drive(stack, quick))
+    finally:
+        stack.stop()
+    figures.startups = startups
+    return figures
