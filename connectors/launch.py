@@ -11,11 +11,13 @@
 - **The API token from the environment.** ``--auth-token`` on the command line
   would be readable by every user of the machine (``ps``); the token is read
   from ``SENPAI_RASA_TOKEN`` and handed to Rasa's argument parser in memory.
-- **SQLite in write-ahead-log mode.** The embedded profile's tracker store is
-  a SQLite file. With WAL and ``synchronous=NORMAL`` a commit no longer waits
-  for the disk: a committed turn survives any crash of Rasa or of Senpai, and
-  only a power cut or an operating-system crash can undo the last moments.
-  (PostgreSQL, the production profile, is unaffected.)
+- **SQLite in write-ahead-log mode, on kept-open connections.** The embedded
+  profile's tracker store is a SQLite file. Rasa opens it without a
+  connection pool (a new connection for every query) in rollback-journal
+  mode (a disk sync for every commit). Here connections stay open, in WAL
+  mode with ``synchronous=NORMAL``: a committed turn survives any crash of
+  Rasa or of Senpai, and only a power cut or an operating-system crash can
+  undo the last moments. (PostgreSQL, the production profile, is unaffected.)
 - **Action responses checked against a compiled schema.** Rasa validates every
   action server response with ``jsonschema.validate``, which first re-checks
   the schema itself against the JSON Schema meta-schema, on every call. That
@@ -81,11 +83,23 @@ def compile_action_response_check() -> None:
 
 
 def tune_sqlite() -> None:
-    """Open every SQLite connection in WAL mode with ``synchronous=NORMAL`` and a busy time-out."""
+    """Pool SQLite connections, and open each in WAL mode with ``synchronous=NORMAL`` and a busy time-out."""
     import sqlite3
 
+    import rasa.core.tracker_store as stores
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    rasa_kwargs = stores.create_engine_kwargs
+
+    def engine_kwargs(url: object) -> dict:  # type: ignore[type-arg]
+        if str(url).startswith("sqlite"):
+            # Rasa uses the store from its event-loop thread only; two connections cover overlap.
+            return {"poolclass": QueuePool, "pool_size": 2, "connect_args": {"check_same_thread": False}}
+        return rasa_kwargs(url)  # type: ignore[arg-type]
+
+    stores.create_engine_kwargs = engine_kwargs  # type: ignore[assignment]
 
     @event.listens_for(Engine, "connect")
     def _pragmas(connection: object, _record: object) -> None:
