@@ -34,10 +34,11 @@ pytestmark = [
 
 CLARIFY_CANDIDATES = [
     "What does the identity study advise JTEs to do?",
-    "I'm a Japanese English teacher and nobody asked me if I wanted an ALT. Did the research notice this?",
-    "I'm a JTE and want to explain to my students why our school has an ALT. What is the programme for?",
-    "what should boards of education do",
-    "recommendations",
+    "what percentage of junior high English lessons do JET ALTs actually teach",
+    "what was the original reason for giving ALTs assistant status",
+    "did the interviewed ALTs think their orientations were any good",
+    "quick overveiw of the ALT idenity theory",
+    "what are the main identities ALTs have in Hiratsuka's research",
 ]
 
 
