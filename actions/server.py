@@ -20,7 +20,7 @@ from sanic.response import json
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, install
 from bot.settings import ACTION_TOKEN_HEADER, Settings, SettingsError
-from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
+from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir, load_encoder
 from knowledge.decide import Policy
 
 logger = logging.getLogger("senpai.actions")
@@ -36,9 +36,10 @@ def load_service(settings: Settings) -> KnowledgeService:
         IndexLoadError: If the index is missing, corrupt or mismatched.
         EncoderError: If the model cannot be loaded.
     """
-    encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    model = load_encoder(settings.embedding_model, settings.torch_threads)
+    encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
-    index.search("warm-up", 1)  # the first encode is slow; pay it before serving
+    index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
     policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
     return KnowledgeService(index, policy, settings.oos_threshold)
 

@@ -232,6 +232,7 @@ class Settings:
     rate_sender_per_min: int = 30
     rate_ip_per_min: int = 120
     torch_threads: int | None = None
+    query_cache: int = 1024
 
     @property
     def action_host(self) -> str:
@@ -359,4 +360,5 @@ class Settings:
             rate_sender_per_min=_int(env, "SENPAI_RATE_SENDER_PER_MIN", 30, 1, 100_000),
             rate_ip_per_min=_int(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,
+            query_cache=_int(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
         )

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         load_corpus,
         load_not_covered,
     )
-    from knowledge.encoder import DEFAULT_MODEL, Encoder, EncoderError, load_encoder
+    from knowledge.encoder import DEFAULT_MODEL, CachedEncoder, Encoder, EncoderError, load_encoder
     from knowledge.index import (
         Hit,
         Hits,
@@ -50,7 +50,7 @@ _HOMES = {
         "load_corpus",
         "load_not_covered",
     ),
-    "knowledge.encoder": ("DEFAULT_MODEL", "Encoder", "EncoderError", "load_encoder"),
+    "knowledge.encoder": ("DEFAULT_MODEL", "CachedEncoder", "Encoder", "EncoderError", "load_encoder"),
     "knowledge.index": (
         "Hit",
         "Hits",
@@ -67,6 +67,7 @@ _WHERE = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DEFAULT_MODEL",
+    "CachedEncoder",
     "Citation",
     "Corpus",
     "CorpusError",

@@ -7,6 +7,8 @@ at start-up and share the result.
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -100,6 +102,68 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachedEncoder:
+    """An :class:`Encoder` that remembers the vectors of recent single queries (an LRU cache).
+
+    Orientation questions repeat: a room of new ALTs asks the same few things.
+    Only one-text calls (queries) are cached; batches (index builds) pass
+    straight through. The cache is thread-safe, because the action server
+    searches from a pool of worker threads.
+
+    Attributes:
+        inner: The encoder that computes vectors on a miss.
+        size: How many queries to remember; 0 turns the cache off.
+        hits: Queries answered from the cache.
+        misses: Queries that had to be embedded.
+    """
+
+    def __init__(self, inner: Encoder, size: int) -> None:
+        if size < 0:
+            raise ValueError("cache size must be >= 0")
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vocabulary(self) -> frozenset[str]:
+        """The inner encoder's vocabulary (empty if it has none)."""
+        vocabulary = getattr(self.inner, "vocabulary", None)
+        return vocabulary() if callable(vocabulary) else frozenset()
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts, answering a single remembered query from the cache.
+
+        Returns:
+            An ``(len(texts), dim)`` float32 array with rows of norm 1 (read-only
+            when it comes from the cache).
+        """
+        if self.size == 0 or len(texts) != 1:
+            return self.inner.encode(texts, batch_size)
+        key = texts[0]
+        with self._lock:
+            found = self._vectors.get(key)
+            if found is not None:
+                self._vectors.move_to_end(key)
+                self.hits += 1
+                return found
+        vectors = self.inner.encode(texts, batch_size)
+        vectors.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            self._vectors[key] = vectors
+            self._vectors.move_to_end(key)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vectors
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 def load_encoder(name: str = DEFAULT_MODEL, threads: int | None = None) -> SentenceTransformerEncoder:

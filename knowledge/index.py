@@ -182,6 +182,28 @@ class Index:
         clone.lexical_weight = weight
         return clone
 
+    def with_encoder(self, encoder: Encoder) -> Index:
+        """Return a view of this index that embeds queries with another encoder of the same model.
+
+        Used to put a :class:`~knowledge.encoder.CachedEncoder` in front of the
+        model, or to take it away (benchmarks). All data is shared.
+
+        Raises:
+            IndexLoadError: If the encoder is another model or dimension.
+        """
+        if (encoder.name, encoder.dim) != (self.encoder.name, self.encoder.dim):
+            raise IndexLoadError(
+                f"index was built with {self.encoder.name!r} (dim {self.encoder.dim}), "
+                f"not {encoder.name!r} (dim {encoder.dim})"
+            )
+        clone = copy.copy(self)
+        clone.encoder = encoder
+        return clone
+
+    def vectors_matrix(self) -> Vectors:
+        """Return a copy of every stored vector, ``(vectors, dim)``, in index order."""
+        return np.asarray(self._faiss.reconstruct_n(0, self.vectors), dtype=np.float32)
+
     def __len__(self) -> int:
         return len(self.passages)
 

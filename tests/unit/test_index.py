@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from knowledge import Corpus, Hits, Index, IndexLoadError, build_index, current_dir, load_not_covered, publish
-from knowledge.encoder import SentenceTransformerEncoder
+from knowledge.encoder import CachedEncoder, SentenceTransformerEncoder
 from knowledge.index import AUDIENCE_PRIOR, LEXICAL_SATURATION, META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
 
 
@@ -210,3 +210,64 @@ def test_fingerprint_covers_the_not_covered_topics(
 
 def test_typo_correction_knows_the_not_covered_words(tiny_index: Index) -> None:
     assert tiny_index.speller.fix("how do I bake braed") == "how do I bake bread"
+
+
+def test_query_cache_embeds_a_repeated_question_once(
+    tiny_index: Index, encoder: SentenceTransformerEncoder
+) -> None:
+    calls: list[list[str]] = []
+
+    class Spy:
+        name, dim = encoder.name, encoder.dim
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+            calls.append(list(texts))
+            return encoder.encode(texts, batch_size)
+
+    cache = CachedEncoder(Spy(), size=2)
+    cached = tiny_index.with_encoder(cache)
+    first = cached.search("When did JET start?", 3)
+    again = cached.search("When did JET start?", 3)
+    plain = tiny_index.search("When did JET start?", 3)
+    assert [h.id for h in first] == [h.id for h in again] == [h.id for h in plain]
+    assert [h.score for h in first] == [h.score for h in again]
+    assert len(calls) == 1 and (cache.hits, cache.misses) == (1, 1)
+    cached.search("What do ALTs want?", 3)
+    cached.search("Who are JTEs?", 3)  # evicts the least recently used question
+    cached.search("When did JET start?", 3)
+    assert (cache.hits, cache.misses, len(cache)) == (1, 4, 2)
+    cache.encode(["a batch", "of texts"])  # index builds pass straight through
+    assert calls[-1] == ["a batch", "of texts"] and len(cache) == 2
+
+
+def test_query_cache_of_size_zero_is_off_and_vectors_are_read_only(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    off = CachedEncoder(encoder, 0)
+    off.encode(["hello"])
+    off.encode(["hello"])
+    assert (off.hits, off.misses, len(off)) == (0, 0, 0)
+    on = CachedEncoder(encoder, 4)
+    vector = on.encode(["hello"])
+    with pytest.raises(ValueError):
+        vector[0, 0] = 1.0
+    np.testing.assert_allclose(vector, encoder.encode(["hello"]), atol=1e-6)
+    with pytest.raises(ValueError):
+        CachedEncoder(encoder, -1)
+
+
+def test_with_encoder_refuses_another_model(tiny_index: Index) -> None:
+    class Other:
+        name, dim = "other-model", 384
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+            raise AssertionError("never called")
+
+    with pytest.raises(IndexLoadError, match="other-model"):
+        tiny_index.with_encoder(Other())
+
+
+def test_vectors_matrix_returns_the_stored_unit_vectors(tiny_index: Index) -> None:
+    matrix = tiny_index.vectors_matrix()
+    assert matrix.shape == (tiny_index.vectors, tiny_index.encoder.dim)
+    np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)

@@ -33,6 +33,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SENPAI_EMBEDDING_MODEL": "sentence-transformers/all-mpnet-base-v2",
             "SENPAI_ANSWER_THRESHOLD": "0.5",
             "SENPAI_LEXICAL_WEIGHT": "0",
+            "SENPAI_QUERY_CACHE": "0",
         }
     )
     assert (s.host, s.port, s.rasa_binds) == ("0.0.0.0", 9000, [("127.0.0.1", 6005)])
@@ -42,6 +43,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert s.embedding_model == "sentence-transformers/all-mpnet-base-v2"
     assert s.answer_threshold == 0.5
     assert s.lexical_weight == 0.0
+    assert s.query_cache == 0
     assert s.public_url == "http://127.0.0.1:9000/"
 
 
@@ -62,6 +64,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://db/senpai"),
         ("REDIS_URL", "127.0.0.1:6379"),
         ("SLACK_API_URL", "slack.com/api"),
+        ("SENPAI_QUERY_CACHE", "-1"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None:
