@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock loadtest
+.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock loadtest bench
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ run: setup build-index train ## Run the whole assistant on http://127.0.0.1:8080
 PROFILE ?= embedded
 loadtest: setup build-index train ## 50 simulated users x 10 messages on /api/chat (PROFILE=production for PostgreSQL + Redis)
 	$(BIN)/senpai loadtest --profile $(PROFILE) $(if $(USERS),--users $(USERS)) $(if $(MESSAGES),--messages $(MESSAGES))
+
+bench: setup build-index train ## Performance against the floor of each step; writes bench/latest.json (QUICK=1: shorter)
+	$(BIN)/senpai bench $(if $(QUICK),--quick)
 
 lint: $(VENV)/.installed ## ruff and mypy
 	$(BIN)/ruff check .

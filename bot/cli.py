@@ -269,6 +269,22 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     return 0 if report.errors == 0 and not report.lost else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure Senpai against the floor of each step; print the table and write bench/latest.json."""
+    from bot.benchmarks import report
+    from bot.harness import StackError
+
+    try:
+        figures = report.measure(args.quick)
+    except StackError as exc:
+        print(f"senpai bench: {exc}", file=sys.stderr)
+        return 1
+    print(report.table(figures))
+    report.write(figures, args.out)
+    print(f"Wrote {args.out}")
+    return 0
+
+
 def _production_services() -> tuple[str, str]:
     """DATABASE_URL and REDIS_URL from the environment, or a fresh database on the local PostgreSQL."""
     import os
@@ -360,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="with --url: the PostgreSQL tracker store to count messages in")
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench", help="report file or directory")
     p.set_defaults(func=cmd_loadtest)
+
+    p = sub.add_parser("bench", help="performance against the floor of each step (writes bench/latest.json)")
+    p.add_argument("--quick", action="store_true", help="fewer trials, no 5,000-turn memory run")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "latest.json")
+    p.set_defaults(func=cmd_bench)
 
     sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)

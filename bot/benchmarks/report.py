@@ -1,0 +1,129 @@
+"""Run every benchmark, print the table, and write ``bench/latest.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.benchmarks import build, retrieval, stack
+from bot.settings import Settings
+
+#: The issue's targets: (key, limit, "max" = at most / "min" = at least).
+TARGETS: dict[str, tuple[float, str]] = {
+    "retrieval_overhead_ratio": (1.15, "max"),
+    "e2e_ratio_1user": (1.5, "max"),
+    "knowledge_p95_ms_20users": (400.0, "max"),
+    "errors_20users": (0.0, "max"),
+    "actions_rss_mb": (700.0, "max"),
+    "gateway_rss_mb": (150.0, "max"),
+    "rss_growth_percent_max": (5.0, "max"),
+    "startup_s": (45.0, "max"),
+}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    """Run the benchmarks (``quick``: fewer trials, no 5,000-turn run) and return the report."""
+    from knowledge import Index, current_dir, load_encoder
+
+    settings = Settings.from_env()
+    print("index build and training ...", flush=True)
+    built = build.index_build(settings, 1 if quick else 3)
+    trained = build.training(settings)
+    print("retrieval against its floor ...", flush=True)
+    encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    asked = stack.questions()
+    path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)
+    sizes = (200, 2000) if quick else (200, 2000, 20000)
+    grows = retrieval.scaling(encoder, index, asked[:60], sizes, 3)
+    del index, encoder
+    print("the whole stack: start-up, 1 and 20 users, memory ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="senpai-bench-") as scratch:
+        figures = stack.measure(Path(scratch), quick)
+    details = figures.as_dict()
+    growth = details["rss_growth_percent_1000_to_5000"]
+    rasa = [v for k, v in figures.rss_1000.items() if k.startswith("rasa")]
+    summary = {
+        "retrieval_overhead_ratio": path["ratio"],
+        "e2e_ratio_1user": round(sorted(figures.ratio_trials)[len(figures.ratio_trials) // 2], 3),
+        "knowledge_p95_ms_20users": round(figures.knowledge_20.p95, 1),
+        "errors_20users": details["twenty_users"]["errors"],
+        "actions_rss_mb": figures.rss_1000.get("actions"),
+        "gateway_rss_mb": figures.rss_1000.get("gateway"),
+        "rasa_rss_mb": max(rasa) if rasa else None,
+        "rss_growth_percent_max": max(growth.values()) if growth else None,
+        "startup_s": sorted(s.get("stack", 0.0) for s in figures.startups)[len(figures.startups) // 2],
+        "index_build_passages_per_s": built["passages_per_s"],
+    }
+    verdicts = {}
+    for key, (limit, kind) in TARGETS.items():
+        value = summary.get(key)
+        verdicts[key] = None if value is None else (value <= limit if kind == "max" else value >= limit)
+    return {
+        **summary,
+        "targets": {k: {"limit": v[0], "met": verdicts[k]} for k, v in TARGETS.items()},
+        "quick": quick,
+        "machine": machine(),
+        "details": {
+            "retrieval": path,
+            "scaling": grows,
+            "stack": details,
+            "index_build": built,
+            "training": trained,
+            "settings": {
+                "embedding_model": settings.embedding_model,
+                "torch_threads": settings.torch_threads,
+                "lexical_weight": settings.lexical_weight,
+            },
+        },
+    }
+
+
+def table(report: dict[str, Any]) -> str:
+    """The headline figures, one per line, with the target and whether it is met."""
+    rows = []
+    for key in (*TARGETS, "rasa_rss_mb", "index_build_passages_per_s"):
+        value = report.get(key)
+        target = report["targets"].get(key)
+        mark = (
+            ""
+            if target is None
+            else (f"  (target {target['limit']:g}: {'met' if target['met'] else 'NOT met'})")
+        )
+        rows.append(f"{key:<28} {value}{mark}")
+    return "\n".join(rows)
+
+
+def write(report: dict[str, Any], out: Path) -> None:
+    """Write the report as JSON."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,68 @@
+"""The benchmark's own machinery: log parsing, synthetic corpora, FAISS comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.benchmarks import retrieval, stack
+from knowledge import Corpus
+
+LOG = """\
+[senpai] started actions (pid 10)
+[senpai] started rasa (pid 11)
+[senpai] gateway ready after 0.8s
+[senpai] actions ready after 8.1s
+[senpai] Senpai is up after 11.3s. Open http://127.0.0.1:8080/
+[senpai] rasa ready after 11.4s
+"""
+
+
+def test_startup_phases_come_from_the_supervisors_log() -> None:
+    assert stack.startup_phases(LOG) == {"gateway": 0.8, "actions": 8.1, "rasa": 11.4, "stack": 11.3}
+
+
+def test_the_benchmark_asks_real_development_set_questions() -> None:
+    asked = stack.questions()
+    assert len(asked) >= 150 and len(set(asked)) == len(asked)
+
+
+def test_synthetic_corpora_have_the_size_asked_and_unique_ids(tiny_corpus: Corpus) -> None:
+    grown = retrieval.synthetic(tiny_corpus.passages, 23)
+    assert len(grown) == 23 and len({p.id for p in grown}) == 23
+    assert grown[: len(tiny_corpus.passages)] == list(tiny_corpus.passages)
+
+
+class Counting:
+    """A deterministic stand-in model that counts what it embeds."""
+
+    name = "counting"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        self.seen += texts
+        vectors = np.stack([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts])
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_replay_encoder_embeds_each_text_once_and_jitters_copies() -> None:
+    inner = Counting()
+    replay = retrieval.ReplayEncoder(inner)
+    first = replay.encode(["a", "b", "a"])
+    again = replay.encode(["a"])
+    assert sorted(inner.seen) == ["a", "b"]
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+    assert float(first[0] @ first[2]) > 0.99 and not np.array_equal(first[0], first[2])
+    assert float(first[0] @ again[0]) > 0.99
+
+
+def test_faiss_types_report_exact_recall_for_flat_and_high_recall_for_the_others() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = retrieval.faiss_types(vectors, vectors[:20], depth=10)
+    assert found["flat"]["recall_vs_exact"] == 1.0
+    assert found["hnsw32"]["recall_vs_exact"] >= 0.8
+    assert set(found) == {"flat", "hnsw32", "ivf54"}
