@@ -13,6 +13,7 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 
 if TYPE_CHECKING:
     from knowledge.corpus import Corpus
+    from knowledge.encoder import Encoder
     from knowledge.evaluate import DevQuestion
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
@@ -25,8 +26,35 @@ def _settings() -> Settings:
         raise SystemExit(f"senpai: configuration error: {exc}") from exc
 
 
+def _encoder(settings: Settings) -> Encoder:
+    """The configured encoder (backend, threads), as the action server opens it."""
+    from knowledge.encoder import open_encoder
+
+    return open_encoder(
+        settings.embedding_model,
+        backend=settings.encoder_backend,
+        onnx_root=settings.onnx_dir,
+        threads=settings.torch_threads,
+    )
+
+
+def _export_onnx(settings: Settings) -> None:
+    """Export the model to ONNX (checked against torch) if the ONNX backend needs it."""
+    from knowledge.onnx import ensure_export, read_export_meta
+
+    if settings.encoder_backend != "onnx":
+        return
+    directory, exported = ensure_export(settings.embedding_model, settings.onnx_dir, settings.torch_threads)
+    if exported:
+        meta = read_export_meta(directory) or {}
+        print(
+            f"Exported {settings.embedding_model} to ONNX at {directory} in {meta.get('export_s')} s "
+            f"(max difference from torch {meta.get('checked_max_abs_diff', 0):.1e})"
+        )
+
+
 def cmd_build_index(args: argparse.Namespace) -> int:
-    """Validate the corpus and publish a fresh index, unless it is up to date."""
+    """Export the model if needed, validate the corpus and publish a fresh index, unless it is up to date."""
     from tqdm import tqdm
 
     from knowledge import (
@@ -34,7 +62,6 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         EncoderError,
         build_index,
         load_corpus,
-        load_encoder,
         publish,
         read_meta,
     )
@@ -46,6 +73,11 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     except CorpusError as exc:
         print(f"senpai build-index: corpus error: {exc}", file=sys.stderr)
         return 1
+    try:
+        _export_onnx(settings)
+    except EncoderError as exc:
+        print(f"senpai build-index: {exc}", file=sys.stderr)
+        return 1
     fingerprint = corpus.fingerprint()
     if not args.force:
         try:
@@ -56,7 +88,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
     try:
-        encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+        encoder = _encoder(settings)
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -77,11 +109,11 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
     from actions.reply import citation_dict
-    from knowledge import EncoderError, Index, IndexLoadError, current_dir, load_encoder
+    from knowledge import EncoderError, Index, IndexLoadError, current_dir
 
     settings = _settings()
     try:
-        encoder = load_encoder(settings.embedding_model)
+        encoder = _encoder(settings)
         index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     except (IndexLoadError, EncoderError) as exc:
         print(f"senpai search: {exc}", file=sys.stderr)
@@ -112,7 +144,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
-    from knowledge import CorpusError, EncoderError, build_index, load_corpus, load_encoder
+    from knowledge import CorpusError, EncoderError, build_index, load_corpus
     from knowledge import evaluate as ev
     from knowledge.decide import SCOPE_MARGIN
 
@@ -120,7 +152,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(settings.corpus_dir)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
-        encoder = None if args.stack else load_encoder(settings.embedding_model, settings.torch_threads)
+        encoder = None if args.stack else _encoder(settings)
     except (CorpusError, EncoderError, ValueError, OSError) as exc:
         print(f"senpai eval: {exc}", file=sys.stderr)
         return 1

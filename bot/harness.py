@@ -105,8 +105,9 @@ class LocalStack:
         replicas = int((extra_env or {}).get("SENPAI_RASA_REPLICAS", "1"))
         chosen = dict(ports) if ports else stack_ports(replicas)
         index = data_dir / "index"
+        shared = Settings.from_env()
         if not (index / "current").exists():  # its own copy, so a caller may rebuild it
-            shutil.copytree(current_dir(Settings.from_env().index_dir), index / "builds" / "initial")
+            shutil.copytree(current_dir(shared.index_dir), index / "builds" / "initial")
             (index / "current").symlink_to(Path("builds") / "initial")
         env = {
             **os.environ,
@@ -115,6 +116,7 @@ class LocalStack:
             "SENPAI_ACTION_URL": f"http://127.0.0.1:{chosen['actions']}",
             "SENPAI_DATA_DIR": str(data_dir),
             "SENPAI_INDEX_DIR": str(index),
+            "SENPAI_ONNX_DIR": str(shared.onnx_dir),  # the model export is read-only: share it
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),
         }

@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import quote, unquote, urlparse
 
 from knowledge.corpus import DEFAULT_CORPUS_DIR
-from knowledge.encoder import DEFAULT_MODEL
+from knowledge.encoder import DEFAULT_MODEL, Backend
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,13 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     if value is None or value.strip() == "":
         return None
     return value.strip()
+
+
+def _backend(env: Mapping[str, str]) -> Backend:
+    raw = (_get(env, "SENPAI_ENCODER_BACKEND") or "onnx").lower()
+    if raw not in ("onnx", "torch"):
+        raise SettingsError(f"SENPAI_ENCODER_BACKEND must be onnx or torch, got {raw!r}")
+    return "onnx" if raw == "onnx" else "torch"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
@@ -233,6 +240,8 @@ class Settings:
     rate_ip_per_min: int = 120
     torch_threads: int | None = None
     query_cache: int = 1024
+    encoder_backend: Backend = "onnx"
+    onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
 
     @property
     def action_host(self) -> str:
@@ -361,4 +370,6 @@ class Settings:
             rate_ip_per_min=_int(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,
             query_cache=_int(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
+            encoder_backend=_backend(env),
+            onnx_dir=_path(env, "SENPAI_ONNX_DIR", data_dir / "onnx"),
         )

@@ -218,6 +218,7 @@ def child_env(settings: Settings, run: RunSecrets) -> dict[str, str]:
             "SENPAI_ACTION_URL": settings.action_url,
             "SENPAI_ACTION_TIMEOUT": str(settings.action_timeout_s),
             "SENPAI_INDEX_DIR": str(settings.index_dir),
+            "SENPAI_ONNX_DIR": str(settings.onnx_dir),
             "SENPAI_DATA_DIR": str(settings.data_dir),
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": env.get("HF_HUB_OFFLINE", "1"),

@@ -10,7 +10,7 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 Vectors = npt.NDArray[np.float32]
+Backend = Literal["onnx", "torch"]
 
 
 class Encoder(Protocol):
@@ -76,6 +77,11 @@ class SentenceTransformerEncoder:
         self._model = model
         dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(dim_fn())
+
+    @property
+    def model(self) -> Any:
+        """The underlying ``SentenceTransformer``."""
+        return self._model
 
     def vocabulary(self) -> frozenset[str]:
         """Whole words the model's tokenizer knows (used to tell typos from real words)."""
@@ -196,3 +202,39 @@ def load_encoder(name: str = DEFAULT_MODEL, threads: int | None = None) -> Sente
         hint = "" if local else " (a model given by name needs access to its model hub)"
         raise EncoderError(f"Could not load embedding model {name!r}{hint}: {exc}") from exc
     return SentenceTransformerEncoder(name, model)
+
+
+def open_encoder(
+    name: str = DEFAULT_MODEL,
+    *,
+    backend: Backend = "torch",
+    onnx_root: Path | None = None,
+    threads: int | None = None,
+) -> Encoder:
+    """Open the configured encoder for serving: torch, or a local ONNX export of the same model.
+
+    Args:
+        name: Model name or path (see :func:`resolve_model`).
+        backend: ``torch`` loads the model with sentence-transformers;
+            ``onnx`` loads the export that ``senpai build-index`` made under
+            ``onnx_root`` (see :mod:`knowledge.onnx`), without torch.
+        onnx_root: Where exports live (needed for ``onnx``).
+        threads: Encoder threads (ONNX Runtime defaults to 1, torch to its own).
+
+    Raises:
+        EncoderError: If the model or its export can't be loaded, or the export
+            is of another model.
+    """
+    if backend == "torch":
+        return load_encoder(name, threads)
+    if onnx_root is None:
+        raise EncoderError("the ONNX backend needs the directory of its exports")
+    from knowledge.onnx import OnnxEncoder, export_dir, is_current
+
+    directory = export_dir(onnx_root, name)
+    if not is_current(directory, name):
+        raise EncoderError(
+            f"no ONNX export of {name!r} at {directory}: run `senpai build-index` (it exports the "
+            "model), or set SENPAI_ENCODER_BACKEND=torch"
+        )
+    return OnnxEncoder.open(directory, threads)

@@ -52,14 +52,20 @@ def machine() -> dict[str, Any]:
 
 def measure(quick: bool) -> dict[str, Any]:
     """Run the benchmarks (``quick``: fewer trials, no 5,000-turn run) and return the report."""
-    from knowledge import Index, current_dir, load_encoder
+    from knowledge import Index, current_dir
+    from knowledge.encoder import open_encoder
 
     settings = Settings.from_env()
     print("index build and training ...", flush=True)
     built = build.index_build(settings, 1 if quick else 3)
     trained = build.training(settings)
     print("retrieval against its floor ...", flush=True)
-    encoder = load_encoder(settings.embedding_model, settings.torch_threads)
+    encoder = open_encoder(
+        settings.embedding_model,
+        backend=settings.encoder_backend,
+        onnx_root=settings.onnx_dir,
+        threads=settings.torch_threads,
+    )
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     asked = stack.questions()
     path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)
@@ -101,7 +107,9 @@ def measure(quick: bool) -> dict[str, Any]:
             "training": trained,
             "settings": {
                 "embedding_model": settings.embedding_model,
-                "torch_threads": settings.torch_threads,
+                "encoder_backend": settings.encoder_backend,
+                "threads": settings.torch_threads,
+                "query_cache": settings.query_cache,
                 "lexical_weight": settings.lexical_weight,
             },
         },

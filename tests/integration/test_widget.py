@@ -126,6 +126,7 @@ def test_clicking_a_clarify_button_answers(page: Any, stack: Stack) -> None:
 def test_feedback_is_stored(page: Any, stack: Stack) -> None:
     open_widget(page)
     reply = ask(page, "What is the Dabbler identity?")
+    assert reply.get_attribute("data-kind") == "answer", reply.inner_text()
     reply.get_by_role("button", name="Not helpful").click()
     reply.get_by_text("Thanks for the feedback.").wait_for()
     assert reply.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
