@@ -172,8 +172,8 @@ class RunSecrets:
     def for_run(cls, settings: Settings) -> RunSecrets:
         """Use the configured tokens, or make strong random ones."""
         return cls(
-            rasa_token=settings.rasa_token or secrets.token_urlsafe(24),
-            action_token=settings.action_token or secrets.token_urlsafe(24),
+            rasa_token=settings.rasa_token or secrets.token_hex(24),
+            action_token=settings.action_token or secrets.token_hex(24),
         )
 
 

@@ -54,10 +54,15 @@ def action_timeout() -> float:
 
 
 def argv_with_token(argv: list[str]) -> list[str]:
-    """Append ``--auth-token`` from ``SENPAI_RASA_TOKEN`` unless the arguments already have one."""
+    """Append ``--auth-token`` from ``SENPAI_RASA_TOKEN`` unless the arguments already have one.
+
+    The token is joined to the option with ``=``: as a separate argument, a
+    token that starts with ``-`` would be read as another option.
+    """
     token = os.environ.get("SENPAI_RASA_TOKEN", "").strip()
-    if token and "--auth-token" not in argv and "-t" not in argv:
-        return [*argv, "--auth-token", token]
+    given = any(a in ("-t", "--auth-token") or a.startswith("--auth-token=") for a in argv)
+    if token and not given:
+        return [*argv, f"--auth-token={token}"]
     return argv
 
 
