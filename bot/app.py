@@ -50,7 +50,12 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=4)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[keys.RASA] = RasaClient(
-            session, settings.rasa_urls, settings.action_url, settings.health_timeout_s, settings.rasa_token
+            session,
+            settings.rasa_urls,
+            settings.action_url,
+            settings.health_timeout_s,
+            settings.rasa_token,
+            sticky=settings.profile != "production",  # no shared lock store: pin each sender to one replica
         )
         yield
 

@@ -259,6 +259,7 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
             # Every simulated user comes from this one address, faster than any person types.
             "SENPAI_RATE_IP_PER_MIN": "1000000",
             "SENPAI_RATE_SENDER_PER_MIN": "100000",
+            "SENPAI_RASA_REPLICAS": str(len(Settings.from_env().rasa_urls)),  # as configured (default 2)
         }
         if args.profile == "production":
             try:

@@ -113,6 +113,7 @@ class LocalStack:
             **os.environ,
             "SENPAI_PORT": str(chosen["gateway"]),
             "SENPAI_RASA_URL": f"http://127.0.0.1:{chosen['rasa']}",
+            "SENPAI_RASA_REPLICAS": str(replicas),
             "SENPAI_ACTION_URL": f"http://127.0.0.1:{chosen['actions']}",
             "SENPAI_DATA_DIR": str(data_dir),
             "SENPAI_INDEX_DIR": str(index),

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import time
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,10 +26,15 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    """Forwards user messages to Rasa over one shared session, round robin over replicas.
+    """Forwards user messages to Rasa over one shared session, spread over the replicas.
 
-    Every replica shares the tracker store and the lock store, so any replica
-    can serve any turn of any conversation. A replica that refuses the
+    Every replica shares the tracker store, so any replica can serve any turn
+    of any conversation. With a shared lock store (the production profile's
+    Redis) messages go round robin. Without one (``sticky``: the embedded
+    profile, where each replica's lock store is its own memory), each sender
+    is pinned to one replica by a hash of its id, so that replica's lock still
+    orders that sender's messages; another replica takes over only while its
+    own is down. A replica that refuses the
     connection is skipped (nothing reached it, so trying the next is safe); a
     replica that fails after the message may have been sent is not retried, so
     a message is never processed twice: that one request gets a clear error.
@@ -43,6 +49,8 @@ class RasaClient:
         action_url: str,
         health_timeout_s: float,
         token: str | None = None,
+        *,
+        sticky: bool = False,
     ) -> None:
         if not rasa_urls:
             raise ValueError("at least one Rasa URL is needed")
@@ -53,15 +61,22 @@ class RasaClient:
         self._action_url = action_url
         self._health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
         self._token = token
+        self._sticky = sticky
 
     @property
     def replicas(self) -> tuple[str, ...]:
         """The Rasa base URLs, in configuration order."""
         return self._replicas
 
-    def _rotation(self) -> list[str]:
-        """The replicas to try for one request: the next in turn first, replicas set aside last."""
-        start = next(self._turn) % len(self._replicas)
+    def _rotation(self, sender: str | None = None) -> list[str]:
+        """The replicas to try for one request, replicas set aside last.
+
+        The first is the sender's own replica when routing is sticky, else the next in turn.
+        """
+        if self._sticky and sender is not None:
+            start = zlib.crc32(sender.encode()) % len(self._replicas)
+        else:
+            start = next(self._turn) % len(self._replicas)
         order = [*self._replicas[start:], *self._replicas[:start]]
         now = time.monotonic()
         return sorted(order, key=lambda base: self._down_until.get(base, 0.0) > now)
@@ -70,7 +85,12 @@ class RasaClient:
         self._down_until[base] = time.monotonic() + REPLICA_BACKOFF_S
 
     async def _request(
-        self, method: str, path: str, client_timeout: aiohttp.ClientTimeout | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        client_timeout: aiohttp.ClientTimeout | None = None,
+        sender: str | None = None,
+        **kwargs: Any,
     ) -> tuple[int, bytes]:
         """Send one request to the next replica in turn; return its status and body.
 
@@ -81,7 +101,7 @@ class RasaClient:
         if client_timeout is not None:  # otherwise the session's own time-outs apply
             kwargs["timeout"] = client_timeout
         refused = 0
-        for base in self._rotation():
+        for base in self._rotation(sender):
             try:
                 async with self._session.request(method, f"{base}{path}", **kwargs) as resp:
                     return resp.status, await resp.read()
@@ -106,13 +126,22 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered with a body that is not JSON") from exc
 
     async def forward(
-        self, path: str, body: bytes, headers: Mapping[str, str], timeout_s: float
+        self,
+        path: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        sender: str | None = None,
     ) -> tuple[int, bytes]:
-        """Pass a request through to Rasa unchanged (Slack's webhook), with its own time-out."""
+        """Pass a request through to Rasa unchanged (Slack's webhook), with its own time-out.
+
+        ``sender`` is the conversation it belongs to (the Slack user), for sticky routing.
+        """
         return await self._request(
             "POST",
             path,
             client_timeout=aiohttp.ClientTimeout(total=timeout_s),
+            sender=sender,
             data=body,
             headers=dict(headers),
         )
@@ -135,7 +164,9 @@ class RasaClient:
         Raises:
             RasaUnavailable: On a connection error, a time-out or a non-200 reply.
         """
-        data = await self._call("POST", "/webhooks/rest/webhook", json={"sender": sender, "message": message})
+        data = await self._call(
+            "POST", "/webhooks/rest/webhook", sender=sender, json={"sender": sender, "message": message}
+        )
         if not isinstance(data, list):
             raise RasaUnavailable("Rasa answered with an unexpected body")
         return [m for m in data if isinstance(m, dict)]

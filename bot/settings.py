@@ -38,6 +38,10 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return value.strip()
 
 
+#: Rasa replicas when neither SENPAI_RASA_REPLICAS nor a list of SENPAI_RASA_URLs says.
+DEFAULT_RASA_REPLICAS = 2
+
+
 def _backend(env: Mapping[str, str]) -> Backend:
     raw = (_get(env, "SENPAI_ENCODER_BACKEND") or "onnx").lower()
     if raw not in ("onnx", "torch"):
@@ -210,7 +214,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     profile: Profile = "embedded"
-    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005",)
+    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
     rasa_token: str | None = None
     action_url: str = "http://127.0.0.1:5055"
     action_token: str | None = None
@@ -311,10 +315,9 @@ class Settings:
         data_dir = _path(env, "SENPAI_DATA_DIR", PROJECT_ROOT / ".senpai")
         threads = _int(env, "SENPAI_TORCH_THREADS", 0, 0, 64)
         profile = _profile(env)
-        replicas_default = 2 if profile == "production" else 1
-        replicas = _int(env, "SENPAI_RASA_REPLICAS", replicas_default, 1, 16)
-        if _get(env, "SENPAI_RASA_REPLICAS") is None and "," in (_get(env, "SENPAI_RASA_URL") or ""):
-            replicas = len([u for u in (_get(env, "SENPAI_RASA_URL") or "").split(",") if u.strip()])
+        # Two replicas by default (one per core of a small machine); a Rasa URL list names its own.
+        listed = [u for u in (_get(env, "SENPAI_RASA_URL") or "").split(",") if u.strip()]
+        replicas = _int(env, "SENPAI_RASA_REPLICAS", len(listed) or DEFAULT_RASA_REPLICAS, 1, 16)
         database = _service_url(env, "DATABASE_URL", ("postgresql", "postgres"), 5432, "senpai")
         redis = _service_url(env, "REDIS_URL", ("redis",), 6379, "0")
         if profile == "production":
@@ -325,11 +328,6 @@ class Settings:
                         "(e.g. DATABASE_URL=postgresql://senpai:PASSWORD@127.0.0.1:5432/senpai, "
                         "REDIS_URL=redis://127.0.0.1:6379/0)"
                     )
-        elif replicas > 1:
-            raise SettingsError(
-                "SENPAI_RASA_REPLICAS > 1 needs SENPAI_PROFILE=production: replicas must share "
-                "a PostgreSQL tracker store and a Redis lock store"
-            )
         slack_token = _get(env, "SLACK_BOT_TOKEN")
         slack_secret = _get(env, "SLACK_SIGNING_SECRET")
         if bool(slack_token) != bool(slack_secret):

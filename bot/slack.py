@@ -85,6 +85,15 @@ def parse(content_type: str, body: bytes) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def sender_of(payload: dict[str, Any]) -> str | None:
+    """The Slack user a request speaks for: Rasa's Slack channel uses it as the conversation's sender."""
+    event = payload.get("event")
+    user = event.get("user") if isinstance(event, dict) else None
+    if user is None and isinstance(payload.get("user"), dict):
+        user = payload["user"].get("id")
+    return user if isinstance(user, str) and user else None
+
+
 class EventLedger(Protocol):
     """Remembers which Slack events were delivered, across retries."""
 

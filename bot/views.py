@@ -180,7 +180,7 @@ async def slack_webhook(request: web.Request) -> web.Response:
     headers = {name: request.headers[name] for name in slack.FORWARDED_HEADERS if name in request.headers}
     try:
         status, _ = await request.app[keys.RASA].forward(
-            "/webhooks/slack/webhook", body, headers, SLACK_FORWARD_TIMEOUT_S
+            "/webhooks/slack/webhook", body, headers, SLACK_FORWARD_TIMEOUT_S, sender=slack.sender_of(payload)
         )
     except RasaUnavailable as exc:
         if "unreachable" in str(exc) and isinstance(event_id, str):

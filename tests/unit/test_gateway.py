@@ -297,7 +297,9 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
     await server.start_server()
     try:
         fake_rasa.reply = other.reply = [{"text": "hi"}]
-        both = settings.with_overrides(rasa_urls=(fake_rasa.url, str(server.make_url("")).rstrip("/")))
+        both = settings.with_overrides(
+            profile="production", rasa_urls=(fake_rasa.url, str(server.make_url("")).rstrip("/"))
+        )
         client = await aiohttp_client(create_app(both))
         for n in range(4):
             assert (await client.post("/api/chat", json={"sender": f"s{n}", "message": "hi"})).status == 200
@@ -322,6 +324,38 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
         "rasa-2": "ok",
         "actions": "ok",
     }
+
+
+async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    other = FakeRasa()
+    server = TestServer(other.app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake_rasa.reply = other.reply = [{"text": "hi"}]
+        urls = (fake_rasa.url, str(server.make_url("")).rstrip("/"))
+        client = await aiohttp_client(create_app(settings.with_overrides(profile="embedded", rasa_urls=urls)))
+        senders = [f"user-{n}" for n in range(12)]
+        for _ in range(3):
+            for sender in senders:
+                resp = await client.post("/api/chat", json={"sender": sender, "message": "hi"})
+                assert resp.status == 200
+        first = [m["sender"] for m in fake_rasa.received]
+        second = [m["sender"] for m in other.received]
+        assert len(first) + len(second) == 36
+        assert not set(first) & set(second)  # every sender's messages went to one replica
+        assert first and second  # and the senders are spread over both
+        assert all(first.count(s) == 3 for s in set(first))
+    finally:
+        await server.close()
+    # A sender whose replica is down is served by the other one.
+    dead_first = settings.with_overrides(profile="embedded", rasa_urls=("http://127.0.0.1:9", fake_rasa.url))
+    client = await aiohttp_client(create_app(dead_first))
+    before = len(fake_rasa.received)
+    for sender in senders:
+        assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
+    assert len(fake_rasa.received) == before + len(senders)
 
 
 async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(

@@ -12,8 +12,10 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 def test_defaults_are_local() -> None:
     s = Settings.from_env({})
     assert (s.host, s.port) == ("127.0.0.1", 8080)
-    assert s.rasa_urls == ("http://127.0.0.1:5005",) and s.action_url == "http://127.0.0.1:5055"
-    assert (s.action_host, s.action_port, s.rasa_binds) == ("127.0.0.1", 5055, [("127.0.0.1", 5005)])
+    assert s.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    assert s.action_url == "http://127.0.0.1:5055"
+    assert (s.action_host, s.action_port) == ("127.0.0.1", 5055)
+    assert s.rasa_binds == [("127.0.0.1", 5005), ("127.0.0.1", 5006)]
     assert s.rasa_token is None and s.action_token is None
     assert s.profile == "embedded" and s.database is None and s.redis is None
     assert s.tracker_db == PROJECT_ROOT / ".senpai" / "tracker.db"
@@ -60,7 +62,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("SENPAI_LEXICAL_WEIGHT", "1.5"),
         ("SENPAI_PROFILE", "staging"),
         ("SENPAI_ACTION_TIMEOUT", "0"),
-        ("SENPAI_RASA_REPLICAS", "2"),  # replicas need the production profile's shared stores
+        ("SENPAI_RASA_REPLICAS", "0"),
         ("DATABASE_URL", "mysql://db/senpai"),
         ("REDIS_URL", "127.0.0.1:6379"),
         ("SLACK_API_URL", "slack.com/api"),
@@ -102,6 +104,13 @@ def test_production_profile_parses_its_services_and_runs_two_replicas() -> None:
     assert [port for _, port in three.rasa_binds] == [5005, 5006, 5007]
     listed = Settings.from_env({**PRODUCTION, "SENPAI_RASA_URL": "http://10.0.0.1:5005,http://10.0.0.2:5005"})
     assert listed.rasa_urls == ("http://10.0.0.1:5005", "http://10.0.0.2:5005")
+
+
+def test_one_rasa_url_means_one_replica_and_the_embedded_profile_may_run_several() -> None:
+    one = Settings.from_env({"SENPAI_RASA_URL": "http://127.0.0.1:7005"})
+    assert one.rasa_urls == ("http://127.0.0.1:7005",)
+    two = Settings.from_env({"SENPAI_RASA_URL": "http://127.0.0.1:7005", "SENPAI_RASA_REPLICAS": "2"})
+    assert two.profile == "embedded" and two.rasa_urls == ("http://127.0.0.1:7005", "http://127.0.0.1:7006")
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])

@@ -205,3 +205,10 @@ async def test_redis_ledger_is_shared_by_every_gateway() -> None:
         await first.release(event)
         await first.close()
         await second.close()
+
+
+def test_the_sender_of_a_slack_request_is_its_user() -> None:
+    assert slack.sender_of({"type": "event_callback", "event": {"user": "U1", "text": "hi"}}) == "U1"
+    assert slack.sender_of({"type": "block_actions", "user": {"id": "U2"}}) == "U2"
+    assert slack.sender_of({"type": "event_callback", "event": {"bot_id": "B1"}}) is None
+    assert slack.sender_of({}) is None

@@ -1,0 +1,137 @@
+"""The embedded profile's default: two Rasa replicas on one SQLite tracker store, senders pinned.
+
+Without a shared lock store each replica's lock lives in its own memory, so the
+gateway sends every message of a sender to the same replica (a hash of the
+sender id). These tests check that conversations keep their context, that a
+burst from one sender is still handled one message at a time, that both
+replicas writing one SQLite file lose nothing, and that a dead replica's
+senders are served by the other one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Stack, start_stack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    env = {
+        "SENPAI_RASA_REPLICAS": "2",
+        "SENPAI_RATE_SENDER_PER_MIN": "10000",
+        "SENPAI_RATE_IP_PER_MIN": "100000",
+    }
+    running = start_stack(tmp_path_factory.mktemp("replicas"), env)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def events(stack: Stack, sender: str) -> list[str]:
+    with sqlite3.connect(stack.data_dir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT type_name, action_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    return [f"{t}:{a}" if a else t for t, a in rows]
+
+
+def cited(reply: dict[str, Any]) -> set[str]:
+    return {c["passage_id"] for m in reply["messages"] for c in m["citations"]}
+
+
+def sender_on(replica: int, prefix: str) -> str:
+    """A sender id the gateway pins to replica ``replica`` (1 or 2)."""
+    return next(
+        f"{prefix}-{n}" for n in range(100) if zlib.crc32(f"{prefix}-{n}".encode()) % 2 == replica - 1
+    )
+
+
+def test_two_replicas_share_one_sqlite_tracker_store(stack: Stack) -> None:
+    status, health = stack.request("GET", "/healthz")
+    assert (status, health["status"], health["rasa-1"], health["rasa-2"]) == (200, "ok", "ok", "ok")
+
+
+@pytest.mark.parametrize("replica", [1, 2])
+def test_a_conversation_keeps_its_context_on_either_replica(stack: Stack, replica: int) -> None:
+    sender = sender_on(replica, "context")
+    first = stack.chat(sender, "What is the Dabbler identity?")
+    more = stack.chat(sender, "tell me more")
+    source = stack.chat(sender, "where is that from?")
+    assert first["kind"] == more["kind"] == "answer", (first, more)
+    first_ids = cited(first)
+    more_ids = cited(more)
+    assert more_ids and first_ids.isdisjoint(more_ids)
+    assert cited(source) == more_ids
+    status, history = stack.request("GET", f"/api/history?sender={sender}")
+    assert status == 200
+    assert [m["text"] for m in history["messages"] if m["from"] == "user"] == [
+        "What is the Dabbler identity?",
+        "tell me more",
+        "where is that from?",
+    ]
+
+
+def test_a_burst_from_one_sender_is_handled_one_message_at_a_time(stack: Stack) -> None:
+    questions = [f"What is the Dabbler identity? ({n})" for n in range(8)]  # within one sender's burst
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda q: stack.chat("burst", q), questions))
+    assert all(r["kind"] == "answer" for r in replies), replies
+    turns = " ".join(events(stack, "burst")).split("user ")[1:]
+    assert len(turns) == 8
+    for turn in turns:  # each message is handled whole before the next one starts
+        assert turn.split() == [
+            "user_featurization",
+            "action:action_answer",
+            "bot",
+            "slot:last_passages",
+            "slot:last_topic",
+            "slot:candidates",
+            "slot:shown",
+            "action:action_listen",
+        ], turn
+
+
+def test_both_replicas_writing_one_sqlite_file_lose_nothing(stack: Stack) -> None:
+    senders = [f"crowd-{n}" for n in range(24)]
+    asked = ["When did the JET Programme start?", "hi", "What do JTEs want from ALTs?"]
+
+    def converse(sender: str) -> list[str]:
+        return [stack.chat(sender, text)["kind"] for text in asked]
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        kinds = list(pool.map(converse, senders))
+    assert all("error" not in k for k in kinds), kinds
+    assert {zlib.crc32(s.encode()) % 2 for s in senders} == {0, 1}  # both replicas took part
+    for sender in senders:
+        assert events(stack, sender).count("user") == len(asked), sender
+
+
+def test_a_dead_replicas_senders_are_served_by_the_other(stack: Stack) -> None:
+    os.kill(stack.pid_of("rasa-2"), signal.SIGKILL)
+    sender = sender_on(2, "orphan")
+    statuses = []
+    for n in range(4):
+        status, body = stack.request(
+            "POST",
+            "/api/chat",
+            json.dumps({"sender": sender, "message": f"When did JET start? {n}"}).encode(),
+        )
+        statuses.append(status)
+        assert status == 503 or body["kind"] == "answer", body
+    # At most the one message on its way to the dying replica gets "try again".
+    assert statuses.count(503) <= 1 and statuses[-3:] == [200] * 3, statuses
+    assert events(stack, sender).count("user") == statuses.count(200)
+    stack.wait_for_output("rasa-2 exited unexpectedly", 30)
