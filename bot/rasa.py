@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import json
 import time
-import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +17,8 @@ KINDS = frozenset({"answer", "fallback", "smalltalk", "clarify", "error"})
 
 #: How long a replica that failed is tried only after the others.
 REPLICA_BACKOFF_S = 5.0
+#: How many senders' replicas a sticky client remembers (least recently seen forgotten first).
+MAX_PINNED_SENDERS = 100_000
 
 NO_REPLY_TEXT = "I can't reach my notes right now, please try again in a moment."
 
@@ -32,9 +34,10 @@ class RasaClient:
     of any conversation. With a shared lock store (the production profile's
     Redis) messages go round robin. Without one (``sticky``: the embedded
     profile, where each replica's lock store is its own memory), each sender
-    is pinned to one replica by a hash of its id, so that replica's lock still
-    orders that sender's messages; another replica takes over only while its
-    own is down. A replica that refuses the
+    is pinned to one replica, so that replica's lock still orders that
+    sender's messages: its first message goes to the replica with the fewest
+    requests in flight, and every later one follows it there. Another replica
+    takes over only while its own is down. A replica that refuses the
     connection is skipped (nothing reached it, so trying the next is safe); a
     replica that fails after the message may have been sent is not retried, so
     a message is never processed twice: that one request gets a clear error.
@@ -62,6 +65,8 @@ class RasaClient:
         self._health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
         self._token = token
         self._sticky = sticky
+        self._pinned: OrderedDict[str, str] = OrderedDict()
+        self._in_flight = dict.fromkeys(self._replicas, 0)
 
     @property
     def replicas(self) -> tuple[str, ...]:
@@ -73,13 +78,24 @@ class RasaClient:
 
         The first is the sender's own replica when routing is sticky, else the next in turn.
         """
-        if self._sticky and sender is not None:
-            start = zlib.crc32(sender.encode()) % len(self._replicas)
-        else:
-            start = next(self._turn) % len(self._replicas)
+        start = next(self._turn) % len(self._replicas)
         order = [*self._replicas[start:], *self._replicas[:start]]
         now = time.monotonic()
-        return sorted(order, key=lambda base: self._down_until.get(base, 0.0) > now)
+        order.sort(key=lambda base: self._down_until.get(base, 0.0) > now)
+        if self._sticky and sender is not None:
+            home = self._pinned.get(sender)
+            if home is None:  # no await since the lookup: a burst of new messages all agree
+                home = min(
+                    order, key=lambda base: (self._down_until.get(base, 0.0) > now, self._in_flight[base])
+                )
+                self._pinned[sender] = home
+                while len(self._pinned) > MAX_PINNED_SENDERS:
+                    self._pinned.popitem(last=False)
+            self._pinned.move_to_end(sender)
+            if self._down_until.get(home, 0.0) <= now:
+                order.remove(home)
+                order.insert(0, home)
+        return order
 
     def _set_aside(self, base: str) -> None:
         self._down_until[base] = time.monotonic() + REPLICA_BACKOFF_S
@@ -92,7 +108,7 @@ class RasaClient:
         sender: str | None = None,
         **kwargs: Any,
     ) -> tuple[int, bytes]:
-        """Send one request to the next replica in turn; return its status and body.
+        """Send one request to the sender's replica or the next in turn; return its status and body.
 
         Raises:
             RasaUnavailable: If every replica refuses the connection, or the one
@@ -102,6 +118,7 @@ class RasaClient:
             kwargs["timeout"] = client_timeout
         refused = 0
         for base in self._rotation(sender):
+            self._in_flight[base] += 1
             try:
                 async with self._session.request(method, f"{base}{path}", **kwargs) as resp:
                     return resp.status, await resp.read()
@@ -113,6 +130,8 @@ class RasaClient:
                 raise RasaUnavailable(f"Rasa dropped the connection: {type(exc).__name__}") from exc
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+            finally:
+                self._in_flight[base] -= 1
         raise RasaUnavailable(f"Rasa is unreachable ({refused} replica(s) refused the connection)")
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -356,6 +357,36 @@ async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
     for sender in senders:
         assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
     assert len(fake_rasa.received) == before + len(senders)
+
+
+async def test_a_new_sender_goes_to_the_least_busy_replica_and_stays_there(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    other = FakeRasa()
+    server = TestServer(other.app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake_rasa.reply = other.reply = [{"text": "hi"}]
+        urls = (fake_rasa.url, str(server.make_url("")).rstrip("/"))
+        client = await aiohttp_client(
+            create_app(settings.with_overrides(profile="embedded", rasa_urls=urls, rate_ip_per_min=100_000))
+        )
+
+        async def say(sender: str) -> None:
+            assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
+
+        await say("first")  # pinned to whichever replica came first in turn
+        busy, idle = (fake_rasa, other) if fake_rasa.received else (other, fake_rasa)
+        busy.delay = 0.5
+        slow = [asyncio.create_task(say("first")) for _ in range(3)]  # three in flight on the busy one
+        await asyncio.sleep(0.1)
+        for n in range(4):
+            await say(f"newcomer-{n}")  # each goes where nothing is waiting
+        await asyncio.gather(*slow)
+        assert [m["sender"] for m in busy.received] == ["first"] * 4
+        assert [m["sender"] for m in idle.received] == [f"newcomer-{n}" for n in range(4)]
+    finally:
+        await server.close()
 
 
 async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
