@@ -22,7 +22,6 @@ from actions.runtime import KnowledgeService, install
 from bot.settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
 from knowledge.decide import Policy
-from knowledge.encoder import open_encoder
 
 logger = logging.getLogger("senpai.actions")
 
@@ -37,12 +36,7 @@ def load_service(settings: Settings) -> KnowledgeService:
         IndexLoadError: If the index is missing, corrupt or mismatched.
         EncoderError: If the model cannot be loaded.
     """
-    model = open_encoder(
-        settings.embedding_model,
-        backend=settings.encoder_backend,
-        onnx_root=settings.onnx_dir,
-        threads=settings.torch_threads,
-    )
+    model = settings.open_encoder()
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached

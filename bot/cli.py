@@ -13,7 +13,6 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 
 if TYPE_CHECKING:
     from knowledge.corpus import Corpus
-    from knowledge.encoder import Encoder
     from knowledge.evaluate import DevQuestion
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
@@ -24,18 +23,6 @@ def _settings() -> Settings:
         return Settings.from_env()
     except SettingsError as exc:
         raise SystemExit(f"senpai: configuration error: {exc}") from exc
-
-
-def _encoder(settings: Settings) -> Encoder:
-    """The configured encoder (backend, threads), as the action server opens it."""
-    from knowledge.encoder import open_encoder
-
-    return open_encoder(
-        settings.embedding_model,
-        backend=settings.encoder_backend,
-        onnx_root=settings.onnx_dir,
-        threads=settings.torch_threads,
-    )
 
 
 def _export_onnx(settings: Settings) -> None:
@@ -88,7 +75,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
     try:
-        encoder = _encoder(settings)
+        encoder = settings.open_encoder()
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -113,7 +100,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        encoder = _encoder(settings)
+        encoder = settings.open_encoder()
         index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     except (IndexLoadError, EncoderError) as exc:
         print(f"senpai search: {exc}", file=sys.stderr)
@@ -152,7 +139,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(settings.corpus_dir)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
-        encoder = None if args.stack else _encoder(settings)
+        encoder = None if args.stack else settings.open_encoder()
     except (CorpusError, EncoderError, ValueError, OSError) as exc:
         print(f"senpai eval: {exc}", file=sys.stderr)
         return 1

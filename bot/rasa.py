@@ -13,6 +13,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.settings import rasa_replica_names
+
 KINDS = frozenset({"answer", "fallback", "smalltalk", "clarify", "error"})
 
 #: How long a replica that failed is tried only after the others.
@@ -79,20 +81,18 @@ class RasaClient:
         The first is the sender's own replica when routing is sticky, else the next in turn.
         """
         start = next(self._turn) % len(self._replicas)
-        order = [*self._replicas[start:], *self._replicas[:start]]
         now = time.monotonic()
-        order.sort(key=lambda base: self._down_until.get(base, 0.0) > now)
+        aside = {base for base, until in self._down_until.items() if until > now}
+        order = sorted([*self._replicas[start:], *self._replicas[:start]], key=lambda base: base in aside)
         if self._sticky and sender is not None:
             home = self._pinned.get(sender)
             if home is None:  # no await since the lookup: a burst of new messages all agree
-                home = min(
-                    order, key=lambda base: (self._down_until.get(base, 0.0) > now, self._in_flight[base])
-                )
+                home = min(order, key=lambda base: (base in aside, self._in_flight[base]))
                 self._pinned[sender] = home
-                while len(self._pinned) > MAX_PINNED_SENDERS:
+                if len(self._pinned) > MAX_PINNED_SENDERS:
                     self._pinned.popitem(last=False)
             self._pinned.move_to_end(sender)
-            if self._down_until.get(home, 0.0) <= now:
+            if home not in aside:
                 order.remove(home)
                 order.insert(0, home)
         return order
@@ -199,7 +199,7 @@ class RasaClient:
 
     def replica_name(self, number: int) -> str:
         """Name of the ``number``-th replica (from 0) in health reports."""
-        return "rasa" if len(self._replicas) == 1 else f"rasa-{number + 1}"
+        return rasa_replica_names(len(self._replicas))[number]
 
     async def health(self) -> dict[str, bool]:
         """Check every Rasa replica and the action server concurrently."""

@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import quote, unquote, urlparse
 
 from knowledge.corpus import DEFAULT_CORPUS_DIR
-from knowledge.encoder import DEFAULT_MODEL, Backend
+from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,11 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     if value is None or value.strip() == "":
         return None
     return value.strip()
+
+
+def rasa_replica_names(count: int) -> list[str]:
+    """The names of ``count`` Rasa replicas in logs and health: ``rasa``, or ``rasa-1``, ``rasa-2``..."""
+    return ["rasa"] if count == 1 else [f"rasa-{n}" for n in range(1, count + 1)]
 
 
 #: Rasa replicas when neither SENPAI_RASA_REPLICAS nor a list of SENPAI_RASA_URLs says.
@@ -246,6 +251,21 @@ class Settings:
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
+
+    def open_encoder(self) -> Encoder:
+        """Open the configured encoder (model, backend, threads), as every process serves it.
+
+        Raises:
+            EncoderError: If the model or its ONNX export can't be loaded.
+        """
+        from knowledge.encoder import open_encoder
+
+        return open_encoder(
+            self.embedding_model,
+            backend=self.encoder_backend,
+            onnx_root=self.onnx_dir,
+            threads=self.torch_threads,
+        )
 
     @property
     def action_host(self) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings
+from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 from knowledge import IndexLoadError, current_dir, read_meta
 
 #: Seconds to wait for the stack to become healthy.
@@ -269,6 +269,7 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
     env = child_env(settings, run)
     python = settings.rasa_bin.parent / "python"
     replicas: list[Child] = []
+    names = rasa_replica_names(len(settings.rasa_binds))
     for number, (host, port) in enumerate(settings.rasa_binds, 1):
         argv = [
             str(python),
@@ -287,7 +288,7 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
             str(port),
             "--enable-api",
         ]
-        name = "rasa" if len(settings.rasa_binds) == 1 else f"rasa-{number}"
+        name = names[number - 1]
         after = f"{settings.rasa_urls[0]}/" if number > 1 else None
         base = settings.rasa_urls[number - 1]
         replicas.append(

@@ -53,19 +53,13 @@ def machine() -> dict[str, Any]:
 def measure(quick: bool) -> dict[str, Any]:
     """Run the benchmarks (``quick``: fewer trials, no 5,000-turn run) and return the report."""
     from knowledge import Index, current_dir
-    from knowledge.encoder import open_encoder
 
     settings = Settings.from_env()
     print("index build and training ...", flush=True)
     built = build.index_build(settings, 1 if quick else 3)
     trained = build.training(settings)
     print("retrieval against its floor ...", flush=True)
-    encoder = open_encoder(
-        settings.embedding_model,
-        backend=settings.encoder_backend,
-        onnx_root=settings.onnx_dir,
-        threads=settings.torch_threads,
-    )
+    encoder = settings.open_encoder()
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     asked = stack.questions()
     path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)

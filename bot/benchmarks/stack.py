@@ -22,7 +22,7 @@ import yaml
 
 from bot.benchmarks.stats import median, percentile, rss_mb
 from bot.harness import LocalStack
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, rasa_replica_names
 
 SMALL_TALK = "hi"
 
@@ -232,11 +232,11 @@ def measure(data_dir: Path, quick: bool = False) -> StackFigures:
     """
     startups = []
     trials = 1 if quick else 2
+    replicas = len(Settings.from_env().rasa_urls)  # as configured (default 2)
+    env = {**BENCH_ENV, "SENPAI_RASA_REPLICAS": str(replicas)}
+    rasa = rasa_replica_names(replicas)
     for trial in range(trials):
-        replicas = Settings.from_env().rasa_urls  # the configured replicas (default 2)
-        env = {**BENCH_ENV, "SENPAI_RASA_REPLICAS": str(len(replicas))}
         stack = LocalStack.start(data_dir / f"startup-{trial}", env)
-        rasa = ["rasa"] if len(replicas) == 1 else [f"rasa-{n}" for n in range(1, len(replicas) + 1)]
         for child in ("actions", *rasa, "gateway"):
             stack.wait_for_output(f"{child} ready after", 60)
         startups.append(startup_phases(stack.output()))

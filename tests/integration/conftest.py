@@ -17,7 +17,7 @@ from bot.harness import LocalStack
 from bot.settings import Settings
 from bot.supervisor import PreflightError, preflight
 
-__all__ = ["Stack", "start_stack"]
+__all__ = ["ANSWER_TURN", "Stack", "answer_turns", "start_stack"]
 
 
 class Stack(LocalStack):
@@ -29,6 +29,24 @@ class Stack(LocalStack):
         )
         assert status == 200, body
         return body
+
+
+#: The events of one knowledge turn handled whole, from the user's message to listening again.
+ANSWER_TURN = [
+    "user_featurization",
+    "action:action_answer",
+    "bot",
+    "slot:last_passages",
+    "slot:last_topic",
+    "slot:candidates",
+    "slot:shown",
+    "action:action_listen",
+]
+
+
+def answer_turns(events: list[str]) -> list[list[str]]:
+    """Split a conversation's events (``type`` or ``type:action``) into the turns after each user message."""
+    return [turn.split() for turn in " ".join(events).split("user ")[1:]]
 
 
 def start_stack(

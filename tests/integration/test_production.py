@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack, start_stack
+from tests.integration.conftest import ANSWER_TURN, Stack, answer_turns, start_stack
 
 pytestmark = pytest.mark.integration
 
@@ -135,19 +135,10 @@ def test_concurrent_messages_from_one_sender_are_serialised_by_the_lock_store(
     with ThreadPoolExecutor(max_workers=12) as pool:
         replies = list(pool.map(lambda n: rasa_turn(stack, 1 + n % 2, "racer", questions[n]), range(12)))
     assert all(cited(r) for r in replies)
-    turns = " ".join(events(database, "racer")).split("user ")[1:]
+    turns = answer_turns(events(database, "racer"))
     assert len(turns) == 12
     for turn in turns:  # each message is handled whole before the next one starts
-        assert turn.split() == [
-            "user_featurization",
-            "action:action_answer",
-            "bot",
-            "slot:last_passages",
-            "slot:last_topic",
-            "slot:candidates",
-            "slot:shown",
-            "action:action_listen",
-        ], turn
+        assert turn == ANSWER_TURN, turn
 
 
 def test_feedback_goes_to_the_shared_postgresql_database(stack: Stack, database: str) -> None:

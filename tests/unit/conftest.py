@@ -14,14 +14,26 @@ from bot.settings import Settings
 from tests.unit.fakes import Client, FakeRasa
 
 
-@pytest.fixture
-async def fake_rasa() -> AsyncIterator[FakeRasa]:
+async def _serve() -> AsyncIterator[FakeRasa]:
     fake = FakeRasa()
     server = TestServer(fake.app(), host="127.0.0.1")
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
     await server.close()
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    async for fake in _serve():
+        yield fake
+
+
+@pytest.fixture
+async def other_rasa() -> AsyncIterator[FakeRasa]:
+    """A second fake Rasa, for tests with two replicas."""
+    async for fake in _serve():
+        yield fake
 
 
 @pytest.fixture

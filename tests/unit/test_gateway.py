@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
@@ -291,24 +290,19 @@ async def test_rate_limit_per_sender_answers_429_with_retry_after(
 
 
 async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+    settings: Settings,
+    fake_rasa: FakeRasa,
+    other_rasa: FakeRasa,
 ) -> None:
-    other = FakeRasa()
-    server = TestServer(other.app(), host="127.0.0.1")
-    await server.start_server()
-    try:
-        fake_rasa.reply = other.reply = [{"text": "hi"}]
-        both = settings.with_overrides(
-            profile="production", rasa_urls=(fake_rasa.url, str(server.make_url("")).rstrip("/"))
-        )
-        client = await aiohttp_client(create_app(both))
-        for n in range(4):
-            assert (await client.post("/api/chat", json={"sender": f"s{n}", "message": "hi"})).status == 200
-        assert len(fake_rasa.received) == len(other.received) == 2  # alternating
-        health = await (await client.get("/healthz")).json()
-        assert health == {"status": "ok", "rasa-1": "ok", "rasa-2": "ok", "actions": "ok"}
-    finally:
-        await server.close()
+    fake_rasa.reply = other_rasa.reply = [{"text": "hi"}]
+    both = settings.with_overrides(profile="production", rasa_urls=(fake_rasa.url, other_rasa.url))
+    client = await aiohttp_client(create_app(both))
+    for n in range(4):
+        assert (await client.post("/api/chat", json={"sender": f"s{n}", "message": "hi"})).status == 200
+    assert len(fake_rasa.received) == len(other_rasa.received) == 2  # alternating
+    health = await (await client.get("/healthz")).json()
+    assert health == {"status": "ok", "rasa-1": "ok", "rasa-2": "ok", "actions": "ok"}
 
     dead_first = settings.with_overrides(rasa_urls=("http://127.0.0.1:9", fake_rasa.url))
     client = await aiohttp_client(create_app(dead_first))
@@ -328,28 +322,25 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
 
 
 async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+    settings: Settings,
+    fake_rasa: FakeRasa,
+    other_rasa: FakeRasa,
 ) -> None:
-    other = FakeRasa()
-    server = TestServer(other.app(), host="127.0.0.1")
-    await server.start_server()
-    try:
-        fake_rasa.reply = other.reply = [{"text": "hi"}]
-        urls = (fake_rasa.url, str(server.make_url("")).rstrip("/"))
-        client = await aiohttp_client(create_app(settings.with_overrides(profile="embedded", rasa_urls=urls)))
-        senders = [f"user-{n}" for n in range(12)]
-        for _ in range(3):
-            for sender in senders:
-                resp = await client.post("/api/chat", json={"sender": sender, "message": "hi"})
-                assert resp.status == 200
-        first = [m["sender"] for m in fake_rasa.received]
-        second = [m["sender"] for m in other.received]
-        assert len(first) + len(second) == 36
-        assert not set(first) & set(second)  # every sender's messages went to one replica
-        assert first and second  # and the senders are spread over both
-        assert all(first.count(s) == 3 for s in set(first))
-    finally:
-        await server.close()
+    fake_rasa.reply = other_rasa.reply = [{"text": "hi"}]
+    urls = (fake_rasa.url, other_rasa.url)
+    client = await aiohttp_client(create_app(settings.with_overrides(profile="embedded", rasa_urls=urls)))
+    senders = [f"user-{n}" for n in range(12)]
+    for _ in range(3):
+        for sender in senders:
+            resp = await client.post("/api/chat", json={"sender": sender, "message": "hi"})
+            assert resp.status == 200
+    first = [m["sender"] for m in fake_rasa.received]
+    second = [m["sender"] for m in other_rasa.received]
+    assert len(first) + len(second) == 36
+    assert not set(first) & set(second)  # every sender's messages went to one replica
+    assert first and second  # and the senders are spread over both
+    assert all(first.count(s) == 3 for s in set(first))
     # A sender whose replica is down is served by the other one.
     dead_first = settings.with_overrides(profile="embedded", rasa_urls=("http://127.0.0.1:9", fake_rasa.url))
     client = await aiohttp_client(create_app(dead_first))
@@ -360,33 +351,30 @@ async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
 
 
 async def test_a_new_sender_goes_to_the_least_busy_replica_and_stays_there(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+    settings: Settings,
+    fake_rasa: FakeRasa,
+    other_rasa: FakeRasa,
 ) -> None:
-    other = FakeRasa()
-    server = TestServer(other.app(), host="127.0.0.1")
-    await server.start_server()
-    try:
-        fake_rasa.reply = other.reply = [{"text": "hi"}]
-        urls = (fake_rasa.url, str(server.make_url("")).rstrip("/"))
-        client = await aiohttp_client(
-            create_app(settings.with_overrides(profile="embedded", rasa_urls=urls, rate_ip_per_min=100_000))
-        )
+    fake_rasa.reply = other_rasa.reply = [{"text": "hi"}]
+    urls = (fake_rasa.url, other_rasa.url)
+    client = await aiohttp_client(
+        create_app(settings.with_overrides(profile="embedded", rasa_urls=urls, rate_ip_per_min=100_000))
+    )
 
-        async def say(sender: str) -> None:
-            assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
+    async def say(sender: str) -> None:
+        assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
 
-        await say("first")  # pinned to whichever replica came first in turn
-        busy, idle = (fake_rasa, other) if fake_rasa.received else (other, fake_rasa)
-        busy.delay = 0.5
-        slow = [asyncio.create_task(say("first")) for _ in range(3)]  # three in flight on the busy one
-        await asyncio.sleep(0.1)
-        for n in range(4):
-            await say(f"newcomer-{n}")  # each goes where nothing is waiting
-        await asyncio.gather(*slow)
-        assert [m["sender"] for m in busy.received] == ["first"] * 4
-        assert [m["sender"] for m in idle.received] == [f"newcomer-{n}" for n in range(4)]
-    finally:
-        await server.close()
+    await say("first")  # pinned to whichever replica came first in turn
+    busy, idle = (fake_rasa, other_rasa) if fake_rasa.received else (other_rasa, fake_rasa)
+    busy.delay = 0.5
+    slow = [asyncio.create_task(say("first")) for _ in range(3)]  # three in flight on the busy one
+    await asyncio.sleep(0.1)
+    for n in range(4):
+        await say(f"newcomer-{n}")  # each goes where nothing is waiting
+    await asyncio.gather(*slow)
+    assert [m["sender"] for m in busy.received] == ["first"] * 4
+    assert [m["sender"] for m in idle.received] == [f"newcomer-{n}" for n in range(4)]
 
 
 async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
