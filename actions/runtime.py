@@ -10,11 +10,19 @@ module does no work.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from knowledge import Hits, Index
 from knowledge.decide import Policy
+
+logger = logging.getLogger("senpai.actions")
+
+#: At most this many early embeddings wait for a worker; more are skipped (the search embeds then).
+MAX_WARMING = 2
+#: Longer texts are not embedded early (the gateway's own message limit is far below this).
+MAX_WARM_CHARS = 4000
 
 
 @dataclass
@@ -34,6 +42,7 @@ class KnowledgeService:
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
     )
+    _warming: set[Future[None]] = field(default_factory=set)
 
     @property
     def answer_threshold(self) -> float:
@@ -55,9 +64,34 @@ class KnowledgeService:
             self._pool, lambda: self.index.search(query, k, topic=topic, audience=audience)
         )
 
+    def warm(self, query: str) -> bool:
+        """Start embedding a message in a worker thread, ahead of its search, and return at once.
+
+        The gateway calls this (``POST /prefetch``) as it hands the message to
+        Rasa, so the embedding overlaps Rasa's NLU and policy work; the search
+        that follows finds it in the query cache, or waits for it to finish.
+        Call it from the event loop only.
+
+        Returns:
+            Whether the work was queued: not when the workers are already busy
+            with earlier messages, or the text is empty or too long.
+        """
+        self._warming = {f for f in self._warming if not f.done()}
+        if not query.strip() or len(query) > MAX_WARM_CHARS or len(self._warming) >= MAX_WARMING:
+            return False
+        future = self._pool.submit(self.index.warm, query)
+        future.add_done_callback(_log_failure)
+        self._warming.add(future)
+        return True
+
     def close(self) -> None:
         """Stop the worker threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        logger.warning("embedding a message early failed (its search will embed it): %s", exc)
 
 
 _service: KnowledgeService | None = None

@@ -15,10 +15,11 @@ from typing import Any
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import HTTPResponse, Request, Sanic
+from sanic.exceptions import BadRequest
 from sanic.response import json
 
 from actions.reload import IndexWatcher
-from actions.runtime import KnowledgeService, install
+from actions.runtime import KnowledgeService, get_service, install
 from bot.settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
 from knowledge.decide import Policy
@@ -27,6 +28,8 @@ logger = logging.getLogger("senpai.actions")
 
 #: The modules that define actions (registered explicitly, never by scanning).
 ACTION_MODULES = ("actions.answer", "actions.follow_up", "actions.source")
+#: The paths that need the action token when one is configured.
+PROTECTED_PATHS = frozenset({"/webhook", "/prefetch"})
 
 
 def load_service(settings: Settings) -> KnowledgeService:
@@ -47,21 +50,26 @@ def load_service(settings: Settings) -> KnowledgeService:
 def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:
     """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS).
 
+    Besides Rasa SDK's routes it serves ``POST /prefetch`` (``{"text": ...}``),
+    which starts embedding a message before Rasa asks for its answer and
+    replies 202 at once (see :meth:`KnowledgeService.warm`).
+
     Args:
         watcher: If given, runs in the background to pick up rebuilt indexes.
-        token: If given, ``/webhook`` answers 401 unless the request carries it
-            in the :data:`ACTION_TOKEN_HEADER` header (Rasa sends it, configured in
-            its endpoints file), so only Rasa can run actions.
+        token: If given, ``/webhook`` and ``/prefetch`` answer 401 unless the
+            request carries it in the :data:`ACTION_TOKEN_HEADER` header (Rasa
+            and the gateway send it), so only they can use the server.
     """
     executor = ActionExecutor()
     for module in ACTION_MODULES:
         executor.register_package(module)
     app: Sanic[Any, Any] = create_app(executor, cors_origins=[])
+    app.add_route(prefetch, "/prefetch", methods=["POST"])
     if token is not None:
         expected = token.encode()
 
         async def require_token(request: Request) -> HTTPResponse | None:
-            if request.path.rstrip("/") != "/webhook":
+            if request.path.rstrip("/") not in PROTECTED_PATHS:
                 return None
             given = request.headers.get(ACTION_TOKEN_HEADER, "").encode()
             if hmac.compare_digest(given, expected):
@@ -77,6 +85,18 @@ def create_action_app(watcher: IndexWatcher | None = None, token: str | None = N
 
         app.register_listener(start_watching, "after_server_start")
     return app
+
+
+async def prefetch(request: Request) -> HTTPResponse:
+    """Start embedding ``{"text": ...}`` in the background; 202 whether or not it was queued."""
+    try:
+        body = request.json
+    except BadRequest:  # not JSON
+        body = None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return json({"error": 'expected a JSON object {"text": "..."}'}, status=400)
+    return json({"queued": get_service().warm(text)}, status=202)
 
 
 def main() -> int:

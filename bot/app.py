@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import keys
 from bot.feedback import Feedback, FeedbackStore, PostgresFeedbackStore
 from bot.middlewares import cors, json_errors, security_headers
+from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
@@ -57,7 +58,12 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
             settings.rasa_token,
             sticky=settings.profile != "production",  # no shared lock store: pin each sender to one replica
         )
+        prefetcher = Prefetcher(
+            session, settings.action_url, settings.action_token, enabled=settings.prefetch
+        )
+        app[keys.PREFETCH] = prefetcher
         yield
+        await prefetcher.close()
 
 
 async def _feedback_store(app: web.Application) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.feedback import Feedback
+from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -12,6 +13,7 @@ from bot.slack import EventLedger
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
+PREFETCH: web.AppKey[Prefetcher] = web.AppKey("prefetch", Prefetcher)
 FEEDBACK: web.AppKey[Feedback] = web.AppKey("feedback", Feedback)
 SENDER_LIMIT: web.AppKey[RateLimiter] = web.AppKey("sender_limit", RateLimiter)
 IP_LIMIT: web.AppKey[RateLimiter] = web.AppKey("ip_limit", RateLimiter)

@@ -54,6 +54,17 @@ def _backend(env: Mapping[str, str]) -> Backend:
     return "onnx" if raw == "onnx" else "torch"
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = _get(env, name)
     if raw is None:
@@ -224,6 +235,7 @@ class Settings:
     action_url: str = "http://127.0.0.1:5055"
     action_token: str | None = None
     action_timeout_s: float = 3.0
+    prefetch: bool = True
     database: ServiceURL | None = None
     redis: ServiceURL | None = None
     slack_bot_token: str | None = None
@@ -365,6 +377,7 @@ class Settings:
             action_url=_url(env, "SENPAI_ACTION_URL", "http://127.0.0.1:5055"),
             action_token=_get(env, "SENPAI_ACTION_TOKEN"),
             action_timeout_s=_float(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
+            prefetch=_flag(env, "SENPAI_PREFETCH", True),
             database=database,
             redis=redis,
             slack_bot_token=slack_token,

@@ -103,6 +103,7 @@ async def chat(request: web.Request) -> web.Response:
         return web.json_response({"error": str(exc)}, status=400)
     if (refusal := limited(request, req.sender)) is not None:
         return refusal
+    request.app[keys.PREFETCH].start(req.message)  # embed it while Rasa parses it
     try:
         messages = await request.app[keys.RASA].send(req.sender, req.message)
     except RasaUnavailable as exc:

@@ -110,13 +110,20 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+#: How long a query waits for another thread that is embedding the same text before doing it itself.
+PENDING_WAIT_S = 5.0
+
+
 class CachedEncoder:
     """An :class:`Encoder` that remembers the vectors of recent single queries (an LRU cache).
 
     Orientation questions repeat: a room of new ALTs asks the same few things.
     Only one-text calls (queries) are cached; batches (index builds) pass
     straight through. The cache is thread-safe, because the action server
-    searches from a pool of worker threads.
+    searches from a pool of worker threads, and a query that another thread
+    is already embedding is waited for, not embedded twice (the gateway asks
+    the action server to embed a message early, while Rasa is still parsing it;
+    see :meth:`knowledge.index.Index.warm`).
 
     Attributes:
         inner: The encoder that computes vectors on a miss.
@@ -135,6 +142,7 @@ class CachedEncoder:
         self.hits = 0
         self.misses = 0
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._pending: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def vocabulary(self) -> frozenset[str]:
@@ -153,19 +161,42 @@ class CachedEncoder:
             return self.inner.encode(texts, batch_size)
         key = texts[0]
         with self._lock:
-            found = self._vectors.get(key)
+            found = self._lookup(key)
             if found is not None:
-                self._vectors.move_to_end(key)
-                self.hits += 1
                 return found
-        vectors = self.inner.encode(texts, batch_size)
-        vectors.setflags(write=False)
-        with self._lock:
-            self.misses += 1
-            self._vectors[key] = vectors
+            running = self._pending.get(key)
+            if running is None:
+                self._pending[key] = threading.Event()
+        if running is not None:  # another thread is embedding it: wait rather than repeat the work
+            running.wait(PENDING_WAIT_S)
+            with self._lock:
+                found = self._lookup(key)
+            if found is not None:
+                return found
+            return self._readonly(self.inner.encode(texts, batch_size))  # it failed or stalled
+        try:
+            vectors = self._readonly(self.inner.encode(texts, batch_size))
+            with self._lock:
+                self.misses += 1
+                self._vectors[key] = vectors
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
+        return vectors
+
+    def _lookup(self, key: str) -> Vectors | None:
+        """A remembered vector (counted as a hit), or ``None``; call with the lock held."""
+        found = self._vectors.get(key)
+        if found is not None:
             self._vectors.move_to_end(key)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+            self.hits += 1
+        return found
+
+    @staticmethod
+    def _readonly(vectors: Vectors) -> Vectors:
+        vectors.setflags(write=False)
         return vectors
 
     def __len__(self) -> int:

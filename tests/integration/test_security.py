@@ -73,6 +73,18 @@ def test_the_action_server_only_runs_actions_for_rasa(stack: Stack) -> None:
     assert stack.chat("sec-ok", "When did the JET Programme start?")["kind"] == "answer"  # Rasa has it
 
 
+def test_only_the_gateway_may_ask_for_an_early_embedding(stack: Stack) -> None:
+    prefetch = f"http://127.0.0.1:{stack.ports['actions']}/prefetch"
+    body = json.dumps({"text": "What is the Dabbler identity?"}).encode()
+    json_headers = {"Content-Type": "application/json"}
+    assert status_of(prefetch, body, json_headers) == 401
+    assert status_of(prefetch, body, {**json_headers, "X-Senpai-Action-Token": "guess"}) == 401
+    token = {**json_headers, "X-Senpai-Action-Token": SECRETS["SENPAI_ACTION_TOKEN"]}
+    assert status_of(prefetch, body, token) == 202
+    assert status_of(prefetch, b'{"text": 5}', token) == 400
+    assert status_of(prefetch, b"not json", token) == 400
+
+
 def test_rasas_http_api_needs_the_token(stack: Stack) -> None:
     tracker = f"http://127.0.0.1:{stack.ports['rasa']}/conversations/sec-ok/tracker"
     assert status_of(tracker) in (401, 403)

@@ -23,6 +23,8 @@ class FakeRasa:
         self.actions_up = True
         self.url = ""
         self.slack_received: list[tuple[dict[str, str], bytes]] = []
+        self.prefetched: list[tuple[str | None, Any]] = []  # (token header, body)
+        self.prefetch_status = 202
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -31,7 +33,12 @@ class FakeRasa:
         app.router.add_get("/health", self.health)
         app.router.add_get("/conversations/{sender}/tracker", self.tracker)
         app.router.add_post("/webhooks/slack/webhook", self.slack)
+        app.router.add_post("/prefetch", self.prefetch)  # the action server's, on the same fake
         return app
+
+    async def prefetch(self, request: web.Request) -> web.Response:
+        self.prefetched.append((request.headers.get("X-Senpai-Action-Token"), await request.json()))
+        return web.json_response({"queued": True}, status=self.prefetch_status)
 
     async def slack(self, request: web.Request) -> web.Response:
         self.slack_received.append((dict(request.headers), await request.read()))

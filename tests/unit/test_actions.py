@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +16,7 @@ from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
 from actions.runtime import KnowledgeService
 from actions.source import ActionCiteSource
-from knowledge import Index
+from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
 
 THRESHOLD = 0.45
@@ -227,3 +229,46 @@ async def test_slack_fallback_offers_buttons(make_tracker: TrackerFactory) -> No
     assert 2 <= len(actions["elements"]) <= 3
     assert all(e["type"] == "button" and e["value"] and e["action_id"] for e in actions["elements"])
     assert not any(b["type"] == "context" for b in post["blocks"])  # no citation on "I don't know"
+
+
+async def test_warm_embeds_in_the_background_and_the_answer_reuses_it(
+    tiny_index: Index, make_tracker: TrackerFactory
+) -> None:
+    model = tiny_index.encoder
+    started = threading.Event()
+
+    class Signalling:
+        name, dim = model.name, model.dim
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> Any:
+            started.set()
+            return model.encode(texts, batch_size)
+
+    encoder = CachedEncoder(Signalling(), size=8)
+    svc = KnowledgeService(tiny_index.with_encoder(encoder), Policy(threshold=THRESHOLD), oos_threshold=0.6)
+    runtime.install(svc)
+    try:
+        assert svc.warm("When did the JET Programme start?") is True
+        assert await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+        # The answer finds the vector in the cache, or waits for the embedding under way.
+        messages, _ = await run(ActionAnswer(), make_tracker("When did the JET Programme start?"))
+        assert meta(messages)["kind"] == "answer"
+        assert (encoder.hits, encoder.misses) == (1, 1)  # embedded once, by the warm-up
+    finally:
+        svc.close()
+
+
+def test_warm_skips_empty_and_over_long_texts_and_a_busy_pool(
+    tiny_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = KnowledgeService(tiny_index, Policy(threshold=THRESHOLD), oos_threshold=0.6)
+    try:
+        assert svc.warm("  ") is False
+        assert svc.warm("x" * (runtime.MAX_WARM_CHARS + 1)) is False
+        release = threading.Event()
+        monkeypatch.setattr(svc.index, "warm", lambda query: release.wait(5))
+        queued = [svc.warm(f"question {n}") for n in range(runtime.MAX_WARMING + 2)]
+        assert queued == [True] * runtime.MAX_WARMING + [False, False]  # never a growing queue
+        release.set()
+    finally:
+        svc.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -399,3 +400,48 @@ async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
     proxied = await aiohttp_client(create_app(tight.with_overrides(trusted_proxies=frozenset({"127.0.0.1"}))))
     assert (await burst(proxied, "spoofed, 203.0.113.1"))[-1] == 429
     assert (await burst(proxied, "203.0.113.2"))[0] == 200  # another client behind the proxy
+
+
+async def _prefetched(fake: FakeRasa, count: int) -> list[tuple[str | None, Any]]:
+    """Wait (briefly) for the gateway's background prefetches to reach the fake action server."""
+    for _ in range(200):
+        if len(fake.prefetched) >= count:
+            break
+        await asyncio.sleep(0.01)
+    return fake.prefetched
+
+
+async def test_chat_asks_the_action_server_to_embed_the_message_early(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.reply = ANSWER_REPLY
+    client = await aiohttp_client(create_app(replace(settings, action_token="atok")))
+    resp = await client.post("/api/chat", json={"sender": "pf-1", "message": "  When did JET start?  "})
+    assert resp.status == 200
+    assert await _prefetched(fake_rasa, 1) == [("atok", {"text": "When did JET start?"})]
+    # An intent payload from a button never reaches retrieval: nothing to embed.
+    await client.post("/api/chat", json={"sender": "pf-1", "message": '/inform_role{"role": "jte"}'})
+    await client.post("/api/chat", json={"sender": "pf-1", "message": "What is a JTE?"})
+    assert [body["text"] for _, body in await _prefetched(fake_rasa, 2)] == [
+        "When did JET start?",
+        "What is a JTE?",
+    ]
+
+
+async def test_a_failing_prefetch_never_touches_the_reply(client: Client, fake_rasa: FakeRasa) -> None:
+    fake_rasa.reply = ANSWER_REPLY
+    fake_rasa.prefetch_status = 500
+    resp = await client.post("/api/chat", json={"sender": "pf-2", "message": "When did JET start?"})
+    assert resp.status == 200 and (await resp.json())["kind"] == "answer"
+    assert len(await _prefetched(fake_rasa, 1)) == 1
+
+
+async def test_prefetch_can_be_turned_off(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.reply = ANSWER_REPLY
+    client = await aiohttp_client(create_app(replace(settings, prefetch=False)))
+    resp = await client.post("/api/chat", json={"sender": "pf-3", "message": "When did JET start?"})
+    assert resp.status == 200
+    await asyncio.sleep(0.1)
+    assert fake_rasa.prefetched == []

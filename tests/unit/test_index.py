@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -254,6 +257,68 @@ def test_query_cache_of_size_zero_is_off_and_vectors_are_read_only(
     np.testing.assert_allclose(vector, encoder.encode(["hello"]), atol=1e-6)
     with pytest.raises(ValueError):
         CachedEncoder(encoder, -1)
+
+
+class SlowSpy:
+    """An encoder that takes its time and counts its calls (for the cache's concurrency)."""
+
+    def __init__(self, inner: SentenceTransformerEncoder, delay_s: float, fail: bool = False) -> None:
+        self.name, self.dim = inner.name, inner.dim
+        self.inner, self.delay_s, self.fail = inner, delay_s, fail
+        self.calls: list[str] = []
+        self.started = threading.Event()
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        self.calls.append(texts[0])
+        self.started.set()
+        time.sleep(self.delay_s)
+        if self.fail and len(self.calls) == 1:
+            raise RuntimeError("the first call fails")
+        return self.inner.encode(texts, batch_size)
+
+
+def test_query_cache_waits_for_a_query_another_thread_is_embedding(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    spy = SlowSpy(encoder, delay_s=0.3)
+    cache = CachedEncoder(spy, size=8)
+    with ThreadPoolExecutor(2) as pool:
+        early = pool.submit(cache.encode, ["When did JET start?"])
+        assert spy.started.wait(5)
+        late = pool.submit(cache.encode, ["When did JET start?"])
+        first, second = early.result(5), late.result(5)
+    assert spy.calls == ["When did JET start?"]  # embedded once, not twice
+    assert second is first and (cache.hits, cache.misses) == (1, 1)
+
+
+def test_query_cache_embeds_itself_when_the_other_thread_fails(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    spy = SlowSpy(encoder, delay_s=0.2, fail=True)
+    cache = CachedEncoder(spy, size=8)
+    with ThreadPoolExecutor(2) as pool:
+        early = pool.submit(cache.encode, ["What is a JTE?"])
+        assert spy.started.wait(5)
+        late = pool.submit(cache.encode, ["What is a JTE?"])
+        with pytest.raises(RuntimeError):
+            early.result(5)
+        vector = late.result(5)
+    assert spy.calls == ["What is a JTE?", "What is a JTE?"]
+    np.testing.assert_allclose(vector, encoder.encode(["What is a JTE?"]), atol=1e-6)
+    assert cache.encode(["What is a JTE?"]) is not None and len(spy.calls) == 3  # a failure is not cached
+
+
+def test_warm_embeds_the_corrected_query_so_the_search_hits_the_cache(
+    tiny_index: Index, encoder: SentenceTransformerEncoder
+) -> None:
+    spy = SlowSpy(encoder, delay_s=0.0)
+    cached = tiny_index.with_encoder(CachedEncoder(spy, size=8))
+    cached.warm("how many particpants")  # a typo: warmed under its corrected text
+    hits = cached.search("how many particpants", 3)
+    assert spy.calls == ["how many participants"]
+    assert [h.id for h in hits] == [h.id for h in tiny_index.search("how many particpants", 3)]
+    cached.warm("   ")  # nothing to embed
+    assert len(spy.calls) == 1
 
 
 def test_with_encoder_refuses_another_model(tiny_index: Index) -> None:

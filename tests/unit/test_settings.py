@@ -36,6 +36,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SENPAI_ANSWER_THRESHOLD": "0.5",
             "SENPAI_LEXICAL_WEIGHT": "0",
             "SENPAI_QUERY_CACHE": "0",
+            "SENPAI_PREFETCH": "off",
         }
     )
     assert (s.host, s.port, s.rasa_binds) == ("0.0.0.0", 9000, [("127.0.0.1", 6005)])
@@ -46,6 +47,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert s.answer_threshold == 0.5
     assert s.lexical_weight == 0.0
     assert s.query_cache == 0
+    assert s.prefetch is False and Settings.from_env({}).prefetch is True
+    assert Settings.from_env({"SENPAI_PREFETCH": "TRUE"}).prefetch is True
     assert s.public_url == "http://127.0.0.1:9000/"
 
 
@@ -67,6 +70,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("REDIS_URL", "127.0.0.1:6379"),
         ("SLACK_API_URL", "slack.com/api"),
         ("SENPAI_QUERY_CACHE", "-1"),
+        ("SENPAI_PREFETCH", "maybe"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None:
