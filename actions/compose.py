@@ -117,8 +117,11 @@ def source_reply(passages: Sequence[Passage]) -> Reply:
     """Return the full references behind the last answer."""
     lines = []
     for p in passages:
-        line = f"“{p.title}” comes from {p.citation.reference}, section “{p.citation.section}”"
-        if p.citation.participant:
-            line += f", drawing on what participant {p.citation.participant} said"
-        lines.append(line + ".")
+        parts = []
+        for cite in p.citations:
+            part = f"{cite.reference}, section “{cite.section}”"
+            if cite.participant:
+                part += f", drawing on what participant {cite.participant} said"
+            parts.append(part)
+        lines.append(f"“{p.title}” comes from " + "; and from ".join(parts) + ".")
     return Reply(kind=ANSWER, text="\n\n".join(lines), citations=tuple(passages), source_line=False)

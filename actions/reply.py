@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge import Passage
+from knowledge.corpus import Citation
 
 ANSWER = "answer"
 FALLBACK = "fallback"
@@ -41,14 +42,19 @@ class Reply:
         """Return the text with a ``Source: ...`` line, for channels without citations UI."""
         if not (self.source_line and self.citations):
             return self.text
-        labels = list(dict.fromkeys(p.citation.label() for p in self.citations))
+        labels = list(dict.fromkeys(c.label() for p in self.citations for c in p.citations))
         prefix = "Source" if len(labels) == 1 else "Sources"
         return f"{self.text}\n\n{prefix}: " + "; ".join(labels)
 
 
-def citation_dict(passage: Passage) -> dict[str, Any]:
-    """Return the citation object the gateway API promises for a passage."""
-    cite = passage.citation
+def citation_dict(passage: Passage, cite: Citation | None = None) -> dict[str, Any]:
+    """Return the citation object the gateway API promises for a passage.
+
+    Args:
+        passage: The passage cited.
+        cite: Which of its citations (default: its main one).
+    """
+    cite = cite or passage.citation
     return {
         "passage_id": passage.id,
         "title": passage.title,
@@ -59,11 +65,16 @@ def citation_dict(passage: Passage) -> dict[str, Any]:
     }
 
 
+def citation_dicts(passages: Sequence[Passage]) -> list[dict[str, Any]]:
+    """One citation object per source of each passage (a passage may draw on both studies)."""
+    return [citation_dict(p, c) for p in passages for c in p.citations]
+
+
 def custom_payload(reply: Reply) -> dict[str, Any]:
     """Return the custom payload that tells the gateway the kind and citations."""
     return {
         "senpai": {
             "kind": reply.kind,
-            "citations": [citation_dict(p) for p in reply.citations],
+            "citations": citation_dicts(reply.citations),
         }
     }

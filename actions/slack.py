@@ -36,7 +36,7 @@ def _clip(text: str, limit: int) -> str:
 
 def citation_line(passages: Sequence[Passage]) -> str:
     """Return the mrkdwn ``Source:`` line for the passages of an answer."""
-    labels = list(dict.fromkeys(escape(p.citation.label()) for p in passages))
+    labels = list(dict.fromkeys(escape(c.label()) for p in passages for c in p.citations))
     prefix = "Source" if len(labels) == 1 else "Sources"
     return f":books: *{prefix}:* " + "; ".join(labels)
 

@@ -95,7 +95,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
-    from actions.reply import citation_dict
+    from actions.reply import citation_dicts
     from knowledge import EncoderError, Index, IndexLoadError, current_dir
 
     settings = _settings()
@@ -114,7 +114,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 "similarity": h.similarity,
                 "topic": h.topic,
                 "text": h.passage.text,
-                "citation": citation_dict(h.passage),
+                "citations": citation_dicts([h.passage]),
             }
             for h in hits
         ]
@@ -125,7 +125,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         flag = "" if h.similarity >= threshold else "  (below answer threshold)"
         print(f"{h.rank}. [{h.score:.3f}] {h.passage.title}  ({h.id}, {h.topic}){flag}")
         print(f"   {h.passage.text[:200]}{'...' if len(h.passage.text) > 200 else ''}")
-        print(f"   Source: {h.passage.citation.label()}")
+        print(f"   Source: {'; '.join(c.label() for c in h.passage.citations)}")
     return 0
 
 

@@ -91,12 +91,21 @@ class Passage:
     citation: Citation
     questions: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    also_cited: tuple[Citation, ...] = ()
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every source the passage draws on: its main citation first, then ``also_cited``."""
+        return (self.citation, *self.also_cited)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict of the passage."""
         data = asdict(self)
         data["questions"] = list(self.questions)
         data["related"] = list(self.related)
+        data["also_cited"] = [asdict(c) for c in self.also_cited]
+        if not self.also_cited:  # keeps the corpus hash of passages with one source unchanged
+            del data["also_cited"]
         return data
 
     @classmethod
@@ -111,6 +120,7 @@ class Passage:
             citation=Citation(**data["citation"]),
             questions=tuple(data.get("questions", ())),
             related=tuple(data.get("related", ())),
+            also_cited=tuple(Citation(**c) for c in data.get("also_cited", ())),
         )
 
 
@@ -253,7 +263,7 @@ def _parse_passage(
             file,
             f"passage #{position + 1}: field 'id' must match {_ID_RE.pattern} (got {pid!r})",
         )
-    known = {"id", "audience", "title", "text", "questions", "citation", "related", "topic"}
+    known = {"id", "audience", "title", "text", "questions", "citation", "also_cited", "related", "topic"}
     extra = sorted(set(raw) - known)
     if extra:
         raise CorpusError(file, f"unknown field(s) {', '.join(extra)}", pid)
@@ -274,27 +284,44 @@ def _parse_passage(
             f"allowed: {MIN_WORDS}-{MAX_WORDS} words, at most {MAX_CHARS} characters",
             pid,
         )
-    cite = raw.get("citation")
-    if not isinstance(cite, dict) or not cite:
-        raise CorpusError(file, "field 'citation' must be a non-empty mapping", pid)
-    source = _require_str(cite, "source", file, pid, where="citation.")
-    if source not in sources:
-        raise CorpusError(file, f"citation.source '{source}' is not a key in sources.yaml", pid)
-    section = _require_str(cite, "section", file, pid, where="citation.")
-    participant = cite.get("participant")
-    if participant is not None and (not isinstance(participant, str) or not participant.strip()):
-        raise CorpusError(file, "citation.participant must be a non-empty string if given", pid)
-    short, reference = sources[source]
+    citation = _parse_citation(raw.get("citation"), "citation", file, pid, sources)
+    also = raw.get("also_cited") or []
+    if not isinstance(also, list):
+        raise CorpusError(file, "field 'also_cited' must be a list of citations", pid)
+    also_cited = tuple(_parse_citation(c, f"also_cited[{n}]", file, pid, sources) for n, c in enumerate(also))
+    if len({citation, *also_cited}) < len(also_cited) + 1:
+        raise CorpusError(file, "field 'also_cited' repeats a citation", pid)
     return Passage(
         id=pid,
         topic=topic,
         audience=audience,
         title=title,
         text=text,
-        citation=Citation(source, short, reference, section, participant),
+        citation=citation,
         questions=_str_list(raw, "questions", file, pid),
         related=_str_list(raw, "related", file, pid),
+        also_cited=also_cited,
     )
+
+
+def _parse_citation(
+    cite: Any, where: str, file: Path, pid: str, sources: Mapping[str, tuple[str, str]]
+) -> Citation:
+    """A citation mapping (``source``, ``section``, optional ``participant``), checked."""
+    if not isinstance(cite, dict) or not cite:
+        raise CorpusError(file, f"field '{where}' must be a non-empty mapping", pid)
+    unknown = sorted(set(cite) - {"source", "section", "participant"})
+    if unknown:
+        raise CorpusError(file, f"{where} has unknown field(s) {', '.join(unknown)}", pid)
+    source = _require_str(cite, "source", file, pid, where=f"{where}.")
+    if source not in sources:
+        raise CorpusError(file, f"{where}.source '{source}' is not a key in sources.yaml", pid)
+    section = _require_str(cite, "section", file, pid, where=f"{where}.")
+    participant = cite.get("participant")
+    if participant is not None and (not isinstance(participant, str) or not participant.strip()):
+        raise CorpusError(file, f"{where}.participant must be a non-empty string if given", pid)
+    short, reference = sources[source]
+    return Citation(source, short, reference, section, participant)
 
 
 def load_corpus(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import CorpusError, load_corpus, load_not_covered
-from knowledge.corpus import DEFAULT_CORPUS_DIR, DEFAULT_NOT_COVERED_FILE, MAX_WORDS
+from knowledge.corpus import DEFAULT_CORPUS_DIR, DEFAULT_NOT_COVERED_FILE, MAX_WORDS, Passage
 from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 
 
@@ -222,3 +222,45 @@ def test_an_answered_question_cannot_also_be_not_covered(corpus_dir: Path, tmp_p
     path = write_not_covered(tmp_path / "nc.yaml", body)
     with pytest.raises(CorpusError, match=r"topic 'cooking'.*passage 'programme-start'"):
         load_corpus(corpus_dir, path)
+
+
+ALSO_CITED = (
+    'citation: {source: studya, section: "Literature Review"}\n'
+    '    also_cited:\n      - {source: studyb, section: "Findings", participant: "Kim"}\n'
+    "    related: [programme-start]"
+)
+
+
+def test_a_passage_drawing_on_both_studies_cites_both(tmp_path: Path) -> None:
+    old = 'citation: {source: studya, section: "Literature Review"}\n    related: [programme-start]'
+    root = write_corpus(
+        tmp_path / "both", programme=TOPIC_PROGRAMME.replace(old, ALSO_CITED), teamwork=TOPIC_TEAM
+    )
+    aims = load_corpus(root).get("programme-aims")
+    assert [c.source for c in aims.citations] == ["studya", "studyb"]
+    assert aims.citations[1].participant == "Kim" and aims.citations[1].reference.startswith("Author, A.")
+    assert Passage.from_dict(aims.to_dict()) == aims  # as the index stores it
+    start = load_corpus(root).get("programme-start")
+    assert start.citations == (start.citation,) and "also_cited" not in start.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("also", "fragment"),
+    [
+        ('    also_cited: {source: studyb, section: "Findings"}\n', "also_cited' must be a list"),
+        ('    also_cited:\n      - {source: studyz, section: "Findings"}\n', "also_cited[0].source 'studyz'"),
+        ("    also_cited:\n      - {source: studyb}\n", "also_cited[0].section"),
+        (
+            '    also_cited:\n      - {source: studyb, section: "Findings", page: 3}\n',
+            "unknown field(s) page",
+        ),
+        ('    also_cited:\n      - {source: studya, section: "Literature Review"}\n', "repeats a citation"),
+    ],
+)
+def test_bad_also_cited_is_named(tmp_path: Path, also: str, fragment: str) -> None:
+    old = 'citation: {source: studya, section: "Literature Review"}\n'
+    body = TOPIC_PROGRAMME.replace(old, old + also, 1)
+    root = write_corpus(tmp_path / "bad-also", programme=body, teamwork=TOPIC_TEAM)
+    with pytest.raises(CorpusError) as info:
+        load_corpus(root)
+    assert "'programme-aims'" in str(info.value) and fragment in str(info.value)
