@@ -59,7 +59,8 @@ async def _one(
     body = await _ask(session, url, sender, q.q)
     seconds = time.perf_counter() - start
     messages = body.get("messages", [])
-    cited = [c["passage_id"] for m in messages for c in m.get("citations", [])]
+    # A passage that draws on both studies has one citation per study: count it once.
+    cited = list(dict.fromkeys(c["passage_id"] for m in messages for c in m.get("citations", [])))
     choices = [
         title_ids[b["title"].split(": ", 1)[-1]]
         for m in messages
