@@ -1,4 +1,4 @@
-"""Query clean-up before retrieval: correct typos against the corpus vocabulary."""
+"""Query clean-up before retrieval: expand apostrophe-less contractions, correct typos."""
 
 from __future__ import annotations
 
@@ -8,6 +8,37 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z]+")
+
+#: Contractions people type without the apostrophe. Left alone, the speller would
+#: "correct" them to the nearest corpus word ("hows" became "shows"). Words that are
+#: also real words with another meaning ("its", "ill", "well", "were") are not here, nor short
+#: ones the speller leaves alone anyway ("im", "ive").
+CONTRACTIONS = {
+    "whats": "what is",
+    "hows": "how is",
+    "whos": "who is",
+    "wheres": "where is",
+    "whens": "when is",
+    "whys": "why is",
+    "thats": "that is",
+    "theres": "there is",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "cant": "cannot",
+    "couldnt": "could not",
+    "wont": "will not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "youre": "you are",
+    "theyre": "they are",
+}
 
 
 class Speller:
@@ -30,11 +61,13 @@ class Speller:
         return match[0] if match else None
 
     def fix(self, text: str) -> str:
-        """Return ``text`` with misspelt words replaced by corpus words."""
+        """Return ``text`` with apostrophe-less contractions expanded and misspelt words corrected."""
 
         def replace(m: re.Match[str]) -> str:
             word = m.group(0)
             lower = word.lower()
+            if lower in CONTRACTIONS:
+                return CONTRACTIONS[lower]
             if len(lower) <= 3 or lower in self.vocab:
                 return word
             return self._closest(lower) or word

@@ -167,6 +167,13 @@ def test_hybrid_blends_bm25_into_the_match(tiny_index: Index) -> None:
     assert tiny_index.lexical_weight == 0.0  # the view did not change the original
 
 
+def test_contractions_without_apostrophes_are_expanded_not_misspelt(tiny_index: Index) -> None:
+    fix = tiny_index.speller.fix
+    assert fix("hows the programme going") == "how is the programme going"
+    assert fix("Whats JET, dont know") == "what is JET, do not know"
+    assert fix("what's its aim") == "what's its aim"  # apostrophes, and real words, stay
+
+
 def test_typos_are_corrected_against_the_corpus(tiny_index: Index) -> None:
     fix = tiny_index.speller.fix
     assert fix("how many particpants are thre") == "how many participants are thre"
