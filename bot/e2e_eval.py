@@ -35,18 +35,27 @@ class Outcome:
     seconds: float
 
 
-async def _ask(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> dict[str, Any]:
-    """Send one message, waiting out rate limits (429 + Retry-After) like a polite client."""
+async def _ask(
+    session: aiohttp.ClientSession, url: str, sender: str, message: str
+) -> tuple[dict[str, Any], float]:
+    """Send one message, waiting out rate limits (429 + Retry-After) like a polite client.
+
+    Returns:
+        The reply body, and the seconds the answered request took (time spent
+        waiting out a rate limit is not the bot's latency, so it is left out).
+    """
     for _ in range(MAX_RETRIES):
+        start = time.perf_counter()
         async with session.post(f"{url}/api/chat", json={"sender": sender, "message": message}) as resp:
             body: dict[str, Any] = await resp.json()
+            seconds = time.perf_counter() - start
             if resp.status == 429:
                 await asyncio.sleep(float(resp.headers.get("Retry-After", "1")))
                 continue
             if resp.status != 200:
-                return {"kind": "error", "messages": [], "error": body.get("error")}
-            return body
-    return {"kind": "error", "messages": [], "error": "still rate-limited"}
+                return {"kind": "error", "messages": [], "error": body.get("error")}, seconds
+            return body, seconds
+    return {"kind": "error", "messages": [], "error": "still rate-limited"}, 0.0
 
 
 async def _one(
@@ -55,9 +64,7 @@ async def _one(
     sender = f"eval-{n}-{int(time.time())}"
     if q.role in ROLE_MESSAGES:
         await _ask(session, url, sender, ROLE_MESSAGES[q.role])
-    start = time.perf_counter()
-    body = await _ask(session, url, sender, q.q)
-    seconds = time.perf_counter() - start
+    body, seconds = await _ask(session, url, sender, q.q)
     messages = body.get("messages", [])
     # A passage that draws on both studies has one citation per study: count it once.
     cited = list(dict.fromkeys(c["passage_id"] for m in messages for c in m.get("citations", [])))

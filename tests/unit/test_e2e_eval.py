@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from bot.e2e_eval import Outcome, summarise
+from bot.e2e_eval import Outcome, run_through_stack, summarise
+from knowledge.corpus import Corpus
 from knowledge.evaluate import DevQuestion
 
 IN = DevQuestion("q", ("a", "b"))
@@ -30,3 +33,21 @@ def test_summary_counts_answers_clarifications_and_rejections() -> None:
     assert s["oos_recall"] == pytest.approx(2 / 3)
     assert s["latency_ms_p50"] == pytest.approx(400)
     assert s["errors"] == 0
+
+
+async def test_waiting_out_a_rate_limit_is_not_counted_as_latency(tiny_corpus: Corpus) -> None:
+    calls: list[str] = []
+
+    async def chat(request: web.Request) -> web.Response:
+        calls.append((await request.json())["message"])
+        if len(calls) == 1:  # the first attempt is turned away for a second
+            return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "1"})
+        return web.json_response({"kind": "fallback", "messages": [{"text": "no idea"}]})
+
+    app = web.Application()
+    app.router.add_post("/api/chat", chat)
+    async with TestServer(app) as server:
+        [outcome] = await run_through_stack(str(server.make_url("")), [OOS], tiny_corpus)
+    assert calls == ["q", "q"]  # retried, not dropped
+    assert outcome.kind == "fallback"
+    assert outcome.seconds < 0.5  # the answered request only, not the 1 s wait
