@@ -71,7 +71,13 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             meta = read_meta(current_dir(settings.index_dir))
         except IndexLoadError:
             meta = {}
-        if meta.get("corpus_hash") == fingerprint and meta.get("model") == settings.embedding_model:
+        adapter = settings.adapter_config()
+        wanted = None if adapter is None else adapter.to_dict()
+        if (
+            meta.get("corpus_hash") == fingerprint
+            and meta.get("model") == settings.embedding_model
+            and meta.get("adapter") == wanted
+        ):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
     try:
@@ -86,7 +92,13 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         bar.n = done
         bar.refresh()
 
-    index = build_index(corpus.passages, encoder, topics=corpus.topics, progress=progress)
+    index = build_index(
+        corpus.passages,
+        encoder,
+        topics=corpus.topics,
+        progress=progress,
+        adapter=settings.adapter_config(),
+    )
     bar.close()
     target = publish(index, settings.index_dir)
     print(f"Built index of {len(index)} passages ({index.vectors} vectors) at {target}")
@@ -146,13 +158,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.stack:
         return _eval_stack(args, corpus, questions)
     assert encoder is not None
-    index = build_index(corpus.passages, encoder, topics=corpus.topics)
+    index = build_index(corpus.passages, encoder, topics=corpus.topics, adapter=settings.adapter_config())
     index.search("warm-up", 1)
     retrievers: list[ev.Retriever] = [
         ev.IndexRetriever(index, 0.0),
         ev.LexicalRetriever(index),
         *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
     ]
+    if index.adapter is not None:  # what the adapter gains, side by side
+        plain = build_index(corpus.passages, encoder, topics=corpus.topics)
+        retrievers += [
+            ev.IndexRetriever(plain, 0.0, " without adapter"),
+            ev.IndexRetriever(plain, settings.lexical_weight, " without adapter"),
+        ]
     results, failures = [], {}
     for retriever in retrievers:
         records = ev.run(retriever, questions)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote, urlparse
 
+from knowledge.adapter import AdapterConfig
 from knowledge.corpus import DEFAULT_CORPUS_DIR
 from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
 
@@ -236,6 +237,7 @@ class Settings:
     action_token: str | None = None
     action_timeout_s: float = 3.0
     prefetch: bool = True
+    adapter: bool = True
     database: ServiceURL | None = None
     redis: ServiceURL | None = None
     slack_bot_token: str | None = None
@@ -251,8 +253,8 @@ class Settings:
     rasa_timeout_s: float = 10.0
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
-    answer_threshold: float = 0.30
-    oos_threshold: float = 0.51
+    answer_threshold: float = 0.15
+    oos_threshold: float = 0.43
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
     allowed_origins: tuple[str, ...] = ()
@@ -263,6 +265,10 @@ class Settings:
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
+
+    def adapter_config(self) -> AdapterConfig | None:
+        """How ``build-index`` fits the linear adapter, or ``None`` when it is off (``SENPAI_ADAPTER=0``)."""
+        return AdapterConfig() if self.adapter else None
 
     def open_encoder(self) -> Encoder:
         """Open the configured encoder (model, backend, threads), as every process serves it.
@@ -378,6 +384,7 @@ class Settings:
             action_token=_get(env, "SENPAI_ACTION_TOKEN"),
             action_timeout_s=_float(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
             prefetch=_flag(env, "SENPAI_PREFETCH", True),
+            adapter=_flag(env, "SENPAI_ADAPTER", True),
             database=database,
             redis=redis,
             slack_bot_token=slack_token,
@@ -391,8 +398,8 @@ class Settings:
             rasa_model=_path(env, "SENPAI_RASA_MODEL", PROJECT_ROOT / "models" / "senpai.tar.gz"),
             rasa_timeout_s=_float(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=_int(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
-            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.30, -1.0, 1.0),
-            oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.51, -1.0, 1.0),
+            answer_threshold=_float(env, "SENPAI_ANSWER_THRESHOLD", 0.15, -1.0, 1.0),
+            oos_threshold=_float(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
             clarify_margin=_float(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=_float(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
             allowed_origins=_origins(env, "SENPAI_ALLOWED_ORIGINS"),

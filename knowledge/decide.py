@@ -18,7 +18,7 @@ Kind = Literal["answer", "clarify", "fallback"]
 MAX_ANSWER_CHARS = 1200
 
 #: Calibrated with ``senpai eval`` (see the README's "Retrieval quality").
-SCOPE_MARGIN = 0.045
+SCOPE_MARGIN = 0.065
 #: A not-covered topic matched more weakly than this is too vague to name in
 #: the reply (typically gibberish or one word); the general advice is given instead.
 NAMED_TOPIC_FLOOR = 0.2

@@ -76,9 +76,9 @@ class Retriever(Protocol):
 class IndexRetriever:
     """The bot's own search: :meth:`Index.search` at a given BM25 weight (0 is pure dense)."""
 
-    def __init__(self, index: Index, lexical_weight: float) -> None:
+    def __init__(self, index: Index, lexical_weight: float, suffix: str = "") -> None:
         self.index = index.with_lexical_weight(lexical_weight)
-        self.name = "dense" if lexical_weight == 0 else f"hybrid(w={lexical_weight:g})"
+        self.name = ("dense" if lexical_weight == 0 else f"hybrid(w={lexical_weight:g})") + suffix
 
     def search(self, query: str, k: int, audience: str | None) -> list[Hit]:
         """Search as the bot does (typo correction, priors, blending)."""
@@ -366,14 +366,14 @@ def report(results: Sequence[Result], questions: Sequence[DevQuestion], chosen: 
 def table(results: Sequence[Result]) -> str:
     """Return a plain-text comparison table."""
     head = (
-        f"{'retriever':<16}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'margin':>8}{'OOS P':>7}{'OOS R':>7}"
+        f"{'retriever':<32}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'margin':>8}{'OOS P':>7}{'OOS R':>7}"
         f"{'clarify':>9}{'acc':>7}{'p50 ms':>8}{'p95 ms':>8}"
     )
     rows = [head, "-" * len(head)]
     for r in results:
         margin = "-" if r.scope_margin is None else f"{r.scope_margin:.3f}"
         rows.append(
-            f"{r.retriever:<16}{r.recall_at_1:>7.3f}{r.recall_at_3:>7.3f}{r.mrr:>7.3f}{r.threshold:>8.3f}"
+            f"{r.retriever:<32}{r.recall_at_1:>7.3f}{r.recall_at_3:>7.3f}{r.mrr:>7.3f}{r.threshold:>8.3f}"
             f"{margin:>8}{r.oos_precision:>7.3f}{r.oos_recall:>7.3f}{r.clarify_rate:>9.3f}"
             f"{r.answer_accuracy:>7.3f}{r.latency_ms_p50:>8.1f}{r.latency_ms_p95:>8.1f}"
         )

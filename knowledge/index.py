@@ -13,7 +13,8 @@ can fall back honestly when a question is closer to one of them.
 On disk an index is a directory of plain files (never pickle)::
 
     index.faiss        the FAISS index (faiss.write_index): passage views, then not-covered examples
-    meta.json          model name, dimension, corpus hash, counts, topics
+    adapter.npy        the linear adapter (``knowledge.adapter``), if the index has one
+    meta.json          model name, dimension, corpus hash, counts, topics, adapter settings
     passages.jsonl     one passage per line, in index order
     not_covered.jsonl  one not-covered topic per line, in index order
 """
@@ -34,6 +35,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.adapter import AdapterConfig, apply_adapter, fit_adapter
 from knowledge.corpus import NotCoveredTopic, Passage, corpus_hash, load_not_covered, passage_views
 from knowledge.encoder import Encoder, Vectors
 from knowledge.lexical import Bm25, LexicalIndex, query_terms
@@ -42,6 +44,7 @@ from knowledge.normalize import Speller
 FORMAT_VERSION = 2
 INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
+ADAPTER_FILE = "adapter.npy"
 PASSAGES_FILE = "passages.jsonl"
 NOT_COVERED_FILE = "not_covered.jsonl"
 CURRENT_LINK = "current"
@@ -143,7 +146,13 @@ class Index:
         *,
         lexical_weight: float = LEXICAL_WEIGHT,
         not_covered: Iterable[NotCoveredTopic] = (),
+        adapter: Vectors | None = None,
+        adapter_config: AdapterConfig | None = None,
     ) -> None:
+        if adapter is not None and adapter.shape != (encoder.dim, encoder.dim):
+            raise IndexLoadError(f"adapter is {adapter.shape}, not {encoder.dim}x{encoder.dim}")
+        self.adapter = adapter
+        self.adapter_config = adapter_config
         self.passages: tuple[Passage, ...] = tuple(passages)
         self.not_covered: tuple[NotCoveredTopic, ...] = tuple(not_covered)
         self.lexical_weight = lexical_weight
@@ -217,8 +226,8 @@ class Index:
         return self._by_id.get(passage_id)
 
     def embed(self, query: str) -> Vectors:
-        """Embed one query as a ``(1, dim)`` unit vector."""
-        return self.encoder.encode([query])
+        """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any)."""
+        return apply_adapter(self.encoder.encode([query]), self.adapter)
 
     def warm(self, query: str) -> None:
         """Embed a query ahead of its search, so a caching encoder has it ready.
@@ -316,6 +325,8 @@ class Index:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         faiss.write_index(self._faiss, str(tmp / INDEX_FILE))
+        if self.adapter is not None:
+            np.save(tmp / ADAPTER_FILE, self.adapter, allow_pickle=False)
         with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
             for passage in self.passages:
                 fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
@@ -333,6 +344,7 @@ class Index:
             "vectors": int(self._faiss.ntotal),
             "faiss_index": type(self._faiss).__name__,
             "metric": "inner_product",
+            "adapter": None if self.adapter_config is None else self.adapter_config.to_dict(),
             "topics": self.topics,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -372,6 +384,7 @@ class Index:
                 passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
             with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
                 outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
+            adapter, adapter_config = _read_adapter(directory, meta, encoder.dim)
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
         if faiss_index.d != encoder.dim:
@@ -385,12 +398,32 @@ class Index:
             meta.get("topics"),
             lexical_weight=lexical_weight,
             not_covered=outside,
+            adapter=adapter,
+            adapter_config=adapter_config,
         )
         if index.fingerprint != meta.get("corpus_hash"):
             raise IndexLoadError(
                 f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}"
             )
         return index
+
+
+def _read_adapter(
+    directory: Path, meta: Mapping[str, Any], dim: int
+) -> tuple[Vectors | None, AdapterConfig | None]:
+    """The adapter matrix and its settings, if ``meta.json`` says the index has one.
+
+    Raises:
+        ValueError: If the file is missing, not a finite ``dim x dim`` float array, or the settings are bad.
+    """
+    settings = meta.get("adapter")
+    if settings is None:
+        return None, None
+    config = AdapterConfig(**settings)
+    weight = np.load(directory / ADAPTER_FILE, allow_pickle=False)
+    if weight.shape != (dim, dim) or weight.dtype != np.float32 or not np.isfinite(weight).all():
+        raise ValueError(f"{ADAPTER_FILE} is not a finite {dim}x{dim} float32 matrix")
+    return weight, config
 
 
 def read_meta(directory: Path) -> dict[str, Any]:
@@ -422,8 +455,13 @@ def build_index(
     batch_size: int = 32,
     progress: Progress | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
+    adapter: AdapterConfig | None = None,
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
+
+    With an ``adapter`` config, a linear adapter is fitted on the passages'
+    example questions (see :mod:`knowledge.adapter`), and every stored vector,
+    like every query later, goes through it.
 
     Args:
         passages: The passages to index.
@@ -435,6 +473,7 @@ def build_index(
         batch_size: Texts per encoder call.
         progress: Called with ``(done, total)`` texts after each batch.
         lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
+        adapter: How to fit the adapter; ``None`` builds the index without one.
 
     Returns:
         The index, ready to search or save.
@@ -453,10 +492,39 @@ def build_index(
         if progress is not None:
             progress(start + len(batch), len(texts))
     faiss.normalize_L2(vectors)
+    weight = None
+    if adapter is not None:
+        weight = _fit(vectors, passages, adapter)
+        vectors = apply_adapter(vectors, weight)
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
-    return Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
+    return Index(
+        passages,
+        faiss_index,
+        encoder,
+        topics,
+        lexical_weight=lexical_weight,
+        not_covered=outside,
+        adapter=weight,
+        adapter_config=adapter,
+    )
+
+
+def _fit(vectors: Vectors, passages: Sequence[Passage], config: AdapterConfig) -> Vectors:
+    """Fit the adapter on the index's own rows: each passage's questions against its title and text."""
+    text_rows: list[int] = []
+    question_rows: list[int] = []
+    targets: list[int] = []
+    row = 0
+    for n, passage in enumerate(passages):
+        views = len(passage_views(passage))  # title and text first, then the example questions
+        text_rows.append(row)
+        question_rows += range(row + 1, row + views)
+        targets += [n] * (views - 1)
+        row += views
+    weight, _ = fit_adapter(vectors[question_rows], targets, vectors[text_rows], config)
+    return weight
 
 
 def publish(index: Index, root: Path) -> Path:

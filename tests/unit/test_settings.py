@@ -37,6 +37,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SENPAI_LEXICAL_WEIGHT": "0",
             "SENPAI_QUERY_CACHE": "0",
             "SENPAI_PREFETCH": "off",
+            "SENPAI_ADAPTER": "0",
         }
     )
     assert (s.host, s.port, s.rasa_binds) == ("0.0.0.0", 9000, [("127.0.0.1", 6005)])
@@ -48,6 +49,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert s.lexical_weight == 0.0
     assert s.query_cache == 0
     assert s.prefetch is False and Settings.from_env({}).prefetch is True
+    assert s.adapter_config() is None and Settings.from_env({}).adapter_config() is not None
     assert Settings.from_env({"SENPAI_PREFETCH": "TRUE"}).prefetch is True
     assert s.public_url == "http://127.0.0.1:9000/"
 
@@ -71,6 +73,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("SLACK_API_URL", "slack.com/api"),
         ("SENPAI_QUERY_CACHE", "-1"),
         ("SENPAI_PREFETCH", "maybe"),
+        ("SENPAI_ADAPTER", "2"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(name: str, value: str) -> None:
