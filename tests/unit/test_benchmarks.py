@@ -66,3 +66,26 @@ def test_faiss_types_report_exact_recall_for_flat_and_high_recall_for_the_others
     assert found["flat"]["recall_vs_exact"] == 1.0
     assert found["hnsw32"]["recall_vs_exact"] >= 0.8
     assert set(found) == {"flat", "hnsw32", "ivf54"}
+
+
+def test_twenty_user_figures_are_medians_over_the_trials() -> None:
+    def load(p95_like: float, errors: int = 0) -> stack.Load:
+        knowledge = stack.Turns([10.0] * 18 + [p95_like] * 2, errors)
+        return stack.Load(stack.Turns([5.0] * 20), knowledge, wall_s=2.0)
+
+    figures = stack.StackFigures(
+        ratio_trials=[1.2],
+        small_1=stack.Turns([5.0]),
+        knowledge_1=stack.Turns([6.0]),
+        distinct_ratio_trials=[1.3],
+        distinct_knowledge_p50=7.0,
+        twenty=[load(900.0, errors=1), load(200.0), load(300.0)],  # one noisy trial
+        rss_1000={},
+        rss_5000={},
+        turns_at={},
+        startups=[],
+    )
+    assert figures.knowledge_p95_20 == 300.0
+    twenty = figures.as_dict()["twenty_users"]
+    assert twenty["knowledge_p95_ms_trials"] == [900.0, 200.0, 300.0]
+    assert twenty["turns"] == 120 and twenty["errors"] == 1 and twenty["throughput_per_s"] == 20.0
