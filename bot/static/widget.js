@@ -118,15 +118,23 @@
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
+  // While the history is being put together, messages go into this fragment
+  // (then placed above anything the user already sent), not into the log.
+  var into = null;
+  function place(node) {
+    if (into) { into.appendChild(node); return; }
+    log.appendChild(node); scroll();
+  }
+
   function addUser(text) {
     var m = el("div", { "class": "senpai-msg senpai-user" });
     richText(m, text);
-    log.appendChild(m); scroll();
+    place(m);
   }
 
   function addNotice(text) {
     var m = el("div", { "class": "senpai-msg senpai-notice", role: "status" }, text);
-    log.appendChild(m); scroll();
+    place(m);
   }
 
   function chips(parent, buttons) {
@@ -172,7 +180,7 @@
     });
     chips(node, m.buttons);
     if (kind === "answer" && m.id) { rating(node, m.id); }
-    log.appendChild(node); scroll();
+    place(node);
   }
 
   function post(path, body, signal) {
@@ -221,13 +229,29 @@
   function loadHistory() {
     if (loaded) { return; }
     loaded = true;
+    log.setAttribute("aria-busy", "true");
+    // Earlier messages (or the welcome) always come first, even when the user
+    // sends a question before they have arrived.
+    function show(build) {
+      into = document.createDocumentFragment();
+      try { build(); } finally {
+        var earlier = into;
+        into = null;
+        log.insertBefore(earlier, log.firstChild);
+        log.setAttribute("aria-busy", "false");
+        root.setAttribute("data-history", "loaded");
+        scroll();
+      }
+    }
     fetch(base + "/api/history?sender=" + encodeURIComponent(sender))
       .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
       .then(function (body) {
         var msgs = body.messages || [];
-        if (!msgs.length) { welcome(); return; }
-        msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); } });
-      }, function () { welcome(); });
+        show(function () {
+          if (!msgs.length) { welcome(); return; }
+          msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); } });
+        });
+      }, function () { show(welcome); });
   }
 
   function open() {

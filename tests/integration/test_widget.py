@@ -67,6 +67,8 @@ def page(browser: Any, stack: Stack) -> Iterator[Any]:
 def open_widget(page: Any) -> None:
     page.get_by_role("button", name="Ask Senpai").click()
     page.get_by_role("dialog", name="Senpai, orientation assistant").wait_for()
+    # Rendered once the history (or, for a new sender, the welcome) has loaded.
+    page.locator("[data-senpai][data-history=loaded]").wait_for(state="attached")
 
 
 def ask(page: Any, text: str) -> Any:
@@ -121,6 +123,23 @@ def test_clicking_a_clarify_button_answers(page: Any, stack: Stack) -> None:
     answer = page.locator(".senpai-bot").nth(before)
     assert answer.get_attribute("data-kind") == "answer"
     assert answer.locator(".senpai-source").count() >= 1
+
+
+def test_a_question_sent_before_the_history_arrives_stays_below_it(page: Any, stack: Stack) -> None:
+    held: list[tuple[Any, Any]] = []  # the history as the gateway sent it, delivered late
+    page.route("**/api/history*", lambda route: held.append((route, route.fetch())))
+    page.get_by_role("button", name="Ask Senpai").click()
+    reply = ask(page, "When did the JET Programme start?")
+    assert reply.get_attribute("data-kind") == "answer"
+    assert held and page.get_attribute("[data-senpai]", "data-history") is None
+    assert page.locator(".senpai-log").get_attribute("aria-busy") == "true"
+    route, response = held[0]
+    route.fulfill(response=response)
+    page.locator("[data-senpai][data-history=loaded]").wait_for(state="attached")
+    kinds = page.locator(".senpai-bot").evaluate_all("ns => ns.map(n => n.dataset.kind)")
+    assert kinds == ["smalltalk", "answer"]  # the welcome first, then the answer
+    assert page.locator(".senpai-msg").last.get_attribute("data-kind") == "answer"
+    assert page.locator(".senpai-log").get_attribute("aria-busy") == "false"
 
 
 def test_feedback_is_stored(page: Any, stack: Stack) -> None:
