@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge import Passage
-from knowledge.corpus import Citation
+from knowledge.corpus import Citation, source_labels
 
 ANSWER = "answer"
 FALLBACK = "fallback"
@@ -42,7 +42,7 @@ class Reply:
         """Return the text with a ``Source: ...`` line, for channels without citations UI."""
         if not (self.source_line and self.citations):
             return self.text
-        labels = list(dict.fromkeys(c.label() for p in self.citations for c in p.citations))
+        labels = source_labels(self.citations)
         prefix = "Source" if len(labels) == 1 else "Sources"
         return f"{self.text}\n\n{prefix}: " + "; ".join(labels)
 

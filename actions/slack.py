@@ -15,6 +15,7 @@ from typing import Any
 
 from actions.reply import Button, Reply
 from knowledge import Passage
+from knowledge.corpus import source_labels
 
 #: Slack's limits: characters in a section's text, in a context element, in a
 #: button's label and value, and buttons in one actions block.
@@ -36,7 +37,7 @@ def _clip(text: str, limit: int) -> str:
 
 def citation_line(passages: Sequence[Passage]) -> str:
     """Return the mrkdwn ``Source:`` line for the passages of an answer."""
-    labels = list(dict.fromkeys(escape(c.label()) for p in passages for c in p.citations))
+    labels = [escape(label) for label in source_labels(passages)]
     prefix = "Source" if len(labels) == 1 else "Sources"
     return f":books: *{prefix}:* " + "; ".join(labels)
 

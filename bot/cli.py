@@ -66,12 +66,12 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
     fingerprint = corpus.fingerprint()
+    adapter = settings.adapter_config()
     if not args.force:
         try:
             meta = read_meta(current_dir(settings.index_dir))
         except IndexLoadError:
             meta = {}
-        adapter = settings.adapter_config()
         wanted = None if adapter is None else adapter.to_dict()
         if (
             meta.get("corpus_hash") == fingerprint
@@ -97,7 +97,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         encoder,
         topics=corpus.topics,
         progress=progress,
-        adapter=settings.adapter_config(),
+        adapter=adapter,
     )
     bar.close()
     target = publish(index, settings.index_dir)
@@ -109,6 +109,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
     from actions.reply import citation_dicts
     from knowledge import EncoderError, Index, IndexLoadError, current_dir
+    from knowledge.corpus import source_labels
 
     settings = _settings()
     try:
@@ -137,7 +138,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         flag = "" if h.similarity >= threshold else "  (below answer threshold)"
         print(f"{h.rank}. [{h.score:.3f}] {h.passage.title}  ({h.id}, {h.topic}){flag}")
         print(f"   {h.passage.text[:200]}{'...' if len(h.passage.text) > 200 else ''}")
-        print(f"   Source: {'; '.join(c.label() for c in h.passage.citations)}")
+        print(f"   Source: {'; '.join(source_labels([h.passage]))}")
     return 0
 
 
@@ -158,15 +159,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.stack:
         return _eval_stack(args, corpus, questions)
     assert encoder is not None
-    index = build_index(corpus.passages, encoder, topics=corpus.topics, adapter=settings.adapter_config())
+    plain = build_index(corpus.passages, encoder, topics=corpus.topics)
+    adapter = settings.adapter_config()
+    index = plain if adapter is None else plain.with_adapter(adapter)  # the same vectors, embedded once
     index.search("warm-up", 1)
     retrievers: list[ev.Retriever] = [
         ev.IndexRetriever(index, 0.0),
         ev.LexicalRetriever(index),
         *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
     ]
-    if index.adapter is not None:  # what the adapter gains, side by side
-        plain = build_index(corpus.passages, encoder, topics=corpus.topics)
+    if index is not plain:  # what the adapter gains, side by side
         retrievers += [
             ev.IndexRetriever(plain, 0.0, " without adapter"),
             ev.IndexRetriever(plain, settings.lexical_weight, " without adapter"),

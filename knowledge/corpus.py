@@ -184,6 +184,11 @@ class Corpus:
         return corpus_hash(self.passages, self.topics, self.not_covered)
 
 
+def source_labels(passages: Iterable[Passage]) -> list[str]:
+    """The short label of every source the passages draw on, each once, in order."""
+    return list(dict.fromkeys(c.label() for p in passages for c in p.citations))
+
+
 def passage_views(passage: Passage) -> list[str]:
     """Return the texts embedded for one passage: title and text, then its questions."""
     return [f"{passage.title}. {passage.text}", *passage.questions]

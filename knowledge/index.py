@@ -225,6 +225,34 @@ class Index:
         """Return the passage with this id, or ``None``."""
         return self._by_id.get(passage_id)
 
+    def with_adapter(self, config: AdapterConfig) -> Index:
+        """Return a copy of this index with a linear adapter fitted to its own stored vectors.
+
+        Nothing is embedded again: the adapter is fitted on the vectors the
+        index already holds (see :mod:`knowledge.adapter`), and every one of
+        them, like every query later, goes through it.
+
+        Raises:
+            ValueError: If the index already has an adapter.
+        """
+        if self.adapter is not None:
+            raise ValueError("this index already has an adapter")
+        vectors = self.vectors_matrix()
+        weight = _fit(vectors, self.passages, config)
+        faiss_index = faiss.IndexFlatIP(self.encoder.dim)
+        if len(vectors):
+            faiss_index.add(apply_adapter(vectors, weight))
+        return Index(
+            self.passages,
+            faiss_index,
+            self.encoder,
+            self.topics,
+            lexical_weight=self.lexical_weight,
+            not_covered=self.not_covered,
+            adapter=weight,
+            adapter_config=config,
+        )
+
     def embed(self, query: str) -> Vectors:
         """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any)."""
         return apply_adapter(self.encoder.encode([query]), self.adapter)
@@ -492,23 +520,11 @@ def build_index(
         if progress is not None:
             progress(start + len(batch), len(texts))
     faiss.normalize_L2(vectors)
-    weight = None
-    if adapter is not None:
-        weight = _fit(vectors, passages, adapter)
-        vectors = apply_adapter(vectors, weight)
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
-    return Index(
-        passages,
-        faiss_index,
-        encoder,
-        topics,
-        lexical_weight=lexical_weight,
-        not_covered=outside,
-        adapter=weight,
-        adapter_config=adapter,
-    )
+    index = Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
+    return index if adapter is None else index.with_adapter(adapter)
 
 
 def _fit(vectors: Vectors, passages: Sequence[Passage], config: AdapterConfig) -> Vectors:

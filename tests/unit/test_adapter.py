@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import Corpus, Index, IndexLoadError, build_index
+from knowledge import Index, IndexLoadError
 from knowledge.adapter import AdapterConfig, apply_adapter, fit_adapter
 from knowledge.encoder import SentenceTransformerEncoder
-from knowledge.index import ADAPTER_FILE, META_FILE
+from knowledge.index import ADAPTER_FILE, LEXICAL_WEIGHT, META_FILE
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -66,14 +66,8 @@ def test_apply_renormalises_and_bad_shapes_are_refused() -> None:
 
 
 @pytest.fixture(scope="module")
-def adapted(tiny_corpus: Corpus, encoder: SentenceTransformerEncoder) -> Index:
-    return build_index(
-        tiny_corpus.passages,
-        encoder,
-        topics=tiny_corpus.topics,
-        not_covered=tiny_corpus.not_covered,
-        adapter=AdapterConfig(),
-    )
+def adapted(tiny_index: Index) -> Index:
+    return tiny_index.with_lexical_weight(LEXICAL_WEIGHT).with_adapter(AdapterConfig())
 
 
 def test_an_adapted_index_maps_stored_vectors_and_queries_alike(adapted: Index) -> None:
@@ -149,3 +143,12 @@ def test_build_index_rebuilds_when_the_adapter_setting_changes(
     assert "up to date" not in capsys.readouterr().out
     assert meta()["adapter"] is None
     assert not (current_dir(tmp_path / "index") / ADAPTER_FILE).exists()
+
+
+def test_an_index_is_adapted_once_from_its_own_vectors(tiny_index: Index, adapted: Index) -> None:
+    assert tiny_index.adapter is None and adapted.vectors == tiny_index.vectors
+    np.testing.assert_allclose(
+        adapted.vectors_matrix(), apply_adapter(tiny_index.vectors_matrix(), adapted.adapter), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="already"):
+        adapted.with_adapter(AdapterConfig())
