@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock loadtest bench
+.PHONY: help setup run test lint format train build-index validate test-stories test-python browser clean lock loadtest bench check-scope
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ $(RASA_VENV)/.installed: constraints/rasa.txt
 
 build-index: $(VENV)/.installed ## Validate the corpus and build the knowledge index (skips if up to date)
 	$(BIN)/senpai build-index
+
+check-scope: build-index ## Passage questions the not-covered topics would refuse, and the reverse
+	$(BIN)/senpai check-scope
 
 train: $(MODEL) ## Train the Rasa model when data or config changed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -140,6 +141,51 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"   {h.passage.text[:200]}{'...' if len(h.passage.text) > 200 else ''}")
         print(f"   Source: {'; '.join(source_labels([h.passage]))}")
     return 0
+
+
+def _clip(text: str | None, width: int = 80) -> str | None:
+    return text if text is None or len(text) <= width else text[: width - 3] + "..."
+
+
+def cmd_check_scope(args: argparse.Namespace) -> int:
+    """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
+    from knowledge import EncoderError, Index, IndexLoadError, current_dir
+    from knowledge.decide import Policy
+    from knowledge.scope_check import check_scope
+
+    settings = _settings()
+    try:
+        encoder = settings.open_encoder()
+        index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    except (IndexLoadError, EncoderError) as exc:
+        print(f"senpai check-scope: {exc}", file=sys.stderr)
+        return 1
+    report = check_scope(index, Policy(threshold=settings.answer_threshold))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"{len(report.refused)} of {report.questions} passage questions would be refused "
+            "if a user typed them (each searched without itself):"
+        )
+        for c in report.refused:
+            why = f"closer to '{c.rival}': {c.nearest!r}" if c.rival else "below the answer threshold"
+            print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
+            print(f"          {why}")
+        print(
+            f"{len(report.answered)} of {report.examples} not-covered examples would be answered "
+            "from a passage without themselves:"
+        )
+        for c in report.answered:
+            print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
+            print(f"          answered from '{c.rival}': {_clip(c.nearest)!r}")
+        if report.refused or report.answered:
+            print(
+                "A refused question: reword or remove the not-covered example it is closest to. "
+                "An answered example: if the passages cover it, remove it; if not, add examples near it. "
+                "Then `make build-index`."
+            )
+    return 1 if args.strict and report.refused else 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -387,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="topic hint (soft prior)")
     p.add_argument("--role", choices=["alt", "jte"], help="audience preference")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "check-scope", help="find passage questions the not-covered topics would refuse, and the reverse"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any passage question would be refused")
+    p.set_defaults(func=cmd_check_scope)
 
     p = sub.add_parser("eval", help="measure retrieval on the development set (dense, BM25, hybrid)")
     p.add_argument("--devset", type=Path, default=PROJECT_ROOT / "eval" / "devset.yaml")

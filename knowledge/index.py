@@ -66,6 +66,21 @@ class IndexLoadError(RuntimeError):
     """An index on disk is missing, corrupt, or was built with another model."""
 
 
+def blend(
+    dense: npt.NDArray[np.float64], bm25: npt.NDArray[np.float64], weight: float
+) -> npt.NDArray[np.float64]:
+    """Blend cosine similarities with BM25 scores into the hybrid similarity.
+
+    Args:
+        dense: Best-view cosine similarity of each passage or not-covered topic.
+        bm25: Their BM25 scores, squashed into [0, 1) by :data:`LEXICAL_SATURATION`.
+        weight: The lexical weight; 0 returns ``dense`` unchanged.
+    """
+    if weight <= 0:
+        return dense
+    return (1 - weight) * dense + weight * bm25 / (bm25 + LEXICAL_SATURATION)
+
+
 @dataclass(frozen=True)
 class Hit:
     """One retrieved passage.
@@ -213,6 +228,15 @@ class Index:
         """Return a copy of every stored vector, ``(vectors, dim)``, in index order."""
         return np.asarray(self._faiss.reconstruct_n(0, self.vectors), dtype=np.float32)
 
+    def view_starts(self) -> npt.NDArray[np.int64]:
+        """Return the first vector row of each passage, then of each not-covered topic.
+
+        A passage's views (:func:`~knowledge.corpus.passage_views`) and a
+        topic's examples are contiguous rows, in :attr:`passages` order, then
+        :attr:`not_covered` order.
+        """
+        return self._starts.copy()
+
     def __len__(self) -> int:
         return len(self.passages)
 
@@ -325,14 +349,12 @@ class Index:
         by_row = np.empty(total, dtype=np.float64)
         by_row[rows[0]] = sims[0]
         dense = np.maximum.reduceat(by_row, self._starts)
-        weight = self.lexical_weight
-        if weight <= 0:
+        if self.lexical_weight <= 0:
             return dense
         terms = query_terms(query)
         passages = self.lexical.score_terms(terms)
         outside = self.lexical_not_covered.score_terms(terms)
-        bm25 = np.concatenate([passages, outside]).astype(np.float64)
-        return (1 - weight) * dense + weight * bm25 / (bm25 + LEXICAL_SATURATION)
+        return blend(dense, np.concatenate([passages, outside]).astype(np.float64), self.lexical_weight)
 
     def save(self, directory: Path) -> Path:
         """Write the index as plain files into a new directory.

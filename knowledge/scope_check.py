@@ -1,0 +1,183 @@
+"""Check the not-covered topics against the passages, one question left out at a time.
+
+Organisers grow ``knowledge/scope/not_covered.yaml`` whenever Senpai answers
+something the studies don't cover. An example written too broadly then makes
+Senpai refuse questions the passages do answer, and a topic with too few
+examples lets its neighbours through. Both are invisible until a user trips
+over them. :func:`check_scope` finds them from the corpus alone:
+
+* each passage's example question is searched as if a user had typed it,
+  with that question taken out of the index (its vector, and its words from
+  the passage's BM25 document). If Senpai would then fall back, the question
+  is *refused*, usually because a not-covered example sits too close;
+* each not-covered example is searched the same way, without itself. If
+  Senpai would then answer from a passage, it is *answered*: either the
+  passages really cover it (delete or reword the example), or its topic needs
+  more examples around it.
+
+Both go through :func:`knowledge.decide.decide`, so the check applies the same
+thresholds as the bot. Nothing is embedded: the stored vectors are reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.corpus import passage_views
+from knowledge.decide import Policy, decide
+from knowledge.index import Hit, Hits, Index, NotCoveredMatch, blend
+from knowledge.lexical import Bm25, query_terms
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One example the scope rule gets wrong when it is left out of the index.
+
+    Attributes:
+        text: The example question.
+        owner: The passage id (a refused question) or not-covered topic id
+            (an answered example) it belongs to.
+        rival: What won instead: the not-covered topic that refused it (``None``
+            when it fell below the answer threshold), or the passage that answered it.
+        lead: Best passage similarity minus best not-covered similarity.
+        nearest: The rival's text closest to it in meaning: the not-covered
+            example to reword, or the passage view that answered it.
+    """
+
+    text: str
+    owner: str
+    rival: str | None
+    lead: float
+    nearest: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    """What :func:`check_scope` found.
+
+    Attributes:
+        refused: Passage questions Senpai would refuse, most clearly refused first.
+        answered: Not-covered examples Senpai would answer, most clearly answered first.
+        questions: How many passage questions were checked.
+        examples: How many not-covered examples were checked.
+    """
+
+    refused: tuple[Conflict, ...]
+    answered: tuple[Conflict, ...]
+    questions: int
+    examples: int
+
+
+def check_scope(index: Index, policy: Policy) -> ScopeReport:
+    """Search every passage question and not-covered example with itself left out.
+
+    Args:
+        index: A built index with not-covered topics.
+        policy: The thresholds the bot answers with.
+
+    Returns:
+        The refused passage questions and the answered not-covered examples.
+    """
+    vectors = index.vectors_matrix().astype(np.float64)
+    starts = index.view_starts()
+    owners = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(vectors))))
+    passages, topics = index.passages, index.not_covered
+    passage_docs = [passage_views(p) for p in passages]
+    topic_docs = [list(t.examples) for t in topics]
+    lexical = _Documents(passage_docs, topic_docs, index.lexical_weight > 0)
+
+    texts = [view for doc in passage_docs for view in doc] + [e for doc in topic_docs for e in doc]
+
+    def decide_without(row: int, text: str) -> tuple[Hits, bool, npt.NDArray[np.float64]]:
+        dense = vectors @ vectors[row]
+        dense[row] = -np.inf  # the question itself is not in the index
+        best_view = np.full(len(starts), -np.inf)
+        np.maximum.at(best_view, owners, dense)
+        scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
+        hits = _hits(index, scores)
+        return hits, decide(hits, policy).kind == "fallback", dense
+
+    def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
+        rows = np.flatnonzero(owners == owner)
+        return texts[int(rows[np.argmax(dense[rows])])]
+
+    refused, answered = [], []
+    questions = 0
+    for n, passage in enumerate(passages):
+        for offset, view in enumerate(passage_docs[n]):
+            if offset == 0:  # the title and text: not a question a user types
+                continue
+            questions += 1
+            hits, fell_back, dense = decide_without(int(starts[n]) + offset, view)
+            if fell_back:
+                outside = hits.not_covered if _lead(hits) <= _margin(policy) else None
+                refused.append(
+                    Conflict(
+                        view,
+                        passage.id,
+                        outside.topic.id if outside else None,
+                        _lead(hits),
+                        nearest(dense, len(passages) + topics.index(outside.topic)) if outside else None,
+                    )
+                )
+    examples = 0
+    for m, topic in enumerate(topics):
+        for offset, example in enumerate(topic.examples):
+            examples += 1
+            hits, fell_back, dense = decide_without(int(starts[len(passages) + m]) + offset, example)
+            if not fell_back:
+                best = passages.index(hits[0].passage)
+                answered.append(Conflict(example, topic.id, hits[0].id, _lead(hits), nearest(dense, best)))
+    return ScopeReport(
+        refused=tuple(sorted(refused, key=lambda c: c.lead)),
+        answered=tuple(sorted(answered, key=lambda c: -c.lead)),
+        questions=questions,
+        examples=examples,
+    )
+
+
+class _Documents:
+    """BM25 over the passages and the not-covered topics, able to leave one example out."""
+
+    def __init__(self, passages: Sequence[list[str]], topics: Sequence[list[str]], enabled: bool) -> None:
+        self.passages, self.topics, self.enabled = passages, topics, enabled
+        self._full = (Bm25([" ".join(d) for d in passages]), Bm25([" ".join(d) for d in topics]))
+
+    def scores_without(self, owner: int, text: str) -> npt.NDArray[np.float64]:
+        """BM25 of ``text`` against every document, with ``text`` taken out of document ``owner``."""
+        count = len(self.passages) + len(self.topics)
+        if not self.enabled:
+            return np.zeros(count)
+        terms = query_terms(text)
+        side = 0 if owner < len(self.passages) else 1
+        docs = [list(d) for d in (self.passages if side == 0 else self.topics)]
+        local = owner if side == 0 else owner - len(self.passages)
+        docs[local].remove(text)
+        scores = [self._full[0].score_terms(terms), self._full[1].score_terms(terms)]
+        scores[side] = Bm25([" ".join(d) for d in docs]).score_terms(terms)
+        return np.concatenate(scores).astype(np.float64)
+
+
+def _hits(index: Index, scores: npt.NDArray[np.float64]) -> Hits:
+    """The best passage and the best not-covered topic, as :meth:`Index.search` reports them."""
+    count = len(index.passages)
+    best = int(np.argmax(scores[:count]))
+    outside = None
+    if index.not_covered:
+        topic = int(np.argmax(scores[count:]))
+        outside = NotCoveredMatch(index.not_covered[topic], float(scores[count + topic]))
+    hit = Hit(index.passages[best], float(scores[best]), float(scores[best]), 1)
+    return Hits([hit], outside)
+
+
+def _lead(hits: Hits) -> float:
+    outside = hits.not_covered
+    return hits[0].similarity - (outside.similarity if outside else float("-inf"))
+
+
+def _margin(policy: Policy) -> float:
+    return float("-inf") if policy.scope_margin is None else policy.scope_margin
