@@ -15,6 +15,7 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 if TYPE_CHECKING:
     from knowledge.corpus import Corpus
     from knowledge.evaluate import DevQuestion
+    from knowledge.index import Index
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
 
@@ -106,18 +107,26 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _published_index(settings: Settings, command: str) -> Index | None:
+    """Load the published index, or print why it cannot be loaded and return ``None``."""
+    from knowledge import EncoderError, Index, IndexLoadError, current_dir
+
+    try:
+        encoder = settings.open_encoder()
+        return Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    except (IndexLoadError, EncoderError) as exc:
+        print(f"senpai {command}: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
     from actions.reply import citation_dicts
-    from knowledge import EncoderError, Index, IndexLoadError, current_dir
     from knowledge.corpus import source_labels
 
     settings = _settings()
-    try:
-        encoder = settings.open_encoder()
-        index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
-    except (IndexLoadError, EncoderError) as exc:
-        print(f"senpai search: {exc}", file=sys.stderr)
+    index = _published_index(settings, "search")
+    if index is None:
         return 1
     hits = index.search(args.question, args.k, topic=args.topic, audience=args.role)
     if args.json:
@@ -149,16 +158,12 @@ def _clip(text: str | None, width: int = 80) -> str | None:
 
 def cmd_check_scope(args: argparse.Namespace) -> int:
     """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
-    from knowledge import EncoderError, Index, IndexLoadError, current_dir
     from knowledge.decide import Policy
     from knowledge.scope_check import check_scope
 
     settings = _settings()
-    try:
-        encoder = settings.open_encoder()
-        index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
-    except (IndexLoadError, EncoderError) as exc:
-        print(f"senpai check-scope: {exc}", file=sys.stderr)
+    index = _published_index(settings, "check-scope")
+    if index is None:
         return 1
     report = check_scope(index, Policy(threshold=settings.answer_threshold))
     if args.json:
