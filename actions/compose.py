@@ -82,6 +82,24 @@ def fallback_reply(
     return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, hits, threshold)))
 
 
+def studies_reply(index: Index, threshold: float) -> Reply:
+    """Say which studies everything comes from, when no answer has been given to cite yet.
+
+    "Where is that from?" or "what sources do you use?" at the start of a
+    conversation asks about Senpai itself, so the reply lists the full
+    reference of every study the index draws on.
+    """
+    references = list(dict.fromkeys(c.reference for p in index.passages for c in p.citations))
+    text = (
+        "I haven't quoted anything in this conversation yet. Everything I say comes from "
+        + ("this study:" if len(references) == 1 else f"these {len(references)} studies:")
+        + "\n\n"
+        + "\n".join(f"• {reference}" for reference in references)
+        + "\n\nAsk me something, and I'll tell you which section (and which participant) the answer draws on."
+    )
+    return nudge(index, text, threshold)
+
+
 def nudge(index: Index, text: str, threshold: float) -> Reply:
     """A no-knowledge reply (nothing to follow up or cite yet) that offers questions to ask."""
     return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, [], threshold)))

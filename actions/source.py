@@ -29,8 +29,7 @@ class ActionCiteSource(Action):
         ids = tracker.get_slot(slots.LAST_PASSAGES) or []
         passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
         if not passages:
-            text = "I haven't quoted a source yet. Ask me something and I'll say where the answer comes from."
-            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
+            send(dispatcher, compose.studies_reply(service.index, service.answer_threshold), channel)
             return []
         send(dispatcher, compose.source_reply(passages), channel)
         return []

@@ -173,10 +173,15 @@ async def test_where_is_that_from_gives_the_full_reference(make_tracker: Tracker
     assert "Findings" in text and "Kim" in text
 
 
-async def test_where_is_that_from_before_any_answer(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionCiteSource(), make_tracker("source?", "ask_source"))
-    assert meta(messages)["kind"] == "fallback"
+async def test_where_is_that_from_before_any_answer_names_every_study(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(ActionCiteSource(), make_tracker("what sources do you use?", "ask_source"))
+    assert meta(messages)["kind"] == "fallback"  # nothing quoted yet, so nothing to cite
     assert meta(messages)["citations"] == []
+    text = messages[0]["text"]
+    assert "these 2 studies" in text
+    assert "Author, A. (2025). Study A. Journal of Tests, 1(1)." in text
+    assert "Author, A. (2025). Study B. Journal of Tests, 2(1)." in text
+    assert messages[0]["buttons"]
 
 
 async def test_role_prefers_passages_for_that_audience(make_tracker: TrackerFactory) -> None:
