@@ -28,35 +28,44 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Answer the latest user message."""
-        service = get_service()
-        message = tracker.latest_message or {}
-        query = (message.get("text") or "").strip()
-        intent = (message.get("intent") or {}).get("name")
-        role = tracker.get_slot(slots.ROLE)
-        hits = (
-            await service.search(
-                query, CANDIDATES, topic=slots.INTENT_TOPICS.get(intent or ""), audience=role
-            )
-            if query
-            else []
-        )
-        decision = decide(hits, service.policy_for(intent))
-        channel = tracker.get_latest_input_channel()
-        if decision.kind == "fallback":
-            reply = compose.fallback_reply(
-                service.index, hits, service.answer_threshold, decision.not_covered
-            )
-            send(dispatcher, reply, channel)
-            return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
-        if decision.kind == "clarify":
-            send(dispatcher, compose.clarify_reply(service.index, decision), channel)
-            return []
-        chosen = [hit.passage for hit in decision.hits]
-        send(dispatcher, compose.answer_reply(chosen), channel)
-        ids = [p.id for p in chosen]
-        return [
-            SlotSet(slots.LAST_PASSAGES, ids),
-            SlotSet(slots.LAST_TOPIC, chosen[0].topic),
-            SlotSet(slots.CANDIDATES, [h.id for h in hits if h.id not in ids]),
-            SlotSet(slots.SHOWN, ids),
-        ]
+        return await answer(dispatcher, tracker)
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answer the latest user message from the index, clarify, or fall back honestly.
+
+    Args:
+        dispatcher: Where the reply goes.
+        tracker: The conversation; its latest message is the question.
+
+    Returns:
+        The slot events that remember the answer for "tell me more" and "where is that from?".
+    """
+    service = get_service()
+    message = tracker.latest_message or {}
+    query = (message.get("text") or "").strip()
+    intent = (message.get("intent") or {}).get("name")
+    role = tracker.get_slot(slots.ROLE)
+    hits = (
+        await service.search(query, CANDIDATES, topic=slots.INTENT_TOPICS.get(intent or ""), audience=role)
+        if query
+        else []
+    )
+    decision = decide(hits, service.policy_for(intent))
+    channel = tracker.get_latest_input_channel()
+    if decision.kind == "fallback":
+        reply = compose.fallback_reply(service.index, hits, service.answer_threshold, decision.not_covered)
+        send(dispatcher, reply, channel)
+        return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+    if decision.kind == "clarify":
+        send(dispatcher, compose.clarify_reply(service.index, decision), channel)
+        return []
+    chosen = [hit.passage for hit in decision.hits]
+    send(dispatcher, compose.answer_reply(chosen), channel)
+    ids = [p.id for p in chosen]
+    return [
+        SlotSet(slots.LAST_PASSAGES, ids),
+        SlotSet(slots.LAST_TOPIC, chosen[0].topic),
+        SlotSet(slots.CANDIDATES, [h.id for h in hits if h.id not in ids]),
+        SlotSet(slots.SHOWN, ids),
+    ]

@@ -27,7 +27,7 @@ from knowledge.decide import Policy
 logger = logging.getLogger("senpai.actions")
 
 #: The modules that define actions (registered explicitly, never by scanning).
-ACTION_MODULES = ("actions.answer", "actions.follow_up", "actions.source")
+ACTION_MODULES = ("actions.answer", "actions.follow_up", "actions.role", "actions.source")
 #: The paths that need the action token when one is configured.
 PROTECTED_PATHS = frozenset({"/webhook", "/prefetch"})
 

@@ -112,6 +112,22 @@ def test_a_jte_gets_the_passage_written_for_jtes(stack: Stack) -> None:
     assert body["messages"][0]["citations"][0]["passage_id"] == "jte-for-jtes-use-cultural-knowledge"
 
 
+def test_a_question_that_comes_with_the_role_is_answered_for_that_role(stack: Stack) -> None:
+    message = "I'm one of the Japanese teachers of English at my school, why did our ALT choose Japan?"
+    body = stack.chat("it-role-question", message)  # NLU: inform_role, naming JTE and then ALT
+    assert body["kind"] == "answer", body
+    text = " ".join(m["text"] for m in body["messages"])
+    assert "prefer answers written for Japanese teachers of English" in text, body  # the first role named
+    cited = [c["passage_id"] for m in body["messages"] for c in m["citations"]]
+    assert cited and cited[0] in {"identity-enthusiast-why-japan", "jte-for-jtes-japan-enthusiasts"}, body
+
+
+def test_where_is_that_from_before_any_answer_names_the_studies(stack: Stack) -> None:
+    body = stack.chat("it-sources", "where is that from?")
+    text = body["messages"][0]["text"]
+    assert "these 2 studies" in text and text.count("Hiratsuka, T.") >= 2, body
+
+
 def test_smalltalk(stack: Stack) -> None:
     body = stack.chat("it-hello", "hello")
     assert body["kind"] == "smalltalk"

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, runtime, slots
 from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
+from actions.role import ActionAnswerIfAsked, ActionSetRole, asks_question
 from actions.runtime import KnowledgeService
 from actions.source import ActionCiteSource
 from knowledge import CachedEncoder, Index
@@ -277,3 +278,67 @@ def test_warm_skips_empty_and_over_long_texts_and_a_busy_pool(
         release.set()
     finally:
         svc.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("I'm a JTE", False),
+        ("im an alt btw", False),
+        ("just arrived, I'm an ALT in a rural town", False),
+        ('/inform_role{"role": "jte"}', False),
+        ("I teach English at a junior high. why would our ALT choose Japan of all places?", True),
+        ("I'm a JTE, what do assistants want from partner teachers", True),
+        ("I'm an ALT and how do I plan lessons with my partner teacher", True),
+        ("I'm a JTE. Tell me what assistants hope for", True),
+        ("I'm a JTE?", True),
+    ],
+)
+def test_asks_question(text: str, asks: bool) -> None:
+    assert asks_question(text) is asks
+
+
+async def test_a_role_statement_alone_adds_nothing_to_the_acknowledgement(
+    make_tracker: TrackerFactory,
+) -> None:
+    messages, events = await run(ActionAnswerIfAsked(), make_tracker("I'm a JTE", "inform_role", role="jte"))
+    assert messages == [] and events == {}
+
+
+async def test_a_question_that_comes_with_the_role_is_answered_for_that_role(
+    make_tracker: TrackerFactory,
+) -> None:
+    tracker = make_tracker(
+        "I'm a JTE at a junior high, what do assistants want from partner teachers?",
+        "inform_role",
+        role="jte",
+    )
+    messages, slot_events = await run(ActionAnswerIfAsked(), tracker)
+    assert meta(messages)["kind"] == "answer"
+    assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
+    assert slot_events[slots.LAST_PASSAGES] == ["team-for-local-teachers"]
+
+
+def _role_entity(value: str, start: int) -> dict[str, Any]:
+    return {"entity": "role", "value": value, "start": start, "end": start + 3}
+
+
+@pytest.mark.parametrize(
+    ("entities", "role"),
+    [
+        ([_role_entity("jte", 6), _role_entity("alt", 23)], "jte"),  # "I'm a JTE, what do ALTs want from me?"
+        ([_role_entity("alt", 23), _role_entity("jte", 6)], "jte"),  # whatever order NLU lists them in
+        ([_role_entity("alt", 7)], "alt"),
+        ([{"entity": "role", "value": "jte"}], "jte"),  # a button payload: no offsets
+        ([], None),
+        ([_role_entity("teacher", 0)], None),
+    ],
+)
+async def test_set_role_keeps_the_first_role_named(
+    make_tracker: TrackerFactory, entities: list[dict[str, Any]], role: str | None
+) -> None:
+    tracker = make_tracker("I'm a JTE, what do ALTs want from me?", "inform_role")
+    tracker.latest_message["entities"] = entities
+    messages, slot_events = await run(ActionSetRole(), tracker)
+    assert messages == []
+    assert slot_events == ({} if role is None else {slots.ROLE: role})

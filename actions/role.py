@@ -1,0 +1,122 @@
+"""The user says who they are: "I'm a JTE", often with a question attached.
+
+The rule for ``inform_role`` runs ``action_set_role``, then the domain's
+``utter_role_ack``, then ``action_answer_if_asked``:
+
+* ``action_set_role`` sets the ``role`` slot from the *first* role the message
+  names. "I'm a JTE, what do ALTs want from me?" names two; Rasa's own entity
+  mapping would keep the last one and take this JTE for an ALT.
+* ``action_answer_if_asked`` answers a question asked in the same message.
+  NLU files "I teach English at a junior high. Why would our ALT choose
+  Japan?" under ``inform_role``; acknowledging only the role would drop the
+  question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.answer import answer
+
+ROLES = frozenset({"alt", "jte"})
+
+#: Words that open a question (or a request) at the start of a sentence or clause.
+QUESTION_OPENERS = frozenset(
+    [
+        "what",
+        "whats",
+        "what's",
+        "why",
+        "how",
+        "hows",
+        "how's",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "tell",
+        "explain",
+        "any",
+        "anything",
+    ]
+)
+_CLAUSES = re.compile(r"[.!;,:\n]+|\s+(?:and|but|so)\s+", re.IGNORECASE)
+_WORD = re.compile(r"[a-z']+")
+
+
+def asks_question(text: str) -> bool:
+    """Whether a message asks something besides saying who the user is.
+
+    True when it has a question mark, or when a sentence or clause opens with
+    a question word ("I'm a JTE, what do ALTs want from me").
+    """
+    if text.startswith("/"):  # a button payload such as /inform_role{"role": "jte"}
+        return False
+    if "?" in text:
+        return True
+    for clause in _CLAUSES.split(text.lower()):
+        words = _WORD.findall(clause)
+        if words and words[0] in QUESTION_OPENERS:
+            return True
+    return False
+
+
+def first_role(entities: list[dict[str, Any]]) -> str | None:
+    """The role the message names first (``alt`` or ``jte``), or ``None``."""
+    found = [e for e in entities if e.get("entity") == slots.ROLE and e.get("value") in ROLES]
+    found.sort(key=lambda e: e.get("start", 0) if isinstance(e.get("start"), int) else 0)
+    return str(found[0]["value"]) if found else None
+
+
+class ActionSetRole(Action):
+    """Set the ``role`` slot from the first role the message names."""
+
+    def name(self) -> str:
+        """Return the action's name in the domain."""
+        return "action_set_role"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Set the role; a message that names none leaves the slot as it was."""
+        role = first_role((tracker.latest_message or {}).get("entities") or [])
+        return [] if role is None else [SlotSet(slots.ROLE, role)]
+
+
+class ActionAnswerIfAsked(Action):
+    """After the role is acknowledged, answer any question asked in the same message."""
+
+    def name(self) -> str:
+        """Return the action's name in the domain."""
+        return "action_answer_if_asked"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the message as a question if it asks one; otherwise say nothing more."""
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        if not asks_question(text):
+            return []
+        return await answer(dispatcher, tracker)
