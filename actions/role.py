@@ -25,6 +25,7 @@ from actions import slots
 from actions.answer import answer
 
 ROLES = frozenset({"alt", "jte"})
+INFORM_ROLE = "inform_role"
 
 #: Words that open a question (or a request) at the start of a sentence or clause.
 QUESTION_OPENERS = frozenset(
@@ -100,8 +101,11 @@ class ActionSetRole(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Set the role; a message that names none leaves the slot as it was."""
-        role = first_role((tracker.latest_message or {}).get("entities") or [])
+        """Set the role; a message that names none, or is not about the user's role, leaves it as it was."""
+        message = tracker.latest_message or {}
+        if (message.get("intent") or {}).get("name") != INFORM_ROLE:
+            return []  # "how do I support my ALT?" names a role, but not the user's
+        role = first_role(message.get("entities") or [])
         return [] if role is None else [SlotSet(slots.ROLE, role)]
 
 

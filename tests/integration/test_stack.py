@@ -5,10 +5,12 @@ Needs the trained model and the built index (``make test`` builds both).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -120,6 +122,18 @@ def test_a_question_that_comes_with_the_role_is_answered_for_that_role(stack: St
     assert "prefer answers written for Japanese teachers of English" in text, body  # the first role named
     cited = [c["passage_id"] for m in body["messages"] for c in m["citations"]]
     assert cited and cited[0] in {"identity-enthusiast-why-japan", "jte-for-jtes-japan-enthusiasts"}, body
+
+
+def test_a_role_named_in_a_question_is_not_taken_for_the_users(stack: Stack) -> None:
+    stack.chat("it-role-keep", "I'm a JTE")
+    stack.chat("it-role-keep", "How can I use my ALT in lessons for more than pronunciation drills?")
+    stack.chat("it-role-keep", "Does the way I treat my ALT change how they see themselves?")
+    with sqlite3.connect(stack.data_dir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND action_name = 'role'",
+            ("it-role-keep",),
+        ).fetchall()
+    assert [json.loads(data)["value"] for (data,) in rows] == ["jte"]
 
 
 def test_where_is_that_from_before_any_answer_names_the_studies(stack: Stack) -> None:

@@ -342,3 +342,10 @@ async def test_set_role_keeps_the_first_role_named(
     messages, slot_events = await run(ActionSetRole(), tracker)
     assert messages == []
     assert slot_events == ({} if role is None else {slots.ROLE: role})
+
+
+async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: TrackerFactory) -> None:
+    tracker = make_tracker("how do I support my ALT?", "ask_jte", role="jte")
+    tracker.latest_message["entities"] = [_role_entity("alt", 19)]
+    messages, slot_events = await run(ActionSetRole(), tracker)
+    assert messages == [] and slot_events == {}
