@@ -577,7 +577,13 @@ def publish(index: Index, root: Path) -> Path:
     root = Path(root)
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{os.getpid()}"
+    base = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{os.getpid()}"
+    name, n = base, 1
+    while (
+        builds / name
+    ).exists():  # the same corpus built twice in one second, e.g. with the adapter toggled
+        n += 1
+        name = f"{base}-{n}"
     target = index.save(builds / name)
     link_tmp = root / f".{CURRENT_LINK}.tmp-{os.getpid()}"
     if link_tmp.is_symlink() or link_tmp.exists():

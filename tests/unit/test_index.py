@@ -142,6 +142,17 @@ def test_publish_switches_current_atomically(
     assert not list(root.glob(".current.tmp*"))
 
 
+def test_publishing_the_same_corpus_twice_in_one_second_keeps_both_builds(
+    tiny_index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("knowledge.index.time.strftime", lambda *args: "20260101T000000")  # a frozen clock
+    root = tmp_path / "index"
+    first = publish(tiny_index, root)
+    second = publish(tiny_index, root)
+    assert first != second and first.is_dir() and second.is_dir()
+    assert current_dir(root) == second.resolve()
+
+
 def test_empty_k_and_empty_index(tiny_index: Index, encoder: SentenceTransformerEncoder) -> None:
     assert tiny_index.search("anything", k=0) == []
     empty = build_index([], encoder)  # not_covered=None: the shipped not-covered file
