@@ -3,9 +3,9 @@
 The rule for ``inform_role`` runs ``action_set_role``, then the domain's
 ``utter_role_ack``, then ``action_answer_if_asked``:
 
-* ``action_set_role`` sets the ``role`` slot from the *first* role the message
-  names. "I'm a JTE, what do ALTs want from me?" names two; Rasa's own entity
-  mapping would keep the last one and take this JTE for an ALT.
+* ``action_set_role`` corrects the ``role`` slot to the *first* role the
+  message names. "I'm a JTE, what do ALTs want from me?" names two; Rasa's own
+  entity mapping (``domain.yml``) keeps the last one and takes this JTE for an ALT.
 * ``action_answer_if_asked`` answers a question asked in the same message.
   NLU files "I teach English at a junior high. Why would our ALT choose
   Japan?" under ``inform_role``; acknowledging only the role would drop the
@@ -106,7 +106,9 @@ class ActionSetRole(Action):
         if (message.get("intent") or {}).get("name") != INFORM_ROLE:
             return []  # "how do I support my ALT?" names a role, but not the user's
         role = first_role(message.get("entities") or [])
-        return [] if role is None else [SlotSet(slots.ROLE, role)]
+        if role is None or role == tracker.get_slot(slots.ROLE):
+            return []  # nothing named, or Rasa's own mapping already set it right
+        return [SlotSet(slots.ROLE, role)]
 
 
 class ActionAnswerIfAsked(Action):

@@ -349,3 +349,10 @@ async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: Track
     tracker.latest_message["entities"] = [_role_entity("alt", 19)]
     messages, slot_events = await run(ActionSetRole(), tracker)
     assert messages == [] and slot_events == {}
+
+
+async def test_set_role_adds_nothing_when_the_slot_is_already_right(make_tracker: TrackerFactory) -> None:
+    tracker = make_tracker("I'm a JTE", "inform_role", role="jte")
+    tracker.latest_message["entities"] = [_role_entity("jte", 6)]
+    messages, slot_events = await run(ActionSetRole(), tracker)
+    assert messages == [] and slot_events == {}
