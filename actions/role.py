@@ -87,8 +87,7 @@ def asks_question(text: str) -> bool:
 def first_role(entities: list[dict[str, Any]]) -> str | None:
     """The role the message names first (``alt`` or ``jte``), or ``None``."""
     found = [e for e in entities if e.get("entity") == slots.ROLE and e.get("value") in ROLES]
-    found.sort(key=lambda e: e.get("start", 0) if isinstance(e.get("start"), int) else 0)
-    return str(found[0]["value"]) if found else None
+    return str(min(found, key=lambda e: e.get("start") or 0)["value"]) if found else None
 
 
 class ActionSetRole(Action):

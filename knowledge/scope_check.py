@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.corpus import passage_views
-from knowledge.decide import Policy, decide
+from knowledge.decide import Policy, decide, outside_scope
 from knowledge.index import Hit, Hits, Index, NotCoveredMatch, blend
 from knowledge.lexical import Bm25, query_terms
 
@@ -92,14 +92,13 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
 
     texts = [view for doc in passage_docs for view in doc] + [e for doc in topic_docs for e in doc]
 
-    def decide_without(row: int, text: str) -> tuple[Hits, bool, npt.NDArray[np.float64]]:
+    def search_without(row: int, text: str) -> tuple[Hits, npt.NDArray[np.float64]]:
         dense = vectors @ vectors[row]
         dense[row] = -np.inf  # the question itself is not in the index
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
         scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
-        hits = _hits(index, scores)
-        return hits, decide(hits, policy).kind == "fallback", dense
+        return _hits(index, scores), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
         rows = np.flatnonzero(owners == owner)
@@ -112,24 +111,25 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
             if offset == 0:  # the title and text: not a question a user types
                 continue
             questions += 1
-            hits, fell_back, dense = decide_without(int(starts[n]) + offset, view)
-            if fell_back:
-                outside = hits.not_covered if _lead(hits) <= _margin(policy) else None
+            hits, dense = search_without(int(starts[n]) + offset, view)
+            if decide(hits, policy).kind == "fallback":
+                outside = outside_scope(hits, policy)  # None: below the answer threshold
+                rival = None if outside is None else len(passages) + topics.index(outside.topic)
                 refused.append(
                     Conflict(
                         view,
                         passage.id,
                         outside.topic.id if outside else None,
                         _lead(hits),
-                        nearest(dense, len(passages) + topics.index(outside.topic)) if outside else None,
+                        nearest(dense, rival) if rival is not None else None,
                     )
                 )
     examples = 0
     for m, topic in enumerate(topics):
         for offset, example in enumerate(topic.examples):
             examples += 1
-            hits, fell_back, dense = decide_without(int(starts[len(passages) + m]) + offset, example)
-            if not fell_back:
+            hits, dense = search_without(int(starts[len(passages) + m]) + offset, example)
+            if decide(hits, policy).kind != "fallback":
                 best = passages.index(hits[0].passage)
                 answered.append(Conflict(example, topic.id, hits[0].id, _lead(hits), nearest(dense, best)))
     return ScopeReport(
@@ -155,11 +155,10 @@ class _Documents:
         terms = query_terms(text)
         side = 0 if owner < len(self.passages) else 1
         docs = [list(d) for d in (self.passages if side == 0 else self.topics)]
-        local = owner if side == 0 else owner - len(self.passages)
-        docs[local].remove(text)
-        scores = [self._full[0].score_terms(terms), self._full[1].score_terms(terms)]
-        scores[side] = Bm25([" ".join(d) for d in docs]).score_terms(terms)
-        return np.concatenate(scores).astype(np.float64)
+        docs[owner if side == 0 else owner - len(self.passages)].remove(text)
+        without = Bm25([" ".join(d) for d in docs]).score_terms(terms)
+        other = self._full[1 - side].score_terms(terms)
+        return np.concatenate([without, other] if side == 0 else [other, without]).astype(np.float64)
 
 
 def _hits(index: Index, scores: npt.NDArray[np.float64]) -> Hits:
@@ -177,7 +176,3 @@ def _hits(index: Index, scores: npt.NDArray[np.float64]) -> Hits:
 def _lead(hits: Hits) -> float:
     outside = hits.not_covered
     return hits[0].similarity - (outside.similarity if outside else float("-inf"))
-
-
-def _margin(policy: Policy) -> float:
-    return float("-inf") if policy.scope_margin is None else policy.scope_margin
