@@ -61,20 +61,49 @@ class Decision:
     not_covered: NotCoveredMatch | None = None
 
 
+def scope_lead(hits: Sequence[Hit]) -> float | None:
+    """How far the passages lead the closest topic the studies don't cover.
+
+    The lead is measured twice: the best hit's blended similarity against the
+    not-covered topic's, and the closest passage view's cosine against the
+    closest not-covered example's (meaning alone, without BM25). The larger
+    counts, so a question is only refused when both agree it is closer to a
+    not-covered topic: shared keywords ("apply", "Japanese") alone cannot
+    refuse a question whose meaning is clearly a passage's, and a passage
+    that merely shares words with the question cannot rescue one whose
+    meaning is clearly not covered.
+
+    Args:
+        hits: Search hits, best first (a :class:`~knowledge.index.Hits` carries
+            the closest not-covered topic and both cosines; a plain list has
+            none).
+
+    Returns:
+        The lead, or ``None`` when there is no not-covered topic to compare with.
+    """
+    outside = hits.not_covered if isinstance(hits, Hits) else None
+    if outside is None:
+        return None
+    lead = (hits[0].similarity if hits else float("-inf")) - outside.similarity
+    cosine = hits.cosine if isinstance(hits, Hits) else None
+    if hits and cosine is not None and outside.cosine is not None:
+        lead = max(lead, cosine - outside.cosine)
+    return lead
+
+
 def outside_scope(hits: Sequence[Hit], policy: Policy) -> NotCoveredMatch | None:
     """Return the not-covered topic that beats the best passage, if one does.
 
     Args:
         hits: Search hits, best first (a :class:`~knowledge.index.Hits` carries
             the closest not-covered topic; a plain list has none).
-        policy: The thresholds; ``scope_margin`` is how much the best passage
-            must lead by.
+        policy: The thresholds; ``scope_margin`` is how much the passages must
+            lead by (see :func:`scope_lead`).
     """
-    outside = hits.not_covered if isinstance(hits, Hits) else None
-    if outside is None or policy.scope_margin is None:
+    lead = scope_lead(hits)
+    if lead is None or policy.scope_margin is None or lead > policy.scope_margin:
         return None
-    best = hits[0].similarity if hits else float("-inf")
-    return outside if best - outside.similarity <= policy.scope_margin else None
+    return hits.not_covered if isinstance(hits, Hits) else None
 
 
 def decide(hits: Sequence[Hit], policy: Policy) -> Decision:

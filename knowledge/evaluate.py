@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
-from knowledge.decide import SCOPE_MARGIN, Policy, decide
+from knowledge.decide import SCOPE_MARGIN, Policy, decide, scope_lead
 from knowledge.index import Hit, Hits, Index
 
 DEPTH = 10
@@ -119,8 +119,7 @@ class Record:
     @property
     def lead(self) -> float | None:
         """How far the best passage leads the closest not-covered topic (``None`` if there is none)."""
-        outside = self.hits.not_covered if isinstance(self.hits, Hits) else None
-        return None if outside is None else self.top - outside.similarity
+        return scope_lead(self.hits)
 
     def rejected(self, threshold: float, scope_margin: float | None) -> bool:
         """Whether the bot falls back: below the threshold, or not ahead of a not-covered topic."""

@@ -121,11 +121,21 @@ class Hits(list[Hit]):
         not_covered: The best-matching not-covered topic, scored exactly like a
             passage (``similarity`` on the same scale), or ``None`` if the index
             has no not-covered topics.
+        cosine: The best cosine similarity of any passage view (the passage
+            closest in meaning, whatever the blended ranking), or ``None`` when
+            not known. The scope decision compares it with
+            :attr:`NotCoveredMatch.cosine`.
     """
 
-    def __init__(self, hits: Iterable[Hit] = (), not_covered: NotCoveredMatch | None = None) -> None:
+    def __init__(
+        self,
+        hits: Iterable[Hit] = (),
+        not_covered: NotCoveredMatch | None = None,
+        cosine: float | None = None,
+    ) -> None:
         super().__init__(hits)
         self.not_covered = not_covered
+        self.cosine = cosine
 
 
 @dataclass(frozen=True)
@@ -136,10 +146,13 @@ class NotCoveredMatch:
         topic: The topic, with its ``who_to_ask`` line.
         similarity: Its best example's cosine blended with BM25 over its
             examples, on the same scale as :attr:`Hit.similarity`.
+        cosine: The best cosine similarity of any not-covered example (of any
+            topic), or ``None`` when not known.
     """
 
     topic: NotCoveredTopic
     similarity: float
+    cosine: float | None = None
 
 
 class Index:
@@ -318,7 +331,7 @@ class Index:
         if k <= 0 or not self.passages:
             return Hits()
         query = self.speller.fix(query)
-        match = self._match(query)
+        dense, match = self._match(query)
         count = len(self.passages)
         similarity = match[:count]
         score = similarity.copy()
@@ -339,22 +352,31 @@ class Index:
         outside = None
         if self.not_covered:
             best = int(np.argmax(match[count:]))
-            outside = NotCoveredMatch(self.not_covered[best], round(float(match[count + best]), 6))
-        return Hits(hits, outside)
+            outside = NotCoveredMatch(
+                self.not_covered[best],
+                round(float(match[count + best]), 6),
+                cosine=round(float(dense[count:].max()), 6),
+            )
+        return Hits(hits, outside, cosine=round(float(dense[:count].max()), 6))
 
-    def _match(self, query: str) -> npt.NDArray[np.float64]:
-        """Score every passage, then every not-covered topic, for an already corrected query."""
+    def _match(self, query: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Score every passage, then every not-covered topic, for an already corrected query.
+
+        Returns:
+            The best view's cosine of each, and the blended similarity of each.
+        """
         total = self.vectors
         sims, rows = self._faiss.search(np.ascontiguousarray(self.embed(query), dtype=np.float32), total)
         by_row = np.empty(total, dtype=np.float64)
         by_row[rows[0]] = sims[0]
         dense = np.maximum.reduceat(by_row, self._starts)
         if self.lexical_weight <= 0:
-            return dense
+            return dense, dense
         terms = query_terms(query)
         passages = self.lexical.score_terms(terms)
         outside = self.lexical_not_covered.score_terms(terms)
-        return blend(dense, np.concatenate([passages, outside]).astype(np.float64), self.lexical_weight)
+        bm25 = np.concatenate([passages, outside]).astype(np.float64)
+        return dense, blend(dense, bm25, self.lexical_weight)
 
     def save(self, directory: Path) -> Path:
         """Write the index as plain files into a new directory.

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.corpus import passage_views
-from knowledge.decide import Policy, decide, outside_scope
+from knowledge.decide import Policy, decide, outside_scope, scope_lead
 from knowledge.index import Hit, Hits, Index, NotCoveredMatch, blend
 from knowledge.lexical import Bm25, query_terms
 
@@ -98,7 +98,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
         scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
-        return _hits(index, scores), dense
+        return _hits(index, best_view, scores), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
         rows = np.flatnonzero(owners == owner)
@@ -161,18 +161,20 @@ class _Documents:
         return np.concatenate([without, other] if side == 0 else [other, without]).astype(np.float64)
 
 
-def _hits(index: Index, scores: npt.NDArray[np.float64]) -> Hits:
+def _hits(index: Index, dense: npt.NDArray[np.float64], scores: npt.NDArray[np.float64]) -> Hits:
     """The best passage and the best not-covered topic, as :meth:`Index.search` reports them."""
     count = len(index.passages)
     best = int(np.argmax(scores[:count]))
     outside = None
     if index.not_covered:
         topic = int(np.argmax(scores[count:]))
-        outside = NotCoveredMatch(index.not_covered[topic], float(scores[count + topic]))
+        outside = NotCoveredMatch(
+            index.not_covered[topic], float(scores[count + topic]), cosine=float(dense[count:].max())
+        )
     hit = Hit(index.passages[best], float(scores[best]), float(scores[best]), 1)
-    return Hits([hit], outside)
+    return Hits([hit], outside, cosine=float(dense[:count].max()))
 
 
 def _lead(hits: Hits) -> float:
-    outside = hits.not_covered
-    return hits[0].similarity - (outside.similarity if outside else float("-inf"))
+    lead = scope_lead(hits)
+    return float("inf") if lead is None else lead

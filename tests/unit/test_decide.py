@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from knowledge import Corpus, Hit, Hits, NotCoveredMatch
-from knowledge.decide import NAMED_TOPIC_FLOOR, Policy, decide
+from knowledge.decide import NAMED_TOPIC_FLOOR, Policy, decide, scope_lead
 
 
 def hits(corpus: Corpus, *scored: tuple[str, float]) -> list[Hit]:
@@ -59,6 +61,40 @@ def test_a_closer_not_covered_topic_falls_back_and_names_it(tiny_corpus: Corpus)
     ahead = decide(scoped(tiny_corpus, ("weather", 0.5), ("programme-start", 0.6)), policy)
     assert ahead.kind == "answer" and ahead.not_covered is None
     assert [h.id for h in ahead.hits] == ["programme-start"]
+
+
+def with_cosines(
+    corpus: Corpus, outside: tuple[str, float, float], passage: tuple[str, float, float]
+) -> Hits:
+    """One passage hit and a not-covered topic, each as (id, blended similarity, best cosine)."""
+    topic = next(t for t in corpus.not_covered if t.id == outside[0])
+    pid, similarity, cosine = passage
+    return Hits(
+        hits(corpus, (pid, similarity)), NotCoveredMatch(topic, outside[1], cosine=outside[2]), cosine=cosine
+    )
+
+
+def test_refusing_needs_the_meaning_to_agree(tiny_corpus: Corpus) -> None:
+    policy = Policy(threshold=0.3, scope_margin=0.05)
+    # Blended scores put the topic within the margin, but in meaning the passage
+    # leads by 0.11: keywords shared with the topic's examples do not refuse it.
+    words_only = with_cosines(tiny_corpus, ("weather", 0.40, 0.44), ("programme-start", 0.42, 0.55))
+    assert scope_lead(words_only) == pytest.approx(0.11)
+    assert decide(words_only, policy).kind == "answer"
+    # Both agree the topic is as close: refused, and the topic is named.
+    both = with_cosines(tiny_corpus, ("weather", 0.40, 0.50), ("programme-start", 0.42, 0.53))
+    assert scope_lead(both) == pytest.approx(0.03)
+    refused = decide(both, policy)
+    assert refused.kind == "fallback" and refused.not_covered is not None
+    # A passage ahead on the blended score only needs that lead.
+    blended = with_cosines(tiny_corpus, ("weather", 0.30, 0.60), ("programme-start", 0.42, 0.50))
+    assert scope_lead(blended) == pytest.approx(0.12)
+    assert decide(blended, policy).kind == "answer"
+    # Without cosines (hand-made hits, or a plain list) only the blended lead counts.
+    assert scope_lead(scoped(tiny_corpus, ("weather", 0.40), ("programme-start", 0.42))) == pytest.approx(
+        0.02
+    )
+    assert scope_lead(hits(tiny_corpus, ("programme-start", 0.42))) is None
 
 
 def test_not_covered_side_can_be_ignored(tiny_corpus: Corpus) -> None:

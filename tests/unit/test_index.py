@@ -209,6 +209,22 @@ def test_search_reports_the_closest_not_covered_topic(tiny_index: Index) -> None
     }
 
 
+def test_search_reports_the_best_cosines_of_both_sides(tiny_index: Index) -> None:
+    query = "is it going to be rainy and cold this week?"
+    dense = tiny_index.search(query, k=1)
+    # Pure dense: the cosines are the best similarities of each side.
+    assert dense.cosine == pytest.approx(dense[0].similarity, abs=1e-6)
+    assert dense.not_covered is not None and dense.not_covered.cosine == pytest.approx(
+        dense.not_covered.similarity, abs=1e-6
+    )
+    # Hybrid: the cosines stay those of meaning alone, whatever BM25 adds.
+    hybrid = tiny_index.with_lexical_weight(0.5).search(query, k=1)
+    assert hybrid.cosine == pytest.approx(dense.cosine, abs=1e-6)
+    assert hybrid.not_covered is not None
+    assert hybrid.not_covered.cosine == pytest.approx(dense.not_covered.cosine, abs=1e-6)
+    assert hybrid.not_covered.similarity != pytest.approx(hybrid.not_covered.cosine, abs=1e-3)
+
+
 def test_not_covered_topics_are_scored_like_passages(tiny_index: Index) -> None:
     query = "a recipe for dinner tonight"
     dense = tiny_index.search(query, 1).not_covered

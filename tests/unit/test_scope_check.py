@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from knowledge import Corpus, Index, NotCoveredTopic, build_index
-from knowledge.decide import Policy
+from knowledge.decide import Policy, decide, scope_lead
 from knowledge.encoder import SentenceTransformerEncoder
 from knowledge.scope_check import check_scope
 
@@ -68,6 +69,54 @@ def test_a_not_covered_example_that_a_passage_answers_is_reported_both_ways(
     assert (answered[example].rival, answered[example].nearest) == ("programme-start", question)
     assert answered[example].lead > 0.3  # with itself in, its topic would still be close (lead about 0.1)
     assert "who won the war of 1812" not in answered
+
+
+#: Shares "how many people" with a passage question, but means something else.
+CROWDS = NotCoveredTopic(
+    id="crowds",
+    title="populations and sizes",
+    who_to_ask="An atlas.",
+    examples=(
+        "how many people live in Tokyo",
+        "how many people are in a football team",
+        "how big is the moon",
+    ),
+)
+
+
+@pytest.mark.parametrize("extra", [HISTORY, CROWDS], ids=["history", "crowds"])
+def test_leaving_a_question_out_is_searching_an_index_built_without_it(
+    tiny_corpus: Corpus, encoder: SentenceTransformerEncoder, extra: NotCoveredTopic
+) -> None:
+    topics = (*tiny_corpus.not_covered, extra)
+    index = build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, not_covered=topics)
+    assert index.lexical_weight > 0  # BM25 takes part, as in the bot
+    refused = {c.text: c.lead for c in check_scope(index, POLICY).refused}
+    rebuilt = {}
+    for passage in tiny_corpus.passages:
+        for question in passage.questions:
+            without = [
+                replace(p, questions=tuple(q for q in p.questions if q != question)) if p is passage else p
+                for p in tiny_corpus.passages
+            ]
+            hits = build_index(without, encoder, topics=tiny_corpus.topics, not_covered=topics).search(
+                question
+            )
+            rebuilt[question] = hits
+            assert (decide(hits, POLICY).kind == "fallback") == (question in refused), question
+            if question in refused:
+                assert refused[question] == pytest.approx(scope_lead(hits), abs=1e-4)
+    if extra is HISTORY:
+        assert "When did the programme start?" in refused
+        return
+    # "how many people" brings CROWDS within the margin on the blended score, but
+    # in meaning the question is clearly the passage's: neither the bot nor the
+    # check refuses it.
+    hits = rebuilt["How many people are on the programme?"]
+    assert hits.not_covered is not None and hits.not_covered.topic.id == "crowds"
+    lead = scope_lead(hits)
+    assert lead is not None and hits[0].similarity - hits.not_covered.similarity <= POLICY.scope_margin < lead
+    assert not refused
 
 
 def test_check_scope_command_reports_json_and_fails_strictly(
