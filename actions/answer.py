@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
+from actions.stated_role import stated_role
 from knowledge.decide import decide
 
 #: How many ranked candidates to remember for "tell me more".
@@ -39,13 +40,17 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
         tracker: The conversation; its latest message is the question.
 
     Returns:
-        The slot events that remember the answer for "tell me more" and "where is that from?".
+        The slot events that remember the answer for "tell me more" and "where is
+        that from?", after setting ``role`` when the question says who the user
+        is ("I'm a JTE at a junior high, what do ALTs want?").
     """
     service = get_service()
     message = tracker.latest_message or {}
     query = (message.get("text") or "").strip()
     intent = (message.get("intent") or {}).get("name")
-    role = tracker.get_slot(slots.ROLE)
+    known = tracker.get_slot(slots.ROLE)
+    role = stated_role(query) or known
+    events: list[EventType] = [SlotSet(slots.ROLE, role)] if role != known else []
     hits = (
         await service.search(query, CANDIDATES, topic=slots.INTENT_TOPICS.get(intent or ""), audience=role)
         if query
@@ -56,14 +61,15 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     if decision.kind == "fallback":
         reply = compose.fallback_reply(service.index, hits, service.answer_threshold, decision.not_covered)
         send(dispatcher, reply, channel)
-        return [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+        return [*events, SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
     if decision.kind == "clarify":
         send(dispatcher, compose.clarify_reply(service.index, decision), channel)
-        return []
+        return events
     chosen = [hit.passage for hit in decision.hits]
     send(dispatcher, compose.answer_reply(chosen), channel)
     ids = [p.id for p in chosen]
     return [
+        *events,
         SlotSet(slots.LAST_PASSAGES, ids),
         SlotSet(slots.LAST_TOPIC, chosen[0].topic),
         SlotSet(slots.CANDIDATES, [h.id for h in hits if h.id not in ids]),

@@ -128,12 +128,27 @@ def test_a_role_named_in_a_question_is_not_taken_for_the_users(stack: Stack) -> 
     stack.chat("it-role-keep", "I'm a JTE")
     stack.chat("it-role-keep", "How can I use my ALT in lessons for more than pronunciation drills?")
     stack.chat("it-role-keep", "Does the way I treat my ALT change how they see themselves?")
+    assert _role_events(stack, "it-role-keep") == ["jte"]
+
+
+def _role_events(stack: Stack, sender: str) -> list[str]:
+    """The values the ``role`` slot was set to in a conversation, from the SQLite tracker store."""
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND action_name = 'role'",
-            ("it-role-keep",),
+            (sender,),
         ).fetchall()
-    assert [json.loads(data)["value"] for (data,) in rows] == ["jte"]
+    return [json.loads(data)["value"] for (data,) in rows]
+
+
+def test_a_role_stated_inside_a_topical_question_is_remembered(stack: Stack) -> None:
+    # NLU files this under ask_jte, not inform_role; action_answer reads the role itself.
+    body = stack.chat("it-role-inline", "I'm a JTE at a junior high, what do ALTs want from us?")
+    assert body["kind"] == "answer", body
+    cited = [c["passage_id"] for m in body["messages"] for c in m["citations"]]
+    assert cited and cited[0].startswith("jte-for-jtes-"), body  # the passage written for JTEs
+    stack.chat("it-role-inline", "How can I use my ALT in lessons for more than pronunciation drills?")
+    assert _role_events(stack, "it-role-inline") == ["jte"]
 
 
 def test_where_is_that_from_before_any_answer_names_the_studies(stack: Stack) -> None:

@@ -191,6 +191,32 @@ async def test_role_prefers_passages_for_that_audience(make_tracker: TrackerFact
     assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
 
 
+async def test_a_role_stated_in_a_question_is_set_and_used(make_tracker: TrackerFactory) -> None:
+    # Without a role this question's best match is the ALTs' planning passage
+    # (0.652 against 0.644); said by a JTE, the passage written for JTEs wins.
+    query = "I'm a JTE, what makes team teaching with a partner teacher go well?"
+    messages, slot_events = await run(ActionAnswer(), make_tracker(query, "ask_jte"))
+    assert slot_events[slots.ROLE] == "jte"
+    assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
+    # The latest statement wins over an earlier role...
+    _, switched = await run(
+        ActionAnswer(), make_tracker("I'm an ALT, how do I plan lessons?", "ask_jte", role="jte")
+    )
+    assert switched[slots.ROLE] == "alt"
+    # ...and a role only mentioned, or already known, adds no role event.
+    for text, role in (
+        ("how do I support my ALT?", "jte"),
+        ("As a JTE, what do assistants hope for?", "jte"),
+    ):
+        _, unchanged = await run(ActionAnswer(), make_tracker(text, "ask_jte", role=role))
+        assert slots.ROLE not in unchanged
+    # A fallback keeps the role it read too.
+    _, fallback = await run(
+        ActionAnswer(), make_tracker("I'm an ALT, will it rain tomorrow?", "out_of_scope")
+    )
+    assert fallback[slots.ROLE] == "alt" and fallback[slots.LAST_PASSAGES] is None
+
+
 async def test_empty_text_falls_back(make_tracker: TrackerFactory) -> None:
     messages, _ = await run(ActionAnswer(), make_tracker("   "))
     assert meta(messages)["kind"] == "fallback"
