@@ -196,10 +196,12 @@ def test_role_switch_phone_screen_and_keyboard(browser: Any, stack: Stack) -> No
     dialog.wait_for()
     box = dialog.bounding_box()
     assert box is not None and box["width"] >= 370  # full screen on a phone
-    before = page.locator(".senpai-bot").count()
     page.get_by_label("I am").select_option("jte")
-    page.wait_for_function("n => document.querySelectorAll('.senpai-bot').length > n", arg=before)
-    assert "Japanese teachers of English" in page.locator(".senpai-bot").last.inner_text()
+    # The greeting may still be arriving when the role is chosen: wait for the acknowledgement itself.
+    page.wait_for_function(
+        """() => { const bot = [...document.querySelectorAll('.senpai-bot')].pop();
+                   return bot !== undefined && bot.innerText.includes('Japanese teachers of English'); }"""
+    )
     assert page.locator(".senpai-user").last.inner_text() == "I'm a JTE"
     animation = page.evaluate(
         """() => { const t = document.createElement('div'); t.className = 'senpai-typing';
