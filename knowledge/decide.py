@@ -81,13 +81,12 @@ def scope_lead(hits: Sequence[Hit]) -> float | None:
     Returns:
         The lead, or ``None`` when there is no not-covered topic to compare with.
     """
-    outside = hits.not_covered if isinstance(hits, Hits) else None
-    if outside is None:
+    if not isinstance(hits, Hits) or hits.not_covered is None:
         return None
+    outside = hits.not_covered
     lead = (hits[0].similarity if hits else float("-inf")) - outside.similarity
-    cosine = hits.cosine if isinstance(hits, Hits) else None
-    if hits and cosine is not None and outside.cosine is not None:
-        lead = max(lead, cosine - outside.cosine)
+    if hits and hits.cosine is not None and outside.cosine is not None:
+        lead = max(lead, hits.cosine - outside.cosine)
     return lead
 
 

@@ -269,6 +269,9 @@ class Index:
         index already holds (see :mod:`knowledge.adapter`), and every one of
         them, like every query later, goes through it.
 
+        The copy shares everything but the vectors (BM25, the speller and the
+        passages are not rebuilt).
+
         Raises:
             ValueError: If the index already has an adapter.
         """
@@ -279,16 +282,9 @@ class Index:
         faiss_index = faiss.IndexFlatIP(self.encoder.dim)
         if len(vectors):
             faiss_index.add(apply_adapter(vectors, weight))
-        return Index(
-            self.passages,
-            faiss_index,
-            self.encoder,
-            self.topics,
-            lexical_weight=self.lexical_weight,
-            not_covered=self.not_covered,
-            adapter=weight,
-            adapter_config=config,
-        )
+        clone = copy.copy(self)
+        clone._faiss, clone.adapter, clone.adapter_config = faiss_index, weight, config
+        return clone
 
     def embed(self, query: str) -> Vectors:
         """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any)."""
@@ -330,8 +326,33 @@ class Index:
         """
         if k <= 0 or not self.passages:
             return Hits()
-        query = self.speller.fix(query)
-        dense, match = self._match(query)
+        dense, match = self._match(self.speller.fix(query))
+        return self.rank(dense, match, k, topic=topic, audience=audience)
+
+    def rank(
+        self,
+        dense: npt.NDArray[np.float64],
+        match: npt.NDArray[np.float64],
+        k: int,
+        *,
+        topic: str | None = None,
+        audience: str | None = None,
+    ) -> Hits:
+        """Rank passages from their scores, as :meth:`search` does after scoring a query.
+
+        :func:`knowledge.scope_check.check_scope` calls it with scores computed
+        with one example left out, so its searches rank exactly like the bot's.
+
+        Args:
+            dense: The best view's cosine of every passage, then of every not-covered topic.
+            match: Their blended similarities, in the same order.
+            k: How many hits to return.
+            topic: A topic hint; a soft prior, never a filter.
+            audience: ``alt`` or ``jte``; prefers passages for that audience.
+
+        Returns:
+            Up to ``k`` hits, best first, with :attr:`Hits.not_covered` and both cosines set.
+        """
         count = len(self.passages)
         similarity = match[:count]
         score = similarity.copy()
@@ -601,9 +622,8 @@ def publish(index: Index, root: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     base = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{os.getpid()}"
     name, n = base, 1
-    while (
-        builds / name
-    ).exists():  # the same corpus built twice in one second, e.g. with the adapter toggled
+    # The same corpus built twice in one second (e.g. with the adapter toggled) gets a suffix.
+    while (builds / name).exists():
         n += 1
         name = f"{base}-{n}"
     target = index.save(builds / name)

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from knowledge.corpus import passage_views
 from knowledge.decide import Policy, decide, outside_scope, scope_lead
-from knowledge.index import Hit, Hits, Index, NotCoveredMatch, blend
+from knowledge.index import Hits, Index, blend
 from knowledge.lexical import Bm25, query_terms
 
 
@@ -98,7 +98,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
         scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
-        return _hits(index, best_view, scores), dense
+        return index.rank(best_view, scores, 1), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
         rows = np.flatnonzero(owners == owner)
@@ -159,20 +159,6 @@ class _Documents:
         without = Bm25([" ".join(d) for d in docs]).score_terms(terms)
         other = self._full[1 - side].score_terms(terms)
         return np.concatenate([without, other] if side == 0 else [other, without]).astype(np.float64)
-
-
-def _hits(index: Index, dense: npt.NDArray[np.float64], scores: npt.NDArray[np.float64]) -> Hits:
-    """The best passage and the best not-covered topic, as :meth:`Index.search` reports them."""
-    count = len(index.passages)
-    best = int(np.argmax(scores[:count]))
-    outside = None
-    if index.not_covered:
-        topic = int(np.argmax(scores[count:]))
-        outside = NotCoveredMatch(
-            index.not_covered[topic], float(scores[count + topic]), cosine=float(dense[count:].max())
-        )
-    hit = Hit(index.passages[best], float(scores[best]), float(scores[best]), 1)
-    return Hits([hit], outside, cosine=float(dense[:count].max()))
 
 
 def _lead(hits: Hits) -> float:
