@@ -14,6 +14,7 @@ from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
+from bot.senders import SenderKeys, load_secret
 from bot.settings import Settings
 from bot.slack import EventLedger, MemoryLedger, RedisLedger
 from bot.views import SLACK_MAX_BODY_BYTES
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=max(settings.max_body_bytes, SLACK_MAX_BODY_BYTES),
     )
     app[keys.SETTINGS] = settings
+    app[keys.SENDERS] = SenderKeys(load_secret(settings.sender_secret, settings.data_dir))
     app[keys.SENDER_LIMIT] = RateLimiter(settings.rate_sender_per_min, burst=10)
     app[keys.IP_LIMIT] = RateLimiter(settings.rate_ip_per_min, burst=40)
     app.cleanup_ctx.append(_rasa_client)

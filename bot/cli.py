@@ -299,14 +299,14 @@ def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQue
 def cmd_loadtest(args: argparse.Namespace) -> int:
     """Drive /api/chat with many simulated users and count lost messages."""
     import asyncio
+    import os
+    import secrets
     import tempfile
     import time as clock
-    import uuid
 
     from bot import loadtest
     from bot.harness import LocalStack, StackError
 
-    run_id = uuid.uuid4().hex[:8]
     database_url: str | None = None
     sqlite_path: Path | None = None
     stack: LocalStack | None = None
@@ -326,6 +326,9 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
                 print(f"senpai loadtest: {exc}", file=sys.stderr)
                 return 2
             env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+            env.setdefault(
+                "SENPAI_SENDER_SECRET", os.environ.get("SENPAI_SENDER_SECRET") or secrets.token_hex(32)
+            )
         data_dir = Path(tempfile.mkdtemp(prefix="senpai-load-"))
         print(f"Starting a {args.profile} stack in {data_dir} ...", flush=True)
         try:
@@ -341,12 +344,12 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     try:
         print(f"{args.users} users x {args.messages} messages against {url} ...", flush=True)
         start = clock.perf_counter()
-        outcomes = asyncio.run(loadtest.drive(url, args.users, args.messages, run_id))
+        outcomes, senders = asyncio.run(loadtest.drive(url, args.users, args.messages))
         wall = clock.perf_counter() - start
         report = loadtest.summarise(args.profile, args.users, args.messages, outcomes, wall)
         if sqlite_path is not None or database_url is not None:
             report.stored = loadtest.count_user_events(
-                run_id, sqlite_path=sqlite_path, database_url=database_url
+                senders, sqlite_path=sqlite_path, database_url=database_url
             )
             report.lost = report.sent - report.stored
     finally:
@@ -404,6 +407,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     from bot.supervisor import run
 
     return run(_settings())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Move stored conversations to their channel's namespace (``senpai up`` does this at start)."""
+    import asyncio
+
+    from bot.migrations import migrate_slack_conversations
+
+    print(asyncio.run(migrate_slack_conversations(_settings())) or "nothing to move")
+    return 0
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
@@ -481,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
+    sub.add_parser(
+        "migrate", help="move conversations stored under bare Slack user ids to slack:TEAM:USER"
+    ).set_defaults(func=cmd_migrate)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)
     sub.add_parser("gateway", help="run the gateway").set_defaults(func=cmd_gateway)
     return parser

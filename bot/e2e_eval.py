@@ -36,17 +36,25 @@ class Outcome:
 
 
 async def _ask(
-    session: aiohttp.ClientSession, url: str, sender: str, message: str
+    session: aiohttp.ClientSession, url: str, sender: str | None, message: str
 ) -> tuple[dict[str, Any], float]:
     """Send one message, waiting out rate limits (429 + Retry-After) like a polite client.
 
+    Args:
+        session: The HTTP session.
+        url: The gateway.
+        sender: The conversation's issued id, or ``None`` to start a new one.
+        message: What to say.
+
     Returns:
-        The reply body, and the seconds the answered request took (time spent
-        waiting out a rate limit is not the bot's latency, so it is left out).
+        The reply body (its ``sender`` is the conversation's id), and the
+        seconds the answered request took (time spent waiting out a rate
+        limit is not the bot's latency, so it is left out).
     """
+    payload = {"message": message} if sender is None else {"sender": sender, "message": message}
     for _ in range(MAX_RETRIES):
         start = time.perf_counter()
-        async with session.post(f"{url}/api/chat", json={"sender": sender, "message": message}) as resp:
+        async with session.post(f"{url}/api/chat", json=payload) as resp:
             body: dict[str, Any] = await resp.json()
             seconds = time.perf_counter() - start
             if resp.status == 429:
@@ -61,9 +69,10 @@ async def _ask(
 async def _one(
     session: aiohttp.ClientSession, url: str, n: int, q: DevQuestion, title_ids: dict[str, str]
 ) -> Outcome:
-    sender = f"eval-{n}-{int(time.time())}"
+    sender: str | None = None  # each question in a new conversation
     if q.role in ROLE_MESSAGES:
-        await _ask(session, url, sender, ROLE_MESSAGES[q.role])
+        said, _ = await _ask(session, url, sender, ROLE_MESSAGES[q.role])
+        sender = said.get("sender")
     body, seconds = await _ask(session, url, sender, q.q)
     messages = body.get("messages", [])
     # A passage that draws on both studies has one citation per study: count it once.

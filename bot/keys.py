@@ -8,10 +8,12 @@ from bot.feedback import Feedback
 from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
+from bot.senders import SenderKeys
 from bot.settings import Settings
 from bot.slack import EventLedger
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+SENDERS: web.AppKey[SenderKeys] = web.AppKey("senders", SenderKeys)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 PREFETCH: web.AppKey[Prefetcher] = web.AppKey("prefetch", Prefetcher)
 FEEDBACK: web.AppKey[Feedback] = web.AppKey("feedback", Feedback)

@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from bot.benchmarks.stats import percentile
+from bot.senders import conversation_of
 
 #: What the simulated users say; user ``n`` starts at a different point of each list.
 QUESTIONS = (
@@ -121,32 +122,43 @@ class Report:
 
 
 async def _user(
-    session: aiohttp.ClientSession, url: str, sender: str, messages: list[str], outcomes: list[Outcome]
+    session: aiohttp.ClientSession, url: str, messages: list[str], outcomes: list[Outcome], senders: set[str]
 ) -> None:
+    """One simulated user: the first message starts a conversation, the rest go on with its issued id."""
+    sender: str | None = None
     for text in messages:
         start = time.perf_counter()
+        payload = {"message": text} if sender is None else {"sender": sender, "message": text}
         try:
-            async with session.post(f"{url}/api/chat", json={"sender": sender, "message": text}) as resp:
+            async with session.post(f"{url}/api/chat", json=payload) as resp:
                 body = await resp.json(content_type=None)
                 kind = str(body.get("kind", "?")) if isinstance(body, dict) else "?"
                 outcomes.append(Outcome(time.perf_counter() - start, resp.status, kind))
+                if sender is None and isinstance(body, dict) and isinstance(body.get("sender"), str):
+                    sender = body["sender"]
+                    senders.add(sender)
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcomes.append(Outcome(time.perf_counter() - start, 0, type(exc).__name__))
 
 
-async def drive(url: str, users: int, messages: int, run_id: str, timeout_s: float = 60.0) -> list[Outcome]:
+async def drive(
+    url: str, users: int, messages: int, timeout_s: float = 60.0
+) -> tuple[list[Outcome], set[str]]:
     """Run ``users`` conversations of ``messages`` turns against a gateway at once.
 
-    Senders are ``load-{run_id}-{n}``, so the tracker store can be counted afterwards.
+    Returns:
+        Every turn's outcome, and the sender ids the gateway issued, so the
+        tracker store can be counted afterwards (:func:`count_user_events`).
     """
     outcomes: list[Outcome] = []
+    senders: set[str] = set()
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     connector = aiohttp.TCPConnector(limit=users)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         await asyncio.gather(
-            *(_user(session, url, f"load-{run_id}-{n}", script(n, messages), outcomes) for n in range(users))
+            *(_user(session, url, script(n, messages), outcomes, senders) for n in range(users))
         )
-    return outcomes
+    return outcomes, senders
 
 
 def summarise(profile: str, users: int, messages: int, outcomes: Sequence[Outcome], wall_s: float) -> Report:
@@ -181,19 +193,27 @@ def summarise(profile: str, users: int, messages: int, outcomes: Sequence[Outcom
 
 
 def count_user_events(
-    run_id: str, *, sqlite_path: Path | None = None, database_url: str | None = None
+    senders: set[str], *, sqlite_path: Path | None = None, database_url: str | None = None
 ) -> int:
-    """Count the user events of a run's senders straight from the tracker store's database."""
-    query = "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND sender_id LIKE {}"
-    pattern = f"load-{run_id}-%"
+    """Count the user events of a run's conversations straight from the tracker store's database.
+
+    Args:
+        senders: The sender ids the gateway issued during the run.
+        sqlite_path: The embedded profile's tracker store.
+        database_url: The production profile's.
+    """
+    conversations = sorted(conversation_of(sender) for sender in senders)
+    if not conversations:
+        return 0
+    query = "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND sender_id IN ({})"
     if database_url is not None:
         import psycopg
 
         with psycopg.connect(database_url) as db:
-            row = db.execute(query.format("%s"), (pattern,)).fetchone()
+            row = db.execute(query.format(", ".join(["%s"] * len(conversations))), conversations).fetchone()
     elif sqlite_path is not None:
         with sqlite3.connect(sqlite_path) as db:
-            row = db.execute(query.format("?"), (pattern,)).fetchone()
+            row = db.execute(query.format(", ".join("?" * len(conversations))), conversations).fetchone()
     else:
         raise ValueError("give the SQLite file or the PostgreSQL URL of the tracker store")
     return int(row[0]) if row else 0

@@ -48,7 +48,7 @@ def cors(allowed: frozenset[str]) -> Middleware:
                 return web.json_response({"error": "origin not allowed"}, status=403)
             response: web.StreamResponse = web.Response(status=204)
             response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, X-Senpai-Sender"
             response.headers["Access-Control-Max-Age"] = "600"
         else:
             response = await handler(request)

@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -173,7 +174,9 @@ class RasaClient:
         """
         if self._token is None:
             raise RasaUnavailable("no Rasa API token is configured (SENPAI_RASA_TOKEN)")
-        data = await self._call("GET", f"/conversations/{sender}/tracker", params={"token": self._token})
+        data = await self._call(
+            "GET", f"/conversations/{quote(sender, safe='')}/tracker", params={"token": self._token}
+        )
         events = data.get("events") if isinstance(data, dict) else None
         return [e for e in events or [] if isinstance(e, dict)]
 
@@ -220,6 +223,11 @@ def with_ids(sender: str, reply: dict[str, Any]) -> dict[str, Any]:
     for message in reply["messages"]:
         message["id"] = message_id(sender, message["text"])
     return reply
+
+
+def message_ids(sender: str, events: Sequence[dict[str, Any]]) -> set[str]:
+    """The ids of every bot message in a conversation (what feedback may rate)."""
+    return {m["id"] for m in history(sender, events) if m["from"] == "bot"}
 
 
 def history(sender: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,8 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-SENDER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: Message ids (for feedback): what :func:`bot.rasa.message_id` makes.
+MESSAGE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE_CHARS = 2000
+#: Longest sender id looked at (an issued one has 46 characters; see :mod:`bot.senders`).
+MAX_SENDER_CHARS = 128
 
 
 class ValidationError(ValueError):
@@ -17,9 +20,9 @@ class ValidationError(ValueError):
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """A validated ``POST /api/chat`` body."""
+    """A validated ``POST /api/chat`` body; ``sender`` is ``None`` for a new conversation."""
 
-    sender: str
+    sender: str | None
     message: str
 
 
@@ -53,16 +56,17 @@ MAX_COMMENT_CHARS = 1000
 
 
 def _sender(payload: dict[str, Any]) -> str:
+    """The sender id's text; whether the gateway issued it is :class:`bot.senders.SenderKeys`' call."""
     sender = payload.get("sender")
     if sender is None:
-        raise ValidationError("missing field 'sender'")
-    if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
-        raise ValidationError("'sender' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+        raise ValidationError("missing field 'sender' (the id a reply from /api/chat gave you)")
+    if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
+        raise ValidationError("'sender' must be the id a reply from /api/chat gave you")
     return sender
 
 
 def parse_sender(value: str | None) -> str:
-    """Validate a sender id from a query string."""
+    """Validate a sender id from a query string or header."""
     return _sender({"sender": value})
 
 
@@ -85,7 +89,7 @@ def parse_feedback(payload: Any) -> FeedbackRequest:
     data = _object(payload, fields, "'sender', 'message_id' and 'rating'")
     sender = _sender(data)
     message_id = data.get("message_id")
-    if not isinstance(message_id, str) or not SENDER_RE.fullmatch(message_id):
+    if not isinstance(message_id, str) or not MESSAGE_ID_RE.fullmatch(message_id):
         raise ValidationError("'message_id' must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
     rating = data.get("rating")
     if rating not in (1, -1) or isinstance(rating, bool):
@@ -107,14 +111,14 @@ def parse_chat(payload: Any) -> ChatRequest:
         payload: The decoded JSON body.
 
     Returns:
-        The sender id and the message, stripped of surrounding white space.
+        The sender id (``None`` when the client starts a new conversation) and
+        the message, stripped of surrounding white space.
 
     Raises:
-        ValidationError: On a wrong shape, missing or unknown fields, or values
-            out of range.
+        ValidationError: On a wrong shape, unknown fields, or values out of range.
     """
-    payload = _object(payload, {"sender", "message"}, "'sender' and 'message'")
-    sender = _sender(payload)
+    payload = _object(payload, {"sender", "message"}, "'message' (and 'sender' after the first reply)")
+    sender = _sender(payload) if payload.get("sender") is not None else None
     message = payload.get("message")
     if message is None:
         raise ValidationError("missing field 'message'")

@@ -235,6 +235,7 @@ class Settings:
     rasa_token: str | None = None
     action_url: str = "http://127.0.0.1:5055"
     action_token: str | None = None
+    sender_secret: str | None = None
     action_timeout_s: float = 3.0
     prefetch: bool = True
     adapter: bool = True
@@ -333,6 +334,8 @@ class Settings:
         (``embedded`` or ``production``), ``SENPAI_RASA_URL`` (one URL, or a
         comma-separated list of replicas), ``SENPAI_RASA_REPLICAS``,
         ``SENPAI_RASA_TOKEN``, ``SENPAI_ACTION_URL``, ``SENPAI_ACTION_TOKEN``,
+        ``SENPAI_SENDER_SECRET`` (signs the web sender ids; required by the
+        production profile, generated into the data dir by the embedded one),
         ``SENPAI_ACTION_TIMEOUT``, ``DATABASE_URL`` and ``REDIS_URL`` (required
         by the production profile), ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``,
         ``SLACK_API_URL``, ``SENPAI_EMBEDDING_MODEL``,
@@ -374,6 +377,16 @@ class Settings:
                 f"Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; {missing} is missing"
             )
         slack_api = _url(env, "SLACK_API_URL", "https://slack.com/api/") + "/"
+        sender_secret = _get(env, "SENPAI_SENDER_SECRET")
+        if sender_secret is not None and len(sender_secret) < 32:
+            raise SettingsError(
+                "SENPAI_SENDER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+            )
+        if profile == "production" and sender_secret is None:
+            raise SettingsError(
+                "SENPAI_PROFILE=production needs SENPAI_SENDER_SECRET, shared by every gateway "
+                "(at least 32 random characters, e.g. `openssl rand -hex 32`)"
+            )
         return cls(
             host=_host(env, "SENPAI_HOST", "127.0.0.1"),
             port=_int(env, "SENPAI_PORT", 8080, 1, 65535),
@@ -382,6 +395,7 @@ class Settings:
             rasa_token=_get(env, "SENPAI_RASA_TOKEN"),
             action_url=_url(env, "SENPAI_ACTION_URL", "http://127.0.0.1:5055"),
             action_token=_get(env, "SENPAI_ACTION_TOKEN"),
+            sender_secret=sender_secret,
             action_timeout_s=_float(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
             prefetch=_flag(env, "SENPAI_PREFETCH", True),
             adapter=_flag(env, "SENPAI_ADAPTER", True),

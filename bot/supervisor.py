@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import yaml
 
+from bot.migrations import migrate_slack_conversations
 from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 from knowledge import IndexLoadError, current_dir, read_meta
 
@@ -389,6 +390,8 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
         never became healthy.
     """
     run = RunSecrets.for_run(settings)
+    if note := await migrate_slack_conversations(settings):  # before any Rasa writes to the store
+        say(note)
     endpoints = render_endpoints(settings)
     children = make_children(settings, run, endpoints)
     started = time.monotonic()

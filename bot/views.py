@@ -9,8 +9,9 @@ from aiohttp import web
 
 from bot import keys, slack
 from bot.feedback import FeedbackUnavailable
-from bot.rasa import RasaUnavailable, history, shape_reply, with_ids
+from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
+from bot.senders import UnknownSender
 
 logger = logging.getLogger("senpai.gateway")
 STATIC = Path(__file__).parent / "static"
@@ -18,6 +19,20 @@ STATIC = Path(__file__).parent / "static"
 SLACK_MAX_BODY_BYTES = 1024 * 1024
 #: Slack wants an acknowledgement within 3 s; Rasa's channel answers in the background.
 SLACK_FORWARD_TIMEOUT_S = 2.5
+#: Header that may carry the sender id of ``GET /api/history`` (keeps it out of URLs and proxy logs).
+SENDER_HEADER = "X-Senpai-Sender"
+
+
+def unknown_sender() -> web.Response:
+    """The 403 for a sender id this gateway did not issue: start a new conversation instead."""
+    return web.json_response(
+        {
+            "error": "this sender id was not issued by this Senpai, or has been altered; "
+            "send your message without 'sender' to start a new conversation",
+            "code": "unknown_sender",
+        },
+        status=403,
+    )
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -82,12 +97,12 @@ def client_address(request: web.Request) -> str:
     return peer
 
 
-def limited(request: web.Request, sender: str) -> web.Response | None:
-    """Apply the per-address and per-sender limits; return a 429 answer if one is hit."""
-    for limiter, key in (
-        (request.app[keys.IP_LIMIT], client_address(request)),
-        (request.app[keys.SENDER_LIMIT], sender),
-    ):
+def limited(request: web.Request, sender: str | None) -> web.Response | None:
+    """Apply the per-address and (for a known conversation) per-sender limits; a 429 answer if one is hit."""
+    checks = [(request.app[keys.IP_LIMIT], client_address(request))]
+    if sender is not None:
+        checks.append((request.app[keys.SENDER_LIMIT], sender))
+    for limiter, key in checks:
         wait = limiter.hit(key)
         if wait is not None:
             return too_many(wait)
@@ -95,56 +110,94 @@ def limited(request: web.Request, sender: str) -> web.Response | None:
 
 
 async def chat(request: web.Request) -> web.Response:
-    """Forward one user message to Rasa and return the shaped reply."""
+    """Forward one user message to Rasa and return the shaped reply.
+
+    A request without ``sender`` starts a new conversation: the reply carries
+    the ``sender`` id to send with every later message. A sender id the
+    gateway did not issue gets 403 ``unknown_sender``.
+    """
     try:
         payload = parse_json(await read_body(request, request.app[keys.SETTINGS].max_body_bytes))
         req = parse_chat(payload)
     except ValidationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
-    if (refusal := limited(request, req.sender)) is not None:
+    senders = request.app[keys.SENDERS]
+    token = req.sender if req.sender is not None else senders.issue()
+    try:
+        conversation = senders.conversation(token)
+    except UnknownSender:
+        if (refusal := limited(request, None)) is not None:
+            return refusal
+        return unknown_sender()
+    if (refusal := limited(request, conversation)) is not None:
         return refusal
     request.app[keys.PREFETCH].start(req.message)  # embed it while Rasa parses it
     try:
-        messages = await request.app[keys.RASA].send(req.sender, req.message)
+        messages = await request.app[keys.RASA].send(conversation, req.message)
     except RasaUnavailable as exc:
-        logger.warning("chat from %s failed: %s", req.sender, exc)
+        logger.warning("chat failed: %s", exc)
         return web.json_response(
-            {"error": "Senpai's dialogue service is unavailable; please try again shortly.", "kind": "error"},
+            {
+                "error": "Senpai's dialogue service is unavailable; please try again shortly.",
+                "kind": "error",
+                "sender": token,
+            },
             status=503,
         )
-    return web.json_response(with_ids(req.sender, shape_reply(messages)))
+    return web.json_response({"sender": token, **with_ids(conversation, shape_reply(messages))})
 
 
 async def feedback(request: web.Request) -> web.Response:
-    """Store a thumbs up or down on one bot message."""
+    """Store a thumbs up or down on one bot message of the sender's own conversation."""
     try:
         req = parse_feedback(parse_json(await read_body(request, request.app[keys.SETTINGS].max_body_bytes)))
     except ValidationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
-    if (refusal := limited(request, req.sender)) is not None:
+    try:
+        conversation = request.app[keys.SENDERS].conversation(req.sender)
+    except UnknownSender:
+        return limited(request, None) or unknown_sender()
+    if (refusal := limited(request, conversation)) is not None:
         return refusal
     try:
+        events = await request.app[keys.RASA].events(conversation)
+    except RasaUnavailable as exc:
+        logger.warning("feedback not checked: %s", exc)
+        return web.json_response({"error": "feedback could not be stored; please try again"}, status=503)
+    if req.message_id not in message_ids(conversation, events):
+        return web.json_response(
+            {"error": "'message_id' is not a message Senpai sent in this conversation"}, status=404
+        )
+    try:
         feedback_id = await request.app[keys.FEEDBACK].add(
-            req.sender, req.message_id, req.rating, req.comment
+            conversation, req.message_id, req.rating, req.comment
         )
     except FeedbackUnavailable as exc:
-        logger.warning("feedback from %s not stored: %s", req.sender, exc)
+        logger.warning("feedback not stored: %s", exc)
         return web.json_response({"error": "feedback could not be stored; please try again"}, status=503)
     return web.json_response({"status": "stored", "id": feedback_id}, status=201)
 
 
 async def conversation(request: web.Request) -> web.Response:
-    """Return the conversation so far, so the widget survives a page reload."""
+    """Return the sender's own conversation so far, so the widget survives a page reload.
+
+    The sender id comes from the ``X-Senpai-Sender`` header (what the widget
+    sends) or the ``sender`` query parameter.
+    """
     try:
-        sender = parse_sender(request.query.get("sender"))
+        token = parse_sender(request.headers.get(SENDER_HEADER) or request.query.get("sender"))
     except ValidationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     try:
+        sender = request.app[keys.SENDERS].conversation(token)
+    except UnknownSender:
+        return limited(request, None) or unknown_sender()
+    try:
         events = await request.app[keys.RASA].events(sender)
     except RasaUnavailable as exc:
-        logger.warning("history for %s failed: %s", sender, exc)
+        logger.warning("history failed: %s", exc)
         return web.json_response({"error": "history is unavailable right now"}, status=503)
-    return web.json_response({"sender": sender, "messages": history(sender, events)})
+    return web.json_response({"sender": token, "messages": history(sender, events)})
 
 
 async def slack_webhook(request: web.Request) -> web.Response:

@@ -15,6 +15,11 @@ changes what an orientation workspace needs:
   answered in its thread; a direct message is answered in the DM itself.
 - **Never itself, never other bots.** Messages from bots, from Senpai's own
   user, and edits, joins and other message subtypes are ignored.
+- **A namespace of its own.** A Slack user's conversation is stored as
+  ``slack:TEAM:USER`` (Rasa's own channel uses the bare user id, ``U…``).
+  Slack member ids are visible to everyone in a workspace, and the web chat
+  API only ever reaches ``web:…`` conversations, so neither channel can read
+  or continue the other's conversations (SECURITY.md).
 
 Retries: Slack retries an event it thinks was not delivered. The gateway in
 front of Rasa remembers delivered event ids, answers repeated deliveries
@@ -42,6 +47,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
+#: Prefix of every Slack conversation id in the tracker store.
+NAMESPACE = "slack:"
+
+
+def conversation_id(team: str | None, user: str | None) -> str | None:
+    """The tracker store's id of a Slack user's conversation: ``slack:TEAM:USER``.
+
+    ``_`` stands for a team Slack did not name. ``None`` stays ``None`` (Rasa
+    then refuses the message, as it would without the namespace).
+    """
+    if not user:
+        return None
+    return f"{NAMESPACE}{team or '_'}:{user}"
+
+
 class SenpaiSlackBot(SlackBot):
     """Rasa's Slack output channel, posting to a configurable Web API URL."""
 
@@ -59,6 +79,8 @@ class SenpaiSlackBot(SlackBot):
     async def _post_message(self, channel: str, **kwargs: Any) -> None:
         # `as_user` is a legacy argument that modern Slack apps must not send.
         kwargs.pop("as_user", None)
+        if channel.startswith(NAMESPACE):  # no channel known: Rasa fell back on the conversation id
+            channel = channel.rsplit(":", 1)[-1]  # a user id, which Slack takes as their DM
         await super()._post_message(channel, **kwargs)
 
 
@@ -137,6 +159,27 @@ class SenpaiSlackInput(SlackInput):
             return False
         own = {a.get("user_id") for a in slack_event.get("authorizations") or [] if a.get("is_bot")}
         return not (event.get("user") and event.get("user") in own)
+
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender_id: str | None,
+        metadata: dict[str, Any] | None,
+    ) -> Any:
+        """Rasa's handling, with the conversation id moved into the Slack namespace."""
+        return await super().process_message(
+            request, on_new_message, text, conversation_id(self._team(request), sender_id), metadata
+        )
+
+    def _team(self, request: Request) -> str | None:
+        if request.headers.get("content-type") == "application/json":
+            body = request.json or {}
+            event = body.get("event") or {}
+            return body.get("team_id") or event.get("team")
+        payload = self._interaction(request)
+        return (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id")
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         """Rasa's metadata, with a thread only for messages in channels (or already in a thread)."""

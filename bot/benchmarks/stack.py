@@ -59,47 +59,45 @@ class Chat:
         self.session = session
         self.turns = 0
 
-    async def say(self, sender: str, text: str, into: Turns, expect: tuple[str, ...]) -> None:
-        """Send one message and record its latency, or an error if the reply is not of an expected kind."""
+    async def say(self, sender: str | None, text: str, into: Turns, expect: tuple[str, ...]) -> str | None:
+        """Send one message and record its latency, or an error if the reply is not of an expected kind.
+
+        Returns:
+            The conversation's sender id (issued by the gateway when ``sender`` is ``None``).
+        """
+        payload = {"message": text} if sender is None else {"sender": sender, "message": text}
         start = time.perf_counter()
         try:
-            async with self.session.post(
-                f"{self.url}/api/chat", json={"sender": sender, "message": text}
-            ) as resp:
+            async with self.session.post(f"{self.url}/api/chat", json=payload) as resp:
                 body = await resp.json(content_type=None)
                 ok = resp.status == 200 and isinstance(body, dict) and body.get("kind") in expect
+                if isinstance(body, dict) and isinstance(body.get("sender"), str):
+                    sender = body["sender"]
         except (aiohttp.ClientError, TimeoutError):
             ok = False
         into.ms.append((time.perf_counter() - start) * 1000)
         self.turns += 1
         if not ok:
             into.errors += 1
+        return sender
 
 
 KNOWLEDGE_KINDS = ("answer", "clarify", "fallback")
 
 
-async def one_user(
-    chat: Chat, asked: Sequence[str], pairs: int, tag: str, small: Turns, knowledge: Turns
-) -> None:
+async def one_user(chat: Chat, asked: Sequence[str], pairs: int, small: Turns, knowledge: Turns) -> None:
     """``pairs`` conversations of a greeting and one question, one after another."""
-    for n in range(pairs):
-        sender = f"bench-{tag}-{n}"
-        await chat.say(sender, SMALL_TALK, small, ("smalltalk",))
+    for n in range(pairs):  # each pair a new conversation: the greeting starts it
+        sender = await chat.say(None, SMALL_TALK, small, ("smalltalk",))
         await chat.say(sender, asked[n % len(asked)], knowledge, KNOWLEDGE_KINDS)
 
 
-async def many_users(
-    chat: Chat, asked: Sequence[str], users: int, pairs: int, tag: str
-) -> tuple[Turns, Turns, float]:
+async def many_users(chat: Chat, asked: Sequence[str], users: int, pairs: int) -> tuple[Turns, Turns, float]:
     """``users`` people at once, each greeting and asking ``pairs`` times; returns the turns and wall time."""
     small, knowledge = Turns(), Turns()
     start = time.perf_counter()
     await asyncio.gather(
-        *(
-            one_user(chat, asked[u::users] or asked, pairs, f"{tag}-{u}", small, knowledge)
-            for u in range(users)
-        )
+        *(one_user(chat, asked[u::users] or asked, pairs, small, knowledge) for u in range(users))
     )
     return small, knowledge, time.perf_counter() - start
 
@@ -205,12 +203,12 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=64)) as session:
         chat = Chat(stack.url, session)
-        await one_user(chat, repeated, 24, "warm", Turns(), Turns())  # warm-up, discarded
+        await one_user(chat, repeated, 24, Turns(), Turns())  # warm-up, discarded
         trials = 3 if quick else 5
         small_1, knowledge_1, ratios = Turns(), Turns(), []
-        for trial in range(trials):
+        for _ in range(trials):
             small, knowledge = Turns(), Turns()
-            await one_user(chat, repeated, 24 if quick else 40, f"one-{trial}", small, knowledge)
+            await one_user(chat, repeated, 24 if quick else 40, small, knowledge)
             ratios.append(knowledge.p50 / small.p50)
             small_1.ms += small.ms
             small_1.errors += small.errors
@@ -220,26 +218,26 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         # (which the gateway's prefetch overlaps with Rasa's parsing). Each is asked once.
         distinct_ratios, distinct_knowledge = [], Turns()
         unseen = (q for q in fresh if q not in repeated)
-        for trial in range(2 if quick else 3):
+        for _ in range(2 if quick else 3):
             distinct = list(itertools.islice(unseen, 30 if quick else 60))
             small, knowledge = Turns(), Turns()
-            await one_user(chat, distinct, len(distinct), f"distinct-{trial}", small, knowledge)
+            await one_user(chat, distinct, len(distinct), small, knowledge)
             distinct_ratios.append(knowledge.p50 / small.p50)
             distinct_knowledge.ms += knowledge.ms
         twenty = []  # a room of 20 at once, three times: the figures are the trials' medians
-        for trial in range(3):
-            load = await many_users(chat, repeated, 20, 5 if quick else 10, f"twenty-{trial}")
+        for _ in range(3):
+            load = await many_users(chat, repeated, 20, 5 if quick else 10)
             twenty.append(Load(*load))
         turns_at = {"after_20_users": chat.turns}
         target = 1000
         while chat.turns < target:
-            await many_users(chat, repeated, 20, 5, f"fill-{chat.turns}")
+            await many_users(chat, repeated, 20, 5)
         rss_1000 = memory(stack)
         turns_at["rss_1000"] = chat.turns
         rss_5000: dict[str, float] = {}
         if not quick:
             while chat.turns < 5000:
-                await many_users(chat, repeated, 20, 10, f"fill-{chat.turns}")
+                await many_users(chat, repeated, 20, 10)
             rss_5000 = memory(stack)
             turns_at["rss_5000"] = chat.turns
     return StackFigures(

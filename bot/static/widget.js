@@ -21,13 +21,11 @@
     catch (e) { var m = {}; return { getItem: function (k) { return m[k] || null; }, setItem: function (k, v) { m[k] = v; } }; }
   }());
 
-  function newSender() {
-    var bytes = new Uint8Array(12);
-    (window.crypto || {}).getRandomValues ? window.crypto.getRandomValues(bytes) : bytes.forEach(function (_, i) { bytes[i] = Math.random() * 256; });
-    return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-  var sender = store.getItem("senpai.sender");
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(sender || "")) { sender = newSender(); store.setItem("senpai.sender", sender); }
+  // The conversation's id is issued by Senpai with the first reply and kept here; it
+  // is the key to this conversation, so it is never made up or shared by the widget.
+  var sender = store.getItem("senpai.sender") || null;
+  function keep(id) { if (id && id !== sender) { sender = id; store.setItem("senpai.sender", id); } }
+  function forget() { sender = null; store.setItem("senpai.sender", ""); }
 
   var SUGGESTIONS = [
     "What is my role as an ALT?",
@@ -156,6 +154,7 @@
       b.addEventListener("click", function () {
         Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
         b.setAttribute("aria-pressed", "true");
+        if (!sender) { status.textContent = "Feedback could not be saved."; return; }
         post("/api/feedback", { sender: sender, message_id: messageId, rating: r[0] }).then(function (res) {
           status.textContent = res.ok ? "Thanks for the feedback." : "Feedback could not be saved.";
         }, function () { status.textContent = "Feedback could not be saved."; });
@@ -201,10 +200,20 @@
     var controller = window.AbortController ? new AbortController() : null;
     var slow = setTimeout(function () { typing.firstChild.textContent = "Still thinking, thanks for waiting "; }, SLOW_MS);
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
-    post("/api/chat", { sender: sender, message: message }, controller && controller.signal)
-      .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
-      })
+    function send(retried) {
+      var body = sender ? { sender: sender, message: message } : { message: message };
+      return post("/api/chat", body, controller && controller.signal)
+        .then(function (res) {
+          return res.json().catch(function () { return {}; }).then(function (b) { return { res: res, body: b }; });
+        })
+        .then(function (r) {
+          // An id this Senpai did not issue (say, from an older version): start a new conversation.
+          if (r.res.status === 403 && r.body.code === "unknown_sender" && !retried) { forget(); return send(true); }
+          if (r.body && r.body.sender) { keep(r.body.sender); }
+          return r;
+        });
+    }
+    send(false)
       .then(function (r) {
         if (r.res.status === 429) {
           addNotice("You're sending messages quickly. Please wait " + (r.res.headers.get("Retry-After") || "a few") + " seconds and try again.");
@@ -243,8 +252,12 @@
         scroll();
       }
     }
-    fetch(base + "/api/history?sender=" + encodeURIComponent(sender))
-      .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
+    if (!sender) { show(welcome); return; }
+    fetch(base + "/api/history", { headers: { "X-Senpai-Sender": sender } })
+      .then(function (res) {
+        if (res.status === 403) { forget(); }  // not an id this Senpai issued: a new conversation
+        return res.ok ? res.json() : { messages: [] };
+      })
       .then(function (body) {
         var msgs = body.messages || [];
         show(function () {

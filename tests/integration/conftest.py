@@ -7,6 +7,8 @@ directory and its own copy of the index), so a module may stop or break it.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,18 +16,57 @@ from typing import Any
 import pytest
 
 from bot.harness import LocalStack
+from bot.senders import SenderKeys, load_secret
 from bot.settings import Settings
 from bot.supervisor import PreflightError, preflight
 
 __all__ = ["ANSWER_TURN", "Stack", "answer_turns", "start_stack"]
 
 
+_NAMING = threading.Lock()
+
+
 class Stack(LocalStack):
-    """A running stack, with an asserting chat helper."""
+    """A running stack, with an asserting chat helper that knows its users by name.
+
+    Each name stands for one web user: :meth:`token` is the sender id the
+    gateway would issue them, signed with the secret the gateway generated
+    into the stack's data directory, and :meth:`conversation` is where Rasa
+    keeps their turns.
+    """
+
+    def keys(self) -> SenderKeys:
+        """The gateway's own sender keys (its secret, read from the environment or the data dir)."""
+        return SenderKeys(load_secret(self.env.get("SENPAI_SENDER_SECRET"), self.data_dir))
+
+    def token(self, name: str) -> str:
+        """The issued sender id of the user called ``name`` (the same one every time)."""
+        with _NAMING:  # tests send from many threads at once; each name gets one id
+            names: dict[str, str] = self.__dict__.setdefault("_names", {})
+            if name not in names:
+                names[name] = self.keys().issue()
+            return names[name]
+
+    def conversation(self, name: str) -> str:
+        """The tracker store's id of ``name``'s conversation."""
+        return self.keys().conversation(self.token(name))
+
+    def patiently(self, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+        """:meth:`request`, waiting out the gateway's per-address rate limit as a polite client would.
+
+        Every test of a module shares one address, so one test's burst must not fail the next.
+        """
+        deadline = time.monotonic() + 60
+        while True:
+            status, reply = self.request(method, path, body)
+            if status != 429 or time.monotonic() > deadline:
+                return status, reply
+            time.sleep(1)
 
     def chat(self, sender: str, message: str) -> dict[str, Any]:
-        status, body = self.request(
-            "POST", "/api/chat", json.dumps({"sender": sender, "message": message}).encode()
+        """Send ``message`` as the user called ``sender``; assert a 200 and return the body."""
+        status, body = self.patiently(
+            "POST", "/api/chat", json.dumps({"sender": self.token(sender), "message": message}).encode()
         )
         assert status == 200, body
         return body

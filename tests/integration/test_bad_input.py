@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def accepted() -> Counter[str]:
-    """Messages the gateway accepted, per sender."""
+    """Messages the gateway accepted, per conversation."""
     return Counter()
 
 
@@ -30,23 +30,26 @@ def post(stack: Stack, body: bytes, content_type: str = "application/json") -> t
 
 
 def chat(stack: Stack, accepted: Counter[str], sender: str, message: str) -> dict[str, object]:
-    status, body = post(stack, json.dumps({"sender": sender, "message": message}).encode())
+    status, body = post(stack, json.dumps({"sender": stack.token(sender), "message": message}).encode())
     assert status == 200, body
-    accepted[sender] += 1
+    accepted[stack.conversation(sender)] += 1
     return body
 
 
+#: Stands for an issued sender id in the payloads below.
+ISSUED = "<issued>"
 REFUSED = [
-    ("empty message", {"sender": "bad-1", "message": ""}, 400, "must not be empty"),
-    ("white space", {"sender": "bad-1", "message": " \n\t "}, 400, "must not be empty"),
-    ("2,001 characters", {"sender": "bad-1", "message": "a" * 2001}, 400, "at most 2000"),
-    ("1,000,000 characters", {"sender": "bad-1", "message": "a" * 1_000_000}, 413, "too large"),
-    ("wrong type", {"sender": "bad-1", "message": 42}, 400, "must be a string"),
-    ("list body", ["bad-1", "hello"], 400, "JSON object"),
-    ("extra field", {"sender": "bad-1", "message": "hi", "admin": True}, 400, "unknown field"),
-    ("sender with a path", {"sender": "../../etc/passwd", "message": "hi"}, 400, "'sender'"),
-    ("sender with a slash", {"sender": "a/b", "message": "hi"}, 400, "'sender'"),
-    ("sender too long", {"sender": "x" * 65, "message": "hi"}, 400, "'sender'"),
+    ("empty message", {"sender": ISSUED, "message": ""}, 400, "must not be empty"),
+    ("white space", {"sender": ISSUED, "message": " \n\t "}, 400, "must not be empty"),
+    ("2,001 characters", {"sender": ISSUED, "message": "a" * 2001}, 400, "at most 2000"),
+    ("1,000,000 characters", {"sender": ISSUED, "message": "a" * 1_000_000}, 413, "too large"),
+    ("wrong type", {"sender": ISSUED, "message": 42}, 400, "must be a string"),
+    ("list body", [ISSUED, "hello"], 400, "JSON object"),
+    ("extra field", {"sender": ISSUED, "message": "hi", "admin": True}, 400, "unknown field"),
+    ("sender with a path", {"sender": "../../etc/passwd", "message": "hi"}, 403, "'sender'"),
+    ("sender with a slash", {"sender": "a/b", "message": "hi"}, 403, "'sender'"),
+    ("sender too long", {"sender": "x" * 129, "message": "hi"}, 400, "'sender'"),
+    ("sender not issued", {"sender": "bad-1", "message": "hi"}, 403, "new conversation"),
 ]
 
 
@@ -54,14 +57,16 @@ REFUSED = [
 def test_bad_requests_get_a_clear_error(
     stack: Stack, case: str, payload: object, status: int, reason: str
 ) -> None:
-    got, body = post(stack, json.dumps(payload).encode())
+    body_text = json.dumps(payload).replace(json.dumps(ISSUED), json.dumps(stack.token("bad-1")))
+    got, body = post(stack, body_text.encode())
     assert got == status and reason in str(body["error"]), (case, got, body)
 
 
 def test_invalid_json_and_invalid_utf8_get_a_clear_400(stack: Stack) -> None:
-    got, body = post(stack, b'{"sender": "bad-2", "message": "hi"')
+    sender = stack.token("bad-2").encode()
+    got, body = post(stack, b'{"sender": "' + sender + b'", "message": "hi"')
     assert got == 400 and "not valid JSON" in str(body["error"])
-    got, body = post(stack, b'{"sender": "bad-2", "message": "\xff\xfe caf\xe9"}')
+    got, body = post(stack, b'{"sender": "' + sender + b'", "message": "\xff\xfe caf\xe9"}')
     assert got == 400 and "UTF-8" in str(body["error"])
 
 
@@ -90,7 +95,9 @@ def test_a_burst_of_100_messages_from_one_sender(stack: Stack, accepted: Counter
     def send(n: int) -> tuple[int, dict[str, object], str | None]:
         req = urllib.request.Request(
             stack.url + "/api/chat",
-            data=json.dumps({"sender": "burst", "message": f"What is the Dabbler identity? ({n})"}).encode(),
+            data=json.dumps(
+                {"sender": stack.token("burst"), "message": f"What is the Dabbler identity? ({n})"}
+            ).encode(),
             method="POST",
         )
         try:
@@ -109,16 +116,15 @@ def test_a_burst_of_100_messages_from_one_sender(stack: Stack, accepted: Counter
             assert retry_after and int(retry_after) >= 1 and "wait" in str(body["error"])
         else:
             assert body["kind"] in ("answer", "clarify"), body
-    accepted["burst"] += statuses[200]
+    accepted[stack.conversation("burst")] += statuses[200]
 
 
 def test_nothing_accepted_was_lost_and_nothing_refused_was_kept(stack: Stack, accepted: Counter[str]) -> None:
-    assert accepted["burst"] >= 10
+    assert accepted[stack.conversation("burst")] >= 10
     status, health = stack.request("GET", "/healthz")
     assert status == 200, health  # alive after all of it
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
         rows = db.execute(
             "SELECT sender_id, COUNT(*) FROM events WHERE type_name = 'user' GROUP BY sender_id"
         ).fetchall()
-    stored = {sender: count for sender, count in rows if not sender.startswith("it-")}
-    assert stored == dict(accepted)
+    assert dict(rows) == dict(accepted)

@@ -28,7 +28,7 @@ QUESTION = "When did the JET Programme start?"
 def timed_chat(stack: Stack, sender: str, message: str) -> tuple[float, int, dict[str, object]]:
     start = time.monotonic()
     status, body = stack.request(
-        "POST", "/api/chat", json.dumps({"sender": sender, "message": message}).encode()
+        "POST", "/api/chat", json.dumps({"sender": stack.token(sender), "message": message}).encode()
     )
     return time.monotonic() - start, status, body
 

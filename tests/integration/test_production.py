@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
-import socket
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,38 +17,19 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import ANSWER_TURN, Stack, answer_turns, start_stack
+from tests.pg import reachable, throwaway_database
 
 pytestmark = pytest.mark.integration
 
-PG = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
-ADMIN_URL = os.environ.get("SENPAI_TEST_PG_ADMIN_URL", "postgresql://root@127.0.0.1:5432/postgres")
-
-
-def reachable(address: tuple[str, int]) -> bool:
-    try:
-        socket.create_connection(address, timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    if not reachable(PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     if not reachable(REDIS):
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    psycopg = pytest.importorskip("psycopg")
-    name = f"senpai_it_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        pytest.skip(f"cannot create a test database with {ADMIN_URL}: {exc}")
-    yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("senpai_it") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +39,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[S
         "DATABASE_URL": database,
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "SENPAI_RASA_REPLICAS": "2",
+        "SENPAI_SENDER_SECRET": secrets.token_hex(32),
     }
     running = start_stack(tmp_path_factory.mktemp("production"), env)
     try:
@@ -113,14 +94,14 @@ def test_a_conversation_alternating_between_replicas_keeps_its_context(stack: St
     assert cited(more) and set(cited(more)).isdisjoint(cited(first)), more
     source = rasa_turn(stack, 1, "alternate", "where is that from?")
     assert cited(source) == cited(more)  # "that" is what replica 2 said
-    assert events(database, "alternate").count("user") == 3
+    assert events(database, "alternate").count("user") == 3  # (Rasa's own REST channel, behind the gateway)
 
 
 def test_the_gateway_round_robins_and_history_is_shared(stack: Stack) -> None:
     answer = stack.chat("rr", "When did the JET Programme start?")
     more = stack.chat("rr", "tell me more")
     assert answer["kind"] == more["kind"] == "answer"
-    status, history = stack.request("GET", "/api/history?sender=rr")
+    status, history = stack.request("GET", f"/api/history?sender={stack.token('rr')}")
     assert status == 200
     assert [m["text"] for m in history["messages"] if m["from"] == "user"] == [
         "When did the JET Programme start?",
@@ -145,12 +126,14 @@ def test_feedback_goes_to_the_shared_postgresql_database(stack: Stack, database:
     import psycopg
 
     answer = stack.chat("rated", "When did the JET Programme start?")
-    body = json.dumps({"sender": "rated", "message_id": answer["messages"][0]["id"], "rating": -1})
+    body = json.dumps(
+        {"sender": stack.token("rated"), "message_id": answer["messages"][0]["id"], "rating": -1}
+    )
     status, stored = stack.request("POST", "/api/feedback", body.encode())
     assert status == 201, stored
     with psycopg.connect(database) as db:
         rows = db.execute("SELECT sender, message_id, rating FROM feedback WHERE id = %s", (stored["id"],))
-        assert rows.fetchall() == [("rated", answer["messages"][0]["id"], -1)]
+        assert rows.fetchall() == [(stack.conversation("rated"), answer["messages"][0]["id"], -1)]
 
 
 def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:
@@ -160,7 +143,7 @@ def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) ->
         status, body = stack.request(
             "POST",
             "/api/chat",
-            json.dumps({"sender": f"failover-{n}", "message": "When did JET start?"}).encode(),
+            json.dumps({"sender": stack.token(f"failover-{n}"), "message": "When did JET start?"}).encode(),
         )
         statuses.append(status)
         assert status == 503 or body["kind"] == "answer", body

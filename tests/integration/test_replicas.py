@@ -42,7 +42,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def events(stack: Stack, sender: str) -> list[str]:
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
         rows = db.execute(
-            "SELECT type_name, action_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            "SELECT type_name, action_name FROM events WHERE sender_id = ? ORDER BY id",
+            (stack.conversation(sender),),
         ).fetchall()
     return [f"{t}:{a}" if a else t for t, a in rows]
 
@@ -66,7 +67,7 @@ def test_a_conversation_keeps_its_context_on_either_replica(stack: Stack, sender
     more_ids = cited(more)
     assert more_ids and first_ids.isdisjoint(more_ids)
     assert cited(source) == more_ids
-    status, history = stack.request("GET", f"/api/history?sender={sender}")
+    status, history = stack.request("GET", f"/api/history?sender={stack.token(sender)}")
     assert status == 200
     assert [m["text"] for m in history["messages"] if m["from"] == "user"] == [
         "What is the Dabbler identity?",
@@ -108,7 +109,7 @@ def test_a_dead_replicas_senders_are_served_by_the_other(stack: Stack) -> None:
     statuses = []
     for n in range(2):
         for sender in senders:
-            message = json.dumps({"sender": sender, "message": f"When did JET start? {n}"})
+            message = json.dumps({"sender": stack.token(sender), "message": f"When did JET start? {n}"})
             status, body = stack.request("POST", "/api/chat", message.encode())
             statuses.append(status)
             assert status == 503 or body["kind"] == "answer", body

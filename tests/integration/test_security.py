@@ -21,6 +21,7 @@ SECRETS = {
     "SENPAI_ACTION_TOKEN": "action-token-8a7b6c5d4e",
     "SLACK_BOT_TOKEN": "xoxb-secret-bot-token-31337",
     "SLACK_SIGNING_SECRET": "slack-signing-secret-4242",
+    "SENPAI_SENDER_SECRET": "sender-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
     "SLACK_API_URL": "http://127.0.0.1:9/api/",
 }
 
@@ -95,7 +96,7 @@ def test_rasas_http_api_needs_the_token(stack: Stack) -> None:
 def test_no_secret_appears_in_logs_or_on_any_command_line(stack: Stack) -> None:
     # Exercise what might log: a chat, history, a refused action call, a forged and a real Slack request.
     stack.chat("sec-log", "What is the Dabbler identity?")
-    stack.request("GET", "/api/history?sender=sec-log")
+    stack.request("GET", f"/api/history?sender={stack.token('sec-log')}")
     body = b'{"type": "event_callback", "event_id": "Ev1", "event": {"type": "message"}}'
     forged = {
         "Content-Type": "application/json",

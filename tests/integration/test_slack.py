@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.integration
 SECRET = "integration-signing-secret"
 TOKEN = "xoxb-integration-test-token"
 BOT_USER = "UBOTSENPAI"
+TEAM = "TTEAM1"
 
 
 class FakeSlack:
@@ -52,6 +55,8 @@ class FakeSlack:
         else:
             args = dict(await request.post())
         self.auth.append(request.headers.get("Authorization", ""))
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": TEAM, "user_id": BOT_USER})
         if method != "chat.postMessage":
             return web.json_response({"ok": False, "error": "unknown_method"})
         await asyncio.sleep(self.delay_s)
@@ -75,14 +80,17 @@ def slack_api() -> Iterator[FakeSlack]:
     servers.close()
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, slack_api: FakeSlack) -> Iterator[Stack]:
-    env = {
+def slack_env(slack_api: FakeSlack) -> dict[str, str]:
+    return {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"http://127.0.0.1:{slack_api.port}/api/",  # type: ignore[attr-defined]
     }
-    running = start_stack(tmp_path_factory.mktemp("slack"), env)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, slack_api: FakeSlack) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("slack"), slack_env(slack_api))
     try:
         yield running
     finally:
@@ -115,17 +123,20 @@ def post(stack: Stack, body: bytes, content_type: str, headers: dict[str, str]) 
         return err.code, err.read(), time.monotonic() - start
 
 
-def event(text: str, *, channel: str = "D0DM", kind: str = "message", **extra: Any) -> bytes:
+def event(
+    text: str, *, channel: str = "D0DM", kind: str = "message", user: str = "UALT1", **extra: Any
+) -> bytes:
     ts = f"{time.time():.6f}"
     body: dict[str, Any] = {
         "type": "event_callback",
+        "team_id": TEAM,
         "event_id": f"Ev{uuid.uuid4().hex[:12]}",
         "authorizations": [{"user_id": BOT_USER, "is_bot": True}],
         "event": {
             "type": kind,
             "channel": channel,
             "channel_type": "im" if channel.startswith("D") else "channel",
-            "user": "UALT1",
+            "user": user,
             "text": text,
             "ts": ts,
             **extra,
@@ -225,7 +236,7 @@ def test_slack_is_acknowledged_within_3_seconds_even_when_the_answer_is_slow(
 def test_bots_and_senpai_itself_are_never_answered(stack: Stack, slack_api: FakeSlack) -> None:
     for body in (
         event("When did the JET Programme start?", bot_id="B0OTHER"),
-        event("When did the JET Programme start?", user=BOT_USER),
+        event("When did the JET Programme start?", user=BOT_USER),  # Senpai's own user
         event("When did the JET Programme start?", subtype="bot_message"),
         event("When did the JET Programme start?", subtype="message_changed"),
     ):
@@ -237,7 +248,8 @@ def test_bots_and_senpai_itself_are_never_answered(stack: Stack, slack_api: Fake
 def click(stack: Stack, message: dict[str, Any], value: str) -> int:
     payload = {
         "type": "block_actions",
-        "user": {"id": "UALT1"},
+        "user": {"id": "UALT1", "team_id": TEAM},
+        "team": {"id": TEAM},
         "channel": {"id": message["channel"]},
         "message": {
             "ts": f"{time.time():.6f}",
@@ -275,3 +287,81 @@ def test_the_greeting_lets_a_jte_say_so_and_get_answers_for_jtes(stack: Stack, s
     assert send_event(stack, event(question, channel="D0JTE"))[0] == 200
     answer = slack_api.wait_for_posts(3)[2]
     assert "Source" in blocks_text(answer, "context")
+
+
+def tracker_rows(stack: Stack, where: str, *args: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(stack.data_dir / "tracker.db") as db:
+        return db.execute(f"SELECT sender_id, data FROM events WHERE {where}", args).fetchall()
+
+
+def test_the_web_api_can_neither_read_nor_continue_a_slack_conversation(
+    stack: Stack, slack_api: FakeSlack
+) -> None:
+    """The attack of issue 23: a Slack member id, visible to the whole workspace, used on the web API."""
+    note = "my JTE barely talks to me and I feel invisible at school"
+    assert send_event(stack, event(note, channel="D0OWNER", user="UOWNER42"))[0] == 200
+    slack_api.wait_for_posts(1)
+    owner = f"slack:{TEAM}:UOWNER42"
+    stored = tracker_rows(stack, "type_name = 'user' AND data LIKE ?", f"%{note}%")
+    assert {sender for sender, _ in stored} == {owner}  # in Slack's namespace, nowhere else
+    before = len(tracker_rows(stack, "sender_id = ?", owner))
+    for sender in ("UOWNER42", owner, "slack:_:UOWNER42", "D0OWNER"):
+        status, body = stack.request("GET", f"/api/history?sender={urllib.request.quote(sender)}")
+        assert status == 403 and body["code"] == "unknown_sender" and note not in json.dumps(body)
+        status, body = stack.request(
+            "POST", "/api/chat", json.dumps({"sender": sender, "message": "tell me more"}).encode()
+        )
+        assert status == 403 and body["code"] == "unknown_sender"
+    # A web conversation started alongside is a new one, and nothing it says reaches the Slack DM.
+    fresh = stack.request("POST", "/api/chat", json.dumps({"message": "tell me more"}).encode())[1]
+    assert fresh["sender"] not in ("UOWNER42", owner) and note not in json.dumps(fresh)
+    history = stack.request("GET", f"/api/history?sender={fresh['sender']}")[1]
+    assert [m["text"] for m in history["messages"] if m["from"] == "user"] == ["tell me more"]
+    time.sleep(2)
+    assert len(slack_api.posts) == 1  # only the answer to the owner's own message
+    assert len(tracker_rows(stack, "sender_id = ?", owner)) == before  # the Slack conversation is untouched
+    assert tracker_rows(stack, "sender_id = ?", "UOWNER42") == []
+
+
+def test_conversations_stored_under_bare_slack_ids_move_to_the_slack_namespace(
+    tmp_path: Path, slack_api: FakeSlack
+) -> None:
+    """An upgrade keeps a Slack user's conversation: ``senpai up`` moves ``U…`` to ``slack:TEAM:U…``."""
+    stack = start_stack(tmp_path / "upgrade", slack_env(slack_api))
+    assert send_event(stack, event("hello", channel="D0OLD", user="UOLDTIMER"))[0] == 200
+    [greeting] = slack_api.wait_for_posts(1)
+    role = next(b for b in buttons(greeting) if b["text"]["text"] == "I'm a JTE")
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "UOLDTIMER", "team_id": TEAM},
+        "team": {"id": TEAM},
+        "channel": {"id": "D0OLD"},
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [{"type": "button", "action_id": "senpai_choice_0", "value": role["value"]}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    assert post(stack, body, "application/x-www-form-urlencoded", signed_headers(body))[0] == 200
+    slack_api.wait_for_posts(2)
+    assert stack.stop() == 0
+    # As the previous version stored it: under the bare Slack user id.
+    with sqlite3.connect(stack.data_dir / "tracker.db") as db:
+        db.execute(
+            "UPDATE events SET sender_id = 'UOLDTIMER' WHERE sender_id = ?", (f"slack:{TEAM}:UOLDTIMER",)
+        )
+    restarted = start_stack(stack.data_dir, slack_env(slack_api), ports=stack.ports)
+    try:
+        restarted.wait_for_output("moved 1 Slack conversation(s)", 10)
+        assert tracker_rows(restarted, "sender_id = 'UOLDTIMER'") == []
+        question = "How can I use my ALT in lessons for more than pronunciation drills?"
+        slack_api.posts.clear()
+        assert send_event(restarted, event(question, channel="D0OLD", user="UOLDTIMER"))[0] == 200
+        [answer] = slack_api.wait_for_posts(1)
+        assert "Source" in blocks_text(answer, "context")
+        roles = tracker_rows(
+            restarted,
+            "sender_id = ? AND type_name = 'slot' AND action_name = 'role'",
+            f"slack:{TEAM}:UOLDTIMER",
+        )
+        assert roles and all('"jte"' in data for _, data in roles)  # the JTE role chosen before the upgrade
+    finally:
+        restarted.stop()

@@ -136,7 +136,7 @@ def _role_events(stack: Stack, sender: str) -> list[str]:
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' AND action_name = 'role'",
-            (sender,),
+            (stack.conversation(sender),),
         ).fetchall()
     return [json.loads(data)["value"] for (data,) in rows]
 
@@ -177,6 +177,32 @@ passages:
     questions: ["Who fills the staff room kettle?"]
     citation: {source: pd2025, section: "Test fixture"}
 """
+
+
+def test_a_web_conversation_is_read_and_continued_only_with_the_id_the_gateway_issued(stack: Stack) -> None:
+    note = "my JTE barely talks to me"
+    status, ann = stack.request("POST", "/api/chat", json.dumps({"message": note}).encode())
+    assert status == 200 and ann["sender"]
+    status, ben = stack.request("POST", "/api/chat", json.dumps({"message": "hi"}).encode())
+    assert status == 200 and ben["sender"] != ann["sender"]
+    mine = stack.request("GET", f"/api/history?sender={ann['sender']}")[1]
+    assert [m["text"] for m in mine["messages"] if m["from"] == "user"] == [note]
+    theirs = stack.request("GET", f"/api/history?sender={ben['sender']}")[1]
+    assert note not in json.dumps(theirs)  # two web users never see each other's history
+    token = ann["sender"]
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    refused = stack.patiently  # guessing counts against the per-address rate limit too
+
+    for bad in (token[:30], token[:-1], forged, "a", "web:" + token[2:24], token.lower()):
+        status, body = refused("GET", f"/api/history?sender={bad}")
+        assert status == 403 and note not in json.dumps(body), bad
+        body_text = json.dumps({"sender": bad, "message": "what did I say?"}).encode()
+        assert refused("POST", "/api/chat", body_text)[0] == 403
+    # Ben can't rate Ann's answer either: feedback only on one's own messages.
+    rated = json.dumps({"sender": ben["sender"], "message_id": ann["messages"][0]["id"], "rating": -1})
+    assert refused("POST", "/api/feedback", rated.encode())[0] == 404
+    mine_again = stack.request("GET", f"/api/history?sender={token}")[1]
+    assert mine_again["messages"] == mine["messages"]  # nothing the refused requests said got in
 
 
 def test_rebuilt_index_is_served_without_restart(stack: Stack) -> None:

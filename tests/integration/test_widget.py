@@ -126,6 +126,9 @@ def test_clicking_a_clarify_button_answers(page: Any, stack: Stack) -> None:
 
 
 def test_a_question_sent_before_the_history_arrives_stays_below_it(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    ask(page, "What is the Dabbler identity?")  # a conversation with a history to come back to
+    page.reload()
     held: list[tuple[Any, Any]] = []  # the history as the gateway sent it, delivered late
     page.route("**/api/history*", lambda route: held.append((route, route.fetch())))
     page.get_by_role("button", name="Ask Senpai").click()
@@ -136,9 +139,11 @@ def test_a_question_sent_before_the_history_arrives_stays_below_it(page: Any, st
     route, response = held[0]
     route.fulfill(response=response)
     page.locator("[data-senpai][data-history=loaded]").wait_for(state="attached")
+    users = page.locator(".senpai-user").evaluate_all("ns => ns.map(n => n.innerText)")
+    assert users == ["What is the Dabbler identity?", "When did the JET Programme start?"]  # history first
     kinds = page.locator(".senpai-bot").evaluate_all("ns => ns.map(n => n.dataset.kind)")
-    assert kinds == ["smalltalk", "answer"]  # the welcome first, then the answer
-    assert page.locator(".senpai-msg").last.get_attribute("data-kind") == "answer"
+    assert kinds == ["answer", "answer"]
+    assert "1987" in page.locator(".senpai-msg").last.inner_text()
     assert page.locator(".senpai-log").get_attribute("aria-busy") == "false"
 
 
@@ -149,9 +154,11 @@ def test_feedback_is_stored(page: Any, stack: Stack) -> None:
     reply.get_by_role("button", name="Not helpful").click()
     reply.get_by_text("Thanks for the feedback.").wait_for()
     assert reply.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
-    sender = page.evaluate("localStorage.getItem('senpai.sender')")
+    conversation = stack.keys().conversation(page.evaluate("localStorage.getItem('senpai.sender')"))
     with sqlite3.connect(stack.data_dir / "feedback.sqlite3") as db:
-        rows = db.execute("SELECT rating, message_id FROM feedback WHERE sender = ?", (sender,)).fetchall()
+        rows = db.execute(
+            "SELECT rating, message_id FROM feedback WHERE sender = ?", (conversation,)
+        ).fetchall()
     assert len(rows) == 1 and rows[0][0] == -1 and rows[0][1]
 
 
@@ -167,6 +174,22 @@ def test_reload_restores_the_conversation(page: Any, stack: Stack) -> None:
     restored = page.locator(".senpai-bot").last
     assert restored.get_attribute("data-kind") == "answer"
     assert restored.locator(".senpai-source").count() >= 1
+
+
+def test_an_id_senpai_did_not_issue_starts_a_new_conversation(page: Any, stack: Stack) -> None:
+    """What an older widget kept (an id it made up itself), or one copied from someone else."""
+    victim = stack.chat("widget-victim", "my JTE barely talks to me")["sender"]
+    for kept in ("w-0123456789abcdef01234567", victim[:-1], "UOWNER42"):
+        page.evaluate(f"localStorage.setItem('senpai.sender', {json.dumps(kept)})")
+        page.reload()
+        open_widget(page)
+        assert page.locator(".senpai-user").count() == 0  # nothing of anyone's conversation
+        assert page.locator(".senpai-bot").first.get_attribute("data-kind") == "smalltalk"  # the welcome
+        reply = ask(page, "When did the JET Programme start?")
+        assert reply.get_attribute("data-kind") == "answer"
+        issued = page.evaluate("localStorage.getItem('senpai.sender')")
+        assert issued not in (kept, victim) and stack.keys().conversation(issued).startswith("web:")
+    assert "my JTE barely talks to me" not in page.locator(".senpai-log").inner_text()
 
 
 def test_html_is_shown_as_text_and_never_runs(page: Any, stack: Stack) -> None:

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.unit.fakes import Client, FakeRasa
+from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
 
 
 async def _serve() -> AsyncIterator[FakeRasa]:
@@ -44,6 +44,7 @@ def settings(fake_rasa: FakeRasa, tmp_path: Path) -> Settings:
         rasa_timeout_s=1.0,
         health_timeout_s=0.5,
         rasa_token="tok",
+        sender_secret=SENDER_SECRET,
         data_dir=tmp_path,
         allowed_origins=("https://orientation.example",),
     )

@@ -8,6 +8,26 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.senders import SenderKeys
+
+#: The unit tests' gateway secret, and ids it issued, by a readable name.
+SENDER_SECRET = "unit-test-sender-secret-0123456789abcdef"
+KEYS = SenderKeys(SENDER_SECRET.encode())
+_ISSUED: dict[str, str] = {}
+
+
+def sid(name: str) -> str:
+    """The issued sender id that the tests call ``name`` (the same one every time)."""
+    if name not in _ISSUED:
+        _ISSUED[name] = KEYS.issue()
+    return _ISSUED[name]
+
+
+def conv(name: str) -> str:
+    """The Rasa conversation behind :func:`sid`."""
+    return KEYS.conversation(sid(name))
+
+
 CITATION = {"passage_id": "jet-start", "title": "When JET began", "source": "Study", "section": "Intro"}
 
 

@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.feedback import FeedbackStore
 from bot.rasa import NO_REPLY_TEXT, message_id, shape_reply
 from bot.settings import Settings
-from tests.unit.fakes import CITATION, Client, FakeRasa
+from tests.unit.fakes import CITATION, Client, FakeRasa, conv, sid
 
 ANSWER_REPLY = [
     {"recipient_id": "a", "text": "The programme began in 1987."},
@@ -27,13 +27,14 @@ ANSWER_REPLY = [
 
 async def test_chat_forwards_and_shapes_an_answer(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.reply = ANSWER_REPLY
-    resp = await client.post("/api/chat", json={"sender": "alt-1", "message": "  When did JET start?  "})
+    resp = await client.post("/api/chat", json={"sender": sid("alt-1"), "message": "  When did JET start?  "})
     assert resp.status == 200
     body = await resp.json()
-    assert fake_rasa.received == [{"sender": "alt-1", "message": "When did JET start?"}]
+    assert fake_rasa.received == [{"sender": conv("alt-1"), "message": "When did JET start?"}]
     ids = [m.pop("id") for m in body["messages"]]
-    assert ids == [message_id("alt-1", "The programme began in 1987.\n\nIt has grown since.")]
+    assert ids == [message_id(conv("alt-1"), "The programme began in 1987.\n\nIt has grown since.")]
     assert body == {
+        "sender": sid("alt-1"),
         "kind": "answer",
         "messages": [
             {
@@ -49,7 +50,7 @@ async def test_form_encoded_curl_body_is_read_as_json(client: Client, fake_rasa:
     fake_rasa.reply = [{"recipient_id": "a", "text": "Hi!"}]
     resp = await client.post(
         "/api/chat",
-        data=b'{"sender":"a","message":"hi"}',
+        data=json.dumps({"sender": sid("a"), "message": "hi"}).encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert resp.status == 200
@@ -60,14 +61,14 @@ async def test_smalltalk_keeps_buttons(client: Client, fake_rasa: FakeRasa) -> N
     fake_rasa.reply = [
         {"recipient_id": "a", "text": "Hello", "buttons": [{"title": "Role?", "payload": "role"}]}
     ]
-    body = await (await client.post("/api/chat", json={"sender": "a", "message": "hi"})).json()
+    body = await (await client.post("/api/chat", json={"sender": sid("a"), "message": "hi"})).json()
     assert body["kind"] == "smalltalk"
     assert body["messages"][0]["buttons"] == [{"title": "Role?", "payload": "role"}]
 
 
 async def test_empty_rasa_reply_is_an_error_kind_not_silence(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.reply = []
-    body = await (await client.post("/api/chat", json={"sender": "a", "message": "hi"})).json()
+    body = await (await client.post("/api/chat", json={"sender": sid("a"), "message": "hi"})).json()
     assert body["kind"] == "error"
     assert body["messages"][0]["text"] == NO_REPLY_TEXT
 
@@ -79,12 +80,11 @@ async def test_empty_rasa_reply_is_an_error_kind_not_silence(client: Client, fak
         (b"{not json", "not valid JSON"),
         (b"\xff\xfe{}", "UTF-8"),
         (b"[1, 2]", "JSON object"),
-        (b'{"message": "hi"}', "sender"),
+        (b'{"sender": 5, "message": "hi"}', "sender"),
         (b'{"sender": "a"}', "message"),
         (b'{"sender": "a", "message": 5}', "string"),
         (b'{"sender": "a", "message": "   "}', "empty"),
-        (b'{"sender": "../etc/passwd", "message": "hi"}', "sender"),
-        (b'{"sender": "' + b"a" * 65 + b'", "message": "hi"}', "sender"),
+        (b'{"sender": "' + b"a" * 129 + b'", "message": "hi"}', "sender"),
         (b'{"sender": "a", "message": "hi", "admin": true}', "unknown field"),
         (json.dumps({"sender": "a", "message": "x" * 2001}).encode(), "2000"),
     ],
@@ -101,7 +101,7 @@ async def test_bad_requests_get_400_with_a_reason(
 
 async def test_message_of_exactly_2000_chars_is_accepted(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.reply = [{"recipient_id": "a", "text": "ok"}]
-    resp = await client.post("/api/chat", json={"sender": "a", "message": "x" * 2000})
+    resp = await client.post("/api/chat", json={"sender": sid("a"), "message": "x" * 2000})
     assert resp.status == 200
 
 
@@ -114,16 +114,18 @@ async def test_over_long_body_gets_413(client: Client, fake_rasa: FakeRasa) -> N
 
 async def test_rasa_error_status_gives_503_json(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.status = 500
-    resp = await client.post("/api/chat", json={"sender": "a", "message": "hi"})
+    resp = await client.post("/api/chat", json={"message": "hi"})
     assert resp.status == 503
+    assert (await resp.json())["sender"].startswith("w1")  # the new conversation's id, to try again with
     body = await resp.json()
     assert body["kind"] == "error" and "unavailable" in body["error"]
 
 
 async def test_slow_rasa_times_out_with_503(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.delay = 3.0
-    resp = await client.post("/api/chat", json={"sender": "a", "message": "hi"})
+    resp = await client.post("/api/chat", json={"message": "hi"})
     assert resp.status == 503
+    assert (await resp.json())["sender"].startswith("w1")  # the new conversation's id, to try again with
 
 
 async def test_healthz_ok_and_degraded(client: Client, fake_rasa: FakeRasa) -> None:
@@ -149,8 +151,9 @@ async def test_healthz_when_nothing_listens(
     resp = await client.get("/healthz")
     assert resp.status == 503
     assert sorted((await resp.json())["down"]) == ["actions", "rasa"]
-    resp = await client.post("/api/chat", json={"sender": "a", "message": "hi"})
+    resp = await client.post("/api/chat", json={"message": "hi"})
     assert resp.status == 503
+    assert (await resp.json())["sender"].startswith("w1")  # the new conversation's id, to try again with
 
 
 async def test_index_page_and_security_headers(client: Client) -> None:
@@ -187,23 +190,62 @@ def test_shape_reply_keeps_separate_messages_and_first_kind() -> None:
     assert reply["messages"][1]["citations"] == [CITATION]
 
 
-async def test_feedback_is_stored_durably(client: Client, settings: Settings) -> None:
+TWO_ANSWERS = [
+    {"event": "user", "text": "When did JET start?"},
+    {"event": "bot", "text": "In 1987.", "data": {}},
+    {"event": "user", "text": "Who runs it?"},
+    {"event": "bot", "text": "Three ministries and CLAIR.", "data": {}},
+]
+
+
+async def test_feedback_is_stored_durably(client: Client, fake_rasa: FakeRasa, settings: Settings) -> None:
+    fake_rasa.tracker_events = TWO_ANSWERS
+    first, second = (
+        message_id(conv("alt-1"), "In 1987."),
+        message_id(conv("alt-1"), "Three ministries and CLAIR."),
+    )
     resp = await client.post(
         "/api/feedback",
-        json={"sender": "alt-1", "message_id": "abc123", "rating": -1, "comment": " too long "},
+        json={"sender": sid("alt-1"), "message_id": first, "rating": -1, "comment": " too long "},
     )
     assert resp.status == 201
     assert (await resp.json())["status"] == "stored"
     assert (
-        await client.post("/api/feedback", json={"sender": "alt-1", "message_id": "abc124", "rating": 1})
+        await client.post("/api/feedback", json={"sender": sid("alt-1"), "message_id": second, "rating": 1})
     ).status == 201
     reopened = FeedbackStore(settings.feedback_db)  # a second connection sees committed rows
-    rows = await reopened.list("alt-1")
+    rows = await reopened.list(conv("alt-1"))
     reopened.close()
     assert [(r["message_id"], r["rating"], r["comment"]) for r in rows] == [
-        ("abc123", -1, "too long"),
-        ("abc124", 1, None),
+        (first, -1, "too long"),
+        (second, 1, None),
     ]
+
+
+async def test_feedback_only_on_a_message_of_the_senders_own_conversation(
+    client: Client, fake_rasa: FakeRasa, settings: Settings
+) -> None:
+    fake_rasa.tracker_events = TWO_ANSWERS  # every conversation of the fake has these messages
+    theirs = message_id(conv("owner"), "In 1987.")
+    # Another conversation's message id (the same text, seen by someone else) is refused...
+    resp = await client.post(
+        "/api/feedback", json={"sender": sid("intruder"), "message_id": theirs, "rating": -1}
+    )
+    assert resp.status == 404 and "this conversation" in (await resp.json())["error"]
+    # ...and so is an id nobody was sent, or a sender id the gateway did not issue.
+    resp = await client.post(
+        "/api/feedback", json={"sender": sid("owner"), "message_id": "abc123", "rating": 1}
+    )
+    assert resp.status == 404
+    resp = await client.post("/api/feedback", json={"sender": "owner", "message_id": theirs, "rating": 1})
+    assert resp.status == 403 and (await resp.json())["code"] == "unknown_sender"
+    store = FeedbackStore(settings.feedback_db)
+    assert await store.list() == []
+    store.close()
+    resp = await client.post(
+        "/api/feedback", json={"sender": sid("owner"), "message_id": theirs, "rating": 1}
+    )
+    assert resp.status == 201
 
 
 @pytest.mark.parametrize(
@@ -234,7 +276,7 @@ async def test_history_comes_from_rasas_tracker(client: Client, fake_rasa: FakeR
             "data": {"custom": {"senpai": {"kind": "answer", "citations": [CITATION]}}},
         },
     ]
-    resp = await client.get("/api/history", params={"sender": "alt-1"})
+    resp = await client.get("/api/history", params={"sender": sid("alt-1")})
     assert resp.status == 200
     body = await resp.json()
     assert [(m["from"], m["text"]) for m in body["messages"]] == [
@@ -244,25 +286,28 @@ async def test_history_comes_from_rasas_tracker(client: Client, fake_rasa: FakeR
     ]
     assert body["messages"][2]["citations"] == [CITATION]
     assert body["messages"][2]["kind"] == "answer"
-    assert body["messages"][2]["id"] == message_id("alt-1", "In 1987.")  # same id as in the chat reply
-    assert (await client.get("/api/history", params={"sender": "../etc"})).status == 400
+    assert body["messages"][2]["id"] == message_id(conv("alt-1"), "In 1987.")  # same id as in the chat reply
+    assert (await client.get("/api/history", params={"sender": "../etc"})).status == 403
     assert (await client.get("/api/history")).status == 400
+    # The widget sends its id in a header, so it stays out of URLs and proxy logs.
+    by_header = await client.get("/api/history", headers={"X-Senpai-Sender": sid("alt-1")})
+    assert (await by_header.json())["messages"] == body["messages"]
 
 
 async def test_history_without_a_token_is_503(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]], settings: Settings
 ) -> None:
     client = await aiohttp_client(create_app(settings.with_overrides(rasa_token=None)))
-    assert (await client.get("/api/history", params={"sender": "a"})).status == 503
+    assert (await client.get("/api/history", params={"sender": sid("a")})).status == 503
 
 
 async def test_cors_only_for_configured_origins(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.reply = [{"text": "hi"}]
     good = {"Origin": "https://orientation.example"}
-    resp = await client.post("/api/chat", json={"sender": "a", "message": "hi"}, headers=good)
+    resp = await client.post("/api/chat", json={"sender": sid("a"), "message": "hi"}, headers=good)
     assert resp.headers["Access-Control-Allow-Origin"] == "https://orientation.example"
     resp = await client.post(
-        "/api/chat", json={"sender": "a", "message": "hi"}, headers={"Origin": "https://evil.example"}
+        "/api/chat", json={"sender": sid("a"), "message": "hi"}, headers={"Origin": "https://evil.example"}
     )
     assert "Access-Control-Allow-Origin" not in resp.headers
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
@@ -278,15 +323,16 @@ async def test_rate_limit_per_sender_answers_429_with_retry_after(
 ) -> None:
     fake_rasa.reply = [{"text": "hi"}]
     statuses = [
-        (await client.post("/api/chat", json={"sender": "burst", "message": "hi"})).status for _ in range(12)
+        (await client.post("/api/chat", json={"sender": sid("burst"), "message": "hi"})).status
+        for _ in range(12)
     ]
     assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
-    resp = await client.post("/api/chat", json={"sender": "burst", "message": "hi"})
+    resp = await client.post("/api/chat", json={"sender": sid("burst"), "message": "hi"})
     assert resp.status == 429
     assert int(resp.headers["Retry-After"]) >= 1
     assert "wait" in (await resp.json())["error"]
     assert len(fake_rasa.received) == 10  # refused messages never reach Rasa
-    other = await client.post("/api/chat", json={"sender": "someone-else", "message": "hi"})
+    other = await client.post("/api/chat", json={"sender": sid("someone-else"), "message": "hi"})
     assert other.status == 200
 
 
@@ -300,7 +346,7 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
     both = settings.with_overrides(profile="production", rasa_urls=(fake_rasa.url, other_rasa.url))
     client = await aiohttp_client(create_app(both))
     for n in range(4):
-        assert (await client.post("/api/chat", json={"sender": f"s{n}", "message": "hi"})).status == 200
+        assert (await client.post("/api/chat", json={"sender": sid(f"s{n}"), "message": "hi"})).status == 200
     assert len(fake_rasa.received) == len(other_rasa.received) == 2  # alternating
     health = await (await client.get("/healthz")).json()
     assert health == {"status": "ok", "rasa-1": "ok", "rasa-2": "ok", "actions": "ok"}
@@ -309,7 +355,7 @@ async def test_round_robin_over_replicas_and_fail_over_when_one_refuses(
     client = await aiohttp_client(create_app(dead_first))
     before = len(fake_rasa.received)
     for n in range(4):
-        assert (await client.post("/api/chat", json={"sender": f"f{n}", "message": "hi"})).status == 200
+        assert (await client.post("/api/chat", json={"sender": sid(f"f{n}"), "message": "hi"})).status == 200
     assert len(fake_rasa.received) == before + 4  # every message reached the live replica, once
     resp = await client.get("/healthz")
     assert resp.status == 200
@@ -334,7 +380,7 @@ async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
     senders = [f"user-{n}" for n in range(12)]
     for _ in range(3):
         for sender in senders:
-            resp = await client.post("/api/chat", json={"sender": sender, "message": "hi"})
+            resp = await client.post("/api/chat", json={"sender": sid(sender), "message": "hi"})
             assert resp.status == 200
     first = [m["sender"] for m in fake_rasa.received]
     second = [m["sender"] for m in other_rasa.received]
@@ -347,7 +393,7 @@ async def test_without_a_shared_lock_store_each_sender_sticks_to_one_replica(
     client = await aiohttp_client(create_app(dead_first))
     before = len(fake_rasa.received)
     for sender in senders:
-        assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
+        assert (await client.post("/api/chat", json={"sender": sid(sender), "message": "hi"})).status == 200
     assert len(fake_rasa.received) == before + len(senders)
 
 
@@ -364,7 +410,7 @@ async def test_a_new_sender_goes_to_the_least_busy_replica_and_stays_there(
     )
 
     async def say(sender: str) -> None:
-        assert (await client.post("/api/chat", json={"sender": sender, "message": "hi"})).status == 200
+        assert (await client.post("/api/chat", json={"sender": sid(sender), "message": "hi"})).status == 200
 
     await say("first")  # pinned to whichever replica came first in turn
     busy, idle = (fake_rasa, other_rasa) if fake_rasa.received else (other_rasa, fake_rasa)
@@ -374,8 +420,8 @@ async def test_a_new_sender_goes_to_the_least_busy_replica_and_stays_there(
     for n in range(4):
         await say(f"newcomer-{n}")  # each goes where nothing is waiting
     await asyncio.gather(*slow)
-    assert [m["sender"] for m in busy.received] == ["first"] * 4
-    assert [m["sender"] for m in idle.received] == [f"newcomer-{n}" for n in range(4)]
+    assert [m["sender"] for m in busy.received] == [conv("first")] * 4
+    assert [m["sender"] for m in idle.received] == [conv(f"newcomer-{n}") for n in range(4)]
 
 
 async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
@@ -388,7 +434,9 @@ async def test_the_address_limit_uses_x_forwarded_for_only_from_trusted_proxies(
         headers = {"X-Forwarded-For": forwarded_for}
         return [
             (
-                await client.post("/api/chat", json={"sender": f"u{n}", "message": "hi"}, headers=headers)
+                await client.post(
+                    "/api/chat", json={"sender": sid(f"u{n}"), "message": "hi"}, headers=headers
+                )
             ).status
             for n in range(41)
         ]
@@ -416,12 +464,12 @@ async def test_chat_asks_the_action_server_to_embed_the_message_early(
 ) -> None:
     fake_rasa.reply = ANSWER_REPLY
     client = await aiohttp_client(create_app(replace(settings, action_token="atok")))
-    resp = await client.post("/api/chat", json={"sender": "pf-1", "message": "  When did JET start?  "})
+    resp = await client.post("/api/chat", json={"sender": sid("pf-1"), "message": "  When did JET start?  "})
     assert resp.status == 200
     assert await _prefetched(fake_rasa, 1) == [("atok", {"text": "When did JET start?"})]
     # An intent payload from a button never reaches retrieval: nothing to embed.
-    await client.post("/api/chat", json={"sender": "pf-1", "message": '/inform_role{"role": "jte"}'})
-    await client.post("/api/chat", json={"sender": "pf-1", "message": "What is a JTE?"})
+    await client.post("/api/chat", json={"sender": sid("pf-1"), "message": '/inform_role{"role": "jte"}'})
+    await client.post("/api/chat", json={"sender": sid("pf-1"), "message": "What is a JTE?"})
     assert [body["text"] for _, body in await _prefetched(fake_rasa, 2)] == [
         "When did JET start?",
         "What is a JTE?",
@@ -431,7 +479,7 @@ async def test_chat_asks_the_action_server_to_embed_the_message_early(
 async def test_a_failing_prefetch_never_touches_the_reply(client: Client, fake_rasa: FakeRasa) -> None:
     fake_rasa.reply = ANSWER_REPLY
     fake_rasa.prefetch_status = 500
-    resp = await client.post("/api/chat", json={"sender": "pf-2", "message": "When did JET start?"})
+    resp = await client.post("/api/chat", json={"sender": sid("pf-2"), "message": "When did JET start?"})
     assert resp.status == 200 and (await resp.json())["kind"] == "answer"
     assert len(await _prefetched(fake_rasa, 1)) == 1
 
@@ -441,7 +489,7 @@ async def test_prefetch_can_be_turned_off(
 ) -> None:
     fake_rasa.reply = ANSWER_REPLY
     client = await aiohttp_client(create_app(replace(settings, prefetch=False)))
-    resp = await client.post("/api/chat", json={"sender": "pf-3", "message": "When did JET start?"})
+    resp = await client.post("/api/chat", json={"sender": sid("pf-3"), "message": "When did JET start?"})
     assert resp.status == 200
     await asyncio.sleep(0.1)
     assert fake_rasa.prefetched == []

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot import loadtest
 from bot.benchmarks.stats import percentile
 from bot.loadtest import Outcome
+from tests.unit.fakes import KEYS
 
 
 def test_each_user_mixes_answers_follow_ups_fallbacks_and_small_talk() -> None:
@@ -38,11 +39,18 @@ def test_errors_count_http_failures_error_replies_and_transport_errors() -> None
 
 
 def test_user_events_are_counted_in_rasas_sqlite_tracker_store(tmp_path: Path) -> None:
+    ours = [KEYS.issue(), KEYS.issue()]
     db_path = tmp_path / "tracker.db"
     with sqlite3.connect(db_path) as db:
         db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT)")
         db.executemany(
             "INSERT INTO events (sender_id, type_name) VALUES (?, ?)",
-            [("load-abc-1", "user"), ("load-abc-1", "bot"), ("load-abc-2", "user"), ("load-xyz-1", "user")],
+            [
+                (KEYS.conversation(ours[0]), "user"),
+                (KEYS.conversation(ours[0]), "bot"),
+                (KEYS.conversation(ours[1]), "user"),
+                (KEYS.conversation(KEYS.issue()), "user"),  # another run's
+            ],
         )
-    assert loadtest.count_user_events("abc", sqlite_path=db_path) == 2
+    assert loadtest.count_user_events(set(ours), sqlite_path=db_path) == 2
+    assert loadtest.count_user_events(set(), sqlite_path=db_path) == 0

@@ -89,6 +89,7 @@ PRODUCTION = {
     "SENPAI_PROFILE": "production",
     "DATABASE_URL": "postgresql://senpai:p%40ss@db.internal:5433/senpai_prod",
     "REDIS_URL": "redis://:r3dis@cache.internal:6380/2",
+    "SENPAI_SENDER_SECRET": "s" * 32,
 }
 
 
@@ -120,11 +121,17 @@ def test_one_rasa_url_means_one_replica_and_the_embedded_profile_may_run_several
     assert two.profile == "embedded" and two.rasa_urls == ("http://127.0.0.1:7005", "http://127.0.0.1:7006")
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SENPAI_SENDER_SECRET"])
 def test_production_profile_fails_fast_without_its_services(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(SettingsError, match=missing):
         Settings.from_env(env)
+
+
+def test_a_short_sender_secret_is_refused() -> None:
+    with pytest.raises(SettingsError, match="at least 32"):
+        Settings.from_env({"SENPAI_SENDER_SECRET": "s" * 31})
+    assert Settings.from_env({"SENPAI_SENDER_SECRET": "s" * 32}).sender_secret == "s" * 32
 
 
 def test_a_bad_database_url_never_echoes_its_password() -> None:

@@ -55,6 +55,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql://senpai:pg-secret@127.0.0.1:5432/senpai",
     "REDIS_URL": "redis://:redis-secret@127.0.0.1:6379/3",
     "SENPAI_DATA_DIR": "/tmp/senpai-test",
+    "SENPAI_SENDER_SECRET": "sender-secret-0123456789abcdef0123",
 }
 
 
