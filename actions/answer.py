@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -60,13 +61,13 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     channel = tracker.get_latest_input_channel()
     if decision.kind == "fallback":
         reply = compose.fallback_reply(service.index, hits, service.answer_threshold, decision.not_covered)
-        send(dispatcher, reply, channel)
+        send(dispatcher, replace(reply, role=role), channel)
         return [*events, SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
     if decision.kind == "clarify":
-        send(dispatcher, compose.clarify_reply(service.index, decision), channel)
+        send(dispatcher, replace(compose.clarify_reply(service.index, decision), role=role), channel)
         return events
     chosen = [hit.passage for hit in decision.hits]
-    send(dispatcher, compose.answer_reply(chosen), channel)
+    send(dispatcher, replace(compose.answer_reply(chosen), role=role), channel)
     ids = [p.id for p in chosen]
     return [
         *events,

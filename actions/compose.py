@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from knowledge import Hit, Index, Passage
 from knowledge.decide import Decision
-from knowledge.index import NotCoveredMatch
+from knowledge.hits import NotCoveredMatch
 
 #: Hits this far below the threshold are still offered as "did you mean" buttons.
 SUGGEST_MARGIN = 0.05

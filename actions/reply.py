@@ -30,13 +30,19 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: what kind of reply it is, its text and its sources."""
+    """One bot message: what kind of reply it is, its text and its sources.
+
+    Attributes:
+        role: The role Senpai now has for the user (``alt`` or ``jte``), when
+            known; the widget shows it on its role switch.
+    """
 
     kind: str
     text: str
     citations: Sequence[Passage] = field(default_factory=tuple)
     buttons: Sequence[Button] = field(default_factory=tuple)
     source_line: bool = True
+    role: str | None = None
 
     def plain_text(self) -> str:
         """Return the text with a ``Source: ...`` line, for channels without citations UI."""
@@ -71,10 +77,8 @@ def citation_dicts(passages: Sequence[Passage]) -> list[dict[str, Any]]:
 
 
 def custom_payload(reply: Reply) -> dict[str, Any]:
-    """Return the custom payload that tells the gateway the kind and citations."""
-    return {
-        "senpai": {
-            "kind": reply.kind,
-            "citations": citation_dicts(reply.citations),
-        }
-    }
+    """Return the custom payload that tells the gateway the kind, the citations and the role, if known."""
+    meta: dict[str, Any] = {"kind": reply.kind, "citations": citation_dicts(reply.citations)}
+    if reply.role is not None:
+        meta["role"] = reply.role
+    return {"senpai": meta}

@@ -20,9 +20,9 @@ from sanic.response import json
 
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
-from bot.settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
 from knowledge.decide import Policy
+from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
 

@@ -15,9 +15,9 @@ from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
 from bot.senders import SenderKeys, load_secret
-from bot.settings import Settings
 from bot.slack import EventLedger, MemoryLedger, RedisLedger
 from bot.views import SLACK_MAX_BODY_BYTES
+from settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:

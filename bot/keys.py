@@ -9,8 +9,8 @@ from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.senders import SenderKeys
-from bot.settings import Settings
 from bot.slack import EventLedger
+from settings import Settings
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 SENDERS: web.AppKey[SenderKeys] = web.AppKey("senders", SenderKeys)

@@ -20,7 +20,7 @@ import logging
 
 import aiohttp
 
-from bot.settings import ACTION_TOKEN_HEADER
+from settings import ACTION_TOKEN_HEADER
 
 logger = logging.getLogger("senpai.gateway")
 

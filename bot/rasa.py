@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.settings import rasa_replica_names
+from settings import rasa_replica_names
 
 KINDS = frozenset({"answer", "fallback", "smalltalk", "clarify", "error"})
+ROLES = frozenset({"alt", "jte"})
 
 #: How long a replica that failed is tried only after the others.
 REPLICA_BACKOFF_S = 5.0
@@ -253,6 +254,8 @@ def history(sender: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any
                 "citations": citations,
                 "buttons": _buttons(data.get("buttons") if isinstance(data, dict) else None),
             }
+            if meta.get("role") in ROLES:
+                message["role"] = meta["role"]
             message["id"] = message_id(sender, text)
             out.append(message)
     return out
@@ -282,24 +285,29 @@ def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     Rasa's REST channel splits a text on blank lines and sends an action's
     custom payload as a message of its own after the text. Text parts before a
     ``senpai`` payload are joined back into one message that carries the
-    payload's citations; its kind is the reply's kind. Messages with no payload
+    payload's citations. The reply's kind is its first payload's, or the first
+    that is not small talk (an acknowledgement before an answer). Messages with no payload
     (the domain's small talk) stay as they are.
 
     Args:
         messages: Rasa's bot messages.
 
     Returns:
-        ``{"kind": ..., "messages": [...]}``; kind ``error`` if Rasa said nothing.
+        ``{"kind": ..., "messages": [...]}``, plus ``role`` when a payload says
+        which role Senpai has for the user; kind ``error`` if Rasa said nothing.
     """
     out: list[dict[str, Any]] = []
     pending: list[dict[str, Any]] = []
     kind: str | None = None
+    role: str | None = None
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("senpai"), dict):
             meta = custom["senpai"]
-            if kind is None and meta.get("kind") in KINDS:
-                kind = meta["kind"]
+            if meta.get("kind") in KINDS and kind in (None, "smalltalk"):
+                kind = meta["kind"]  # an acknowledgement before an answer: the reply is the answer
+            if meta.get("role") in ROLES:
+                role = meta["role"]
             merged = _merge(pending) if pending else {"text": "", "citations": [], "buttons": []}
             citations = meta.get("citations")
             merged["citations"] = citations if isinstance(citations, list) else []
@@ -310,4 +318,7 @@ def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out.extend(_merge([p]) for p in pending)
     if not out:
         return {"kind": "error", "messages": [{"text": NO_REPLY_TEXT, "citations": [], "buttons": []}]}
-    return {"kind": kind or "smalltalk", "messages": out}
+    reply: dict[str, Any] = {"kind": kind or "smalltalk", "messages": out}
+    if role is not None:
+        reply["role"] = role
+    return reply

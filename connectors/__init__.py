@@ -3,7 +3,10 @@
 - :mod:`connectors.launch`: ``python -m connectors.launch run ...`` starts
   Rasa with Senpai's fault-tolerance settings (a bounded action-server
   time-out, the API token taken from the environment).
-- :mod:`connectors.slack`: Rasa's Slack channel, made channel-aware.
+- :mod:`connectors.slack`: Rasa's Slack channel, configured from the environment,
+  with Slack conversations in their own namespace.
+- :mod:`connectors.locks`: an atomic Redis lock store for several Rasa replicas.
 
-Nothing here imports the rest of Senpai: Rasa's environment has only Rasa.
+May import only Rasa and its dependencies, never the rest of Senpai: Rasa's
+environment has only Rasa.
 """

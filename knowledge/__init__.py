@@ -8,6 +8,16 @@ Typical use::
     index = build_index(corpus.passages, load_encoder(), topics=corpus.topics)
     hits = index.search("When did the JET Programme start?", k=3)
 
+Shaped like bm25s: build (:mod:`knowledge.build`), search (:mod:`knowledge.index`,
+:mod:`knowledge.decide`), save and load to plain files (:mod:`knowledge.files`).
+The corpus and its rules are in :mod:`knowledge.corpus`, :mod:`knowledge.schema`
+and :mod:`knowledge.not_covered`; the encoder in :mod:`knowledge.encoder` and
+:mod:`knowledge.onnx`; measuring it in :mod:`knowledge.evaluate` and
+:mod:`knowledge.scope_check`.
+
+May import nothing else of Senpai's: it is the bottom layer, used by the
+settings, the gateway, the action server and the tools.
+
 Names are imported on first use, so a process that only needs the corpus's
 location (the gateway) never loads FAISS, NumPy or the encoder.
 """
@@ -18,50 +28,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from knowledge.corpus import (
-        Citation,
-        Corpus,
-        CorpusError,
-        NotCoveredTopic,
-        Passage,
-        load_corpus,
-        load_not_covered,
-    )
+    from knowledge.build import build_index
+    from knowledge.corpus import Citation, Corpus, Passage, load_corpus
     from knowledge.encoder import DEFAULT_MODEL, CachedEncoder, Encoder, EncoderError, load_encoder
-    from knowledge.index import (
-        Hit,
-        Hits,
-        Index,
-        IndexLoadError,
-        NotCoveredMatch,
-        build_index,
-        current_dir,
-        publish,
-        read_meta,
-    )
+    from knowledge.files import IndexLoadError, current_dir, publish, read_meta
+    from knowledge.hits import Hit, Hits, NotCoveredMatch
+    from knowledge.index import Index
+    from knowledge.not_covered import NotCoveredTopic, load_not_covered
+    from knowledge.schema import CorpusError
 
 _HOMES = {
-    "knowledge.corpus": (
-        "Citation",
-        "Corpus",
-        "CorpusError",
-        "NotCoveredTopic",
-        "Passage",
-        "load_corpus",
-        "load_not_covered",
-    ),
+    "knowledge.corpus": ("Citation", "Corpus", "Passage", "load_corpus"),
+    "knowledge.not_covered": ("NotCoveredTopic", "load_not_covered"),
+    "knowledge.schema": ("CorpusError",),
     "knowledge.encoder": ("DEFAULT_MODEL", "CachedEncoder", "Encoder", "EncoderError", "load_encoder"),
-    "knowledge.index": (
-        "Hit",
-        "Hits",
-        "Index",
-        "IndexLoadError",
-        "NotCoveredMatch",
-        "build_index",
-        "current_dir",
-        "publish",
-        "read_meta",
-    ),
+    "knowledge.build": ("build_index",),
+    "knowledge.files": ("IndexLoadError", "current_dir", "publish", "read_meta"),
+    "knowledge.hits": ("Hit", "Hits", "NotCoveredMatch"),
+    "knowledge.index": ("Index",),
 }
 _WHERE = {name: module for module, names in _HOMES.items() for name in names}
 

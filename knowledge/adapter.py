@@ -13,7 +13,7 @@ development and held-out sets are never used for fitting. Fitting takes a
 few seconds on two cores (1.3 s, plus about 2 s to import torch; it works on
 vectors already computed); applying it to a query is one small matrix
 product. The matrix is saved next to the index as ``adapter.npy`` (a plain
-NumPy array, never pickle). See the README's "Retrieval quality" for what it
+NumPy array, never pickle). See docs/retrieval.md, "Retrieval quality", for what it
 gains.
 """
 
@@ -31,7 +31,7 @@ Matrix = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class AdapterConfig:
-    """How the adapter is fitted (chosen on the development set; see the README).
+    """How the adapter is fitted (chosen on the development set; see docs/retrieval.md).
 
     Attributes:
         steps: Full-batch Adam steps.
@@ -102,3 +102,25 @@ def apply_adapter(vectors: Matrix, weight: Matrix | None) -> Matrix:
     norms = np.maximum(np.linalg.norm(mapped, axis=1, keepdims=True), 1e-12)
     out: Matrix = (mapped / norms).astype(np.float32)
     return out
+
+
+def fit_on_views(vectors: Matrix, views: Sequence[Sequence[str]], config: AdapterConfig) -> Matrix:
+    """Fit the adapter on an index's own rows: each passage's questions against its title and text.
+
+    Args:
+        vectors: The index's rows, every passage's views in order.
+        views: Each passage's views: its title and text first, then its example questions.
+        config: How to fit.
+    """
+    text_rows: list[int] = []
+    question_rows: list[int] = []
+    targets: list[int] = []
+    row = 0
+    for n, passage_views in enumerate(views):
+        count = len(passage_views)
+        text_rows.append(row)
+        question_rows += range(row + 1, row + count)
+        targets += [n] * (count - 1)
+        row += count
+    weight, _ = fit_adapter(vectors[question_rows], targets, vectors[text_rows], config)
+    return weight

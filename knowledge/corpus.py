@@ -16,41 +16,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-AUDIENCES = ("alt", "jte", "all")
-MIN_WORDS = 20
-MAX_WORDS = 130
-MAX_CHARS = 1000
-MAX_TITLE_CHARS = 80
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
-_TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE, NotCoveredTopic, fold, load_not_covered
+from knowledge.schema import (
+    AUDIENCES,
+    ID_RE,
+    MAX_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_WORDS,
+    MIN_WORDS,
+    TOPIC_RE,
+    CorpusError,
+    load_sources,
+    load_yaml,
+    require_str,
+    str_list,
+)
 
 DEFAULT_CORPUS_DIR = Path(__file__).parent / "corpus"
-DEFAULT_NOT_COVERED_FILE = Path(__file__).parent / "scope" / "not_covered.yaml"
-
-#: Limits of the not-covered file.
-MIN_EXAMPLES = 3
-MAX_EXAMPLE_CHARS = 200
-MAX_WHO_TO_ASK_CHARS = 400
-
-
-class CorpusError(ValueError):
-    """A corpus file breaks the schema; the message names the file, id and field."""
-
-    def __init__(
-        self, file: str | Path, message: str, passage_id: str | None = None, *, kind: str = "passage"
-    ) -> None:
-        self.file = str(file)
-        self.passage_id = passage_id
-        where = f"{file}: {kind} '{passage_id}'" if passage_id else str(file)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -125,39 +112,6 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class NotCoveredTopic:
-    """A kind of question the studies don't answer, and who to ask instead.
-
-    Attributes:
-        id: Unique id (lowercase words joined by hyphens).
-        title: What the studies don't cover, as it reads in "they don't cover <title>".
-        who_to_ask: One or two sentences shown to the user, naming who can help.
-        examples: Example questions; each is embedded as a negative view.
-    """
-
-    id: str
-    title: str
-    who_to_ask: str
-    examples: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict of the topic."""
-        data = asdict(self)
-        data["examples"] = list(self.examples)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> NotCoveredTopic:
-        """Rebuild a topic from :meth:`to_dict` output."""
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            who_to_ask=data["who_to_ask"],
-            examples=tuple(data["examples"]),
-        )
-
-
-@dataclass(frozen=True)
 class Corpus:
     """All passages, plus the topic titles and the not-covered topics, keyed for lookup."""
 
@@ -207,66 +161,16 @@ def corpus_hash(
     return hashlib.sha256(blob).hexdigest()
 
 
-def _require_str(
-    data: Mapping[str, Any], key: str, file: Path, pid: str | None, *, where: str = "", kind: str = "passage"
-) -> str:
-    value = data.get(key)
-    name = f"{where}{key}"
-    if value is None:
-        raise CorpusError(file, f"missing field '{name}'", pid, kind=kind)
-    if not isinstance(value, str) or not value.strip():
-        raise CorpusError(file, f"field '{name}' must be a non-empty string", pid, kind=kind)
-    return " ".join(value.split())
-
-
-def _str_list(
-    data: Mapping[str, Any], key: str, file: Path, pid: str, *, kind: str = "passage"
-) -> tuple[str, ...]:
-    value = data.get(key, [])
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise CorpusError(file, f"field '{key}' must be a list of non-empty strings", pid, kind=kind)
-    return tuple(" ".join(v.split()) for v in value)
-
-
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CorpusError(path, f"invalid YAML: {exc}") from exc
-
-
-def _load_sources(path: Path) -> dict[str, tuple[str, str]]:
-    if not path.is_file():
-        raise CorpusError(path, "missing: the corpus needs a sources.yaml naming the studies")
-    data = _load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
-        raise CorpusError(path, "expected a mapping with a 'sources' list")
-    sources: dict[str, tuple[str, str]] = {}
-    for entry in data["sources"]:
-        if not isinstance(entry, dict):
-            raise CorpusError(path, "each source must be a mapping")
-        key = _require_str(entry, "key", path, None)
-        if key in sources:
-            raise CorpusError(path, f"duplicate source key '{key}'")
-        sources[key] = (
-            _require_str(entry, "short", path, None, where=f"{key}."),
-            _require_str(entry, "reference", path, None, where=f"{key}."),
-        )
-    return sources
-
-
 def _parse_passage(
     raw: Any, file: Path, topic: str, position: int, sources: Mapping[str, tuple[str, str]]
 ) -> Passage:
     if not isinstance(raw, dict):
         raise CorpusError(file, f"passage #{position + 1} must be a mapping")
     pid = raw.get("id")
-    if not isinstance(pid, str) or not _ID_RE.match(pid):
+    if not isinstance(pid, str) or not ID_RE.match(pid):
         raise CorpusError(
             file,
-            f"passage #{position + 1}: field 'id' must match {_ID_RE.pattern} (got {pid!r})",
+            f"passage #{position + 1}: field 'id' must match {ID_RE.pattern} (got {pid!r})",
         )
     known = {"id", "audience", "title", "text", "questions", "citation", "also_cited", "related", "topic"}
     extra = sorted(set(raw) - known)
@@ -277,10 +181,10 @@ def _parse_passage(
     audience = raw.get("audience")
     if audience not in AUDIENCES:
         raise CorpusError(file, f"field 'audience' must be one of {AUDIENCES}", pid)
-    title = _require_str(raw, "title", file, pid)
+    title = require_str(raw, "title", file, pid)
     if len(title) > MAX_TITLE_CHARS:
         raise CorpusError(file, f"field 'title' is over {MAX_TITLE_CHARS} characters", pid)
-    text = _require_str(raw, "text", file, pid)
+    text = require_str(raw, "text", file, pid)
     words = len(text.split())
     if words < MIN_WORDS or words > MAX_WORDS or len(text) > MAX_CHARS:
         raise CorpusError(
@@ -303,8 +207,8 @@ def _parse_passage(
         title=title,
         text=text,
         citation=citation,
-        questions=_str_list(raw, "questions", file, pid),
-        related=_str_list(raw, "related", file, pid),
+        questions=str_list(raw, "questions", file, pid),
+        related=str_list(raw, "related", file, pid),
         also_cited=also_cited,
     )
 
@@ -318,10 +222,10 @@ def _parse_citation(
     unknown = sorted(set(cite) - {"source", "section", "participant"})
     if unknown:
         raise CorpusError(file, f"{where} has unknown field(s) {', '.join(unknown)}", pid)
-    source = _require_str(cite, "source", file, pid, where=f"{where}.")
+    source = require_str(cite, "source", file, pid, where=f"{where}.")
     if source not in sources:
         raise CorpusError(file, f"{where}.source '{source}' is not a key in sources.yaml", pid)
-    section = _require_str(cite, "section", file, pid, where=f"{where}.")
+    section = require_str(cite, "section", file, pid, where=f"{where}.")
     participant = cite.get("participant")
     if participant is not None and (not isinstance(participant, str) or not participant.strip()):
         raise CorpusError(file, f"{where}.participant must be a non-empty string if given", pid)
@@ -351,7 +255,7 @@ def load_corpus(
     directory = Path(directory)
     if not directory.is_dir():
         raise CorpusError(directory, "corpus directory does not exist")
-    sources = _load_sources(directory / "sources.yaml")
+    sources = load_sources(directory / "sources.yaml")
     passages: list[Passage] = []
     topics: dict[str, str] = {}
     origin: dict[str, Path] = {}
@@ -359,15 +263,15 @@ def load_corpus(
     if not files:
         raise CorpusError(directory, "no topic files (*.yaml) found")
     for path in files:
-        data = _load_yaml(path)
+        data = load_yaml(path)
         if not isinstance(data, dict):
             raise CorpusError(path, "expected a mapping with 'topic', 'title' and 'passages'")
         topic = data.get("topic")
-        if not isinstance(topic, str) or not _TOPIC_RE.match(topic):
-            raise CorpusError(path, f"field 'topic' must match {_TOPIC_RE.pattern}")
+        if not isinstance(topic, str) or not TOPIC_RE.match(topic):
+            raise CorpusError(path, f"field 'topic' must match {TOPIC_RE.pattern}")
         if topic in topics:
             raise CorpusError(path, f"topic '{topic}' is defined in more than one file")
-        topics[topic] = _require_str(data, "title", path, None)
+        topics[topic] = require_str(data, "title", path, None)
         raw_passages = data.get("passages")
         if not isinstance(raw_passages, list) or not raw_passages:
             raise CorpusError(path, "field 'passages' must be a non-empty list")
@@ -384,92 +288,15 @@ def load_corpus(
             if rid == passage.id:
                 raise CorpusError(origin[passage.id], "a passage cannot be related to itself", passage.id)
     not_covered = load_not_covered(not_covered_file) if not_covered_file is not None else ()
-    answered = {_fold(q): p.id for p in passages for q in p.questions}
+    answered = {fold(q): p.id for p in passages for q in p.questions}
     for topic_nc in not_covered:
         for example in topic_nc.examples:
-            if _fold(example) in answered:
+            if fold(example) in answered:
                 raise CorpusError(
                     not_covered_file or "",
                     f"example {example!r} is also an example question of passage "
-                    f"'{answered[_fold(example)]}': a question cannot be both answered and not covered",
+                    f"'{answered[fold(example)]}': a question cannot be both answered and not covered",
                     topic_nc.id,
                     kind="topic",
                 )
     return Corpus(passages=tuple(passages), topics=topics, not_covered=not_covered)
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredTopic, ...]:
-    """Load and validate the file of topics the studies don't cover.
-
-    The file is a mapping with a ``topics`` list; each topic has ``id``,
-    ``title``, ``who_to_ask`` and at least :data:`MIN_EXAMPLES` ``examples``.
-
-    Raises:
-        CorpusError: On a missing file, invalid YAML, a missing, empty or
-            unknown field, a bad or duplicate id, too few examples, an
-            over-long example or ``who_to_ask``, or an example listed twice.
-            The message names the file, the topic id and the field.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CorpusError(path, "missing: Senpai needs the list of topics the studies don't cover")
-    data = _load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("topics"), list) or not data["topics"]:
-        raise CorpusError(path, "expected a mapping with a non-empty 'topics' list")
-    extra_top = sorted(set(data) - {"topics"})
-    if extra_top:
-        raise CorpusError(path, f"unknown top-level field(s) {', '.join(extra_top)}")
-    topics: list[NotCoveredTopic] = []
-    seen_examples: dict[str, str] = {}
-    for position, raw in enumerate(data["topics"]):
-        if not isinstance(raw, dict):
-            raise CorpusError(path, f"topic #{position + 1} must be a mapping")
-        tid = raw.get("id")
-        if not isinstance(tid, str) or not _ID_RE.match(tid):
-            raise CorpusError(
-                path, f"topic #{position + 1}: field 'id' must match {_ID_RE.pattern} (got {tid!r})"
-            )
-        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples"})
-        if extra:
-            raise CorpusError(path, f"unknown field(s) {', '.join(extra)}", tid, kind="topic")
-        if any(t.id == tid for t in topics):
-            raise CorpusError(path, "duplicate id", tid, kind="topic")
-        title = _require_str(raw, "title", path, tid, kind="topic")
-        if len(title) > MAX_TITLE_CHARS:
-            raise CorpusError(path, f"field 'title' is over {MAX_TITLE_CHARS} characters", tid, kind="topic")
-        who = _require_str(raw, "who_to_ask", path, tid, kind="topic")
-        if len(who) > MAX_WHO_TO_ASK_CHARS:
-            raise CorpusError(
-                path, f"field 'who_to_ask' is over {MAX_WHO_TO_ASK_CHARS} characters", tid, kind="topic"
-            )
-        examples = _str_list(raw, "examples", path, tid, kind="topic")
-        if len(examples) < MIN_EXAMPLES:
-            raise CorpusError(
-                path,
-                f"field 'examples' has {len(examples)}; give at least {MIN_EXAMPLES} example questions",
-                tid,
-                kind="topic",
-            )
-        for example in examples:
-            if len(example) > MAX_EXAMPLE_CHARS:
-                raise CorpusError(
-                    path,
-                    f"example {example[:40]!r}... is over {MAX_EXAMPLE_CHARS} characters",
-                    tid,
-                    kind="topic",
-                )
-            key = _fold(example)
-            if key in seen_examples:
-                raise CorpusError(
-                    path,
-                    f"example {example!r} is listed twice (also under '{seen_examples[key]}')",
-                    tid,
-                    kind="topic",
-                )
-            seen_examples[key] = tid
-        topics.append(NotCoveredTopic(id=tid, title=title, who_to_ask=who, examples=examples))
-    return tuple(topics)

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge.index import Hit, Hits, NotCoveredMatch
+from knowledge.hits import Hit, Hits, NotCoveredMatch
 
 Kind = Literal["answer", "clarify", "fallback"]
 
 #: Answers stay short enough to read in a chat bubble.
 MAX_ANSWER_CHARS = 1200
 
-#: Calibrated with ``senpai eval`` (see the README's "Retrieval quality").
+#: Calibrated with ``senpai eval`` (see docs/retrieval.md, "Retrieval quality").
 SCOPE_MARGIN = 0.065
 #: A not-covered topic matched more weakly than this is too vague to name in
 #: the reply (typically gibberish or one word); the general advice is given instead.
@@ -74,7 +74,7 @@ def scope_lead(hits: Sequence[Hit]) -> float | None:
     meaning is clearly not covered.
 
     Args:
-        hits: Search hits, best first (a :class:`~knowledge.index.Hits` carries
+        hits: Search hits, best first (a :class:`~knowledge.hits.Hits` carries
             the closest not-covered topic and both cosines; a plain list has
             none).
 
@@ -94,7 +94,7 @@ def outside_scope(hits: Sequence[Hit], policy: Policy) -> NotCoveredMatch | None
     """Return the not-covered topic that beats the best passage, if one does.
 
     Args:
-        hits: Search hits, best first (a :class:`~knowledge.index.Hits` carries
+        hits: Search hits, best first (a :class:`~knowledge.hits.Hits` carries
             the closest not-covered topic; a plain list has none).
         policy: The thresholds; ``scope_margin`` is how much the passages must
             lead by (see :func:`scope_lead`).

@@ -19,7 +19,8 @@ import numpy as np
 import yaml
 
 from knowledge.decide import SCOPE_MARGIN, Policy, decide, scope_lead
-from knowledge.index import Hit, Hits, Index
+from knowledge.hits import Hit, Hits
+from knowledge.index import Index
 
 DEPTH = 10
 #: Not-covered margins tried by :func:`calibrate` (how much the best passage must lead by).

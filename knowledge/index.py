@@ -10,13 +10,8 @@ cover (``knowledge/scope/not_covered.yaml``) as negative views. They are scored
 like passages and reported next to the hits, so :func:`knowledge.decide.decide`
 can fall back honestly when a question is closer to one of them.
 
-On disk an index is a directory of plain files (never pickle)::
-
-    index.faiss        the FAISS index (faiss.write_index): passage views, then not-covered examples
-    adapter.npy        the linear adapter (``knowledge.adapter``), if the index has one
-    meta.json          model name, dimension, corpus hash, counts, topics, adapter settings
-    passages.jsonl     one passage per line, in index order
-    not_covered.jsonl  one not-covered topic per line, in index order
+An index saves to and loads from a directory of plain files
+(:mod:`knowledge.files`); :func:`knowledge.build.build_index` makes one.
 """
 
 from __future__ import annotations
@@ -26,133 +21,39 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import faiss
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.adapter import AdapterConfig, apply_adapter, fit_adapter
-from knowledge.corpus import NotCoveredTopic, Passage, corpus_hash, load_not_covered, passage_views
+from knowledge.adapter import AdapterConfig, apply_adapter, fit_on_views
+from knowledge.corpus import Passage, corpus_hash, passage_views
 from knowledge.encoder import Encoder, Vectors
+from knowledge.files import (
+    ADAPTER_FILE,
+    FORMAT_VERSION,
+    INDEX_FILE,
+    META_FILE,
+    NOT_COVERED_FILE,
+    PASSAGES_FILE,
+    IndexLoadError,
+    read_adapter,
+    read_meta,
+)
+from knowledge.hits import Hit, Hits, NotCoveredMatch, blend
 from knowledge.lexical import Bm25, LexicalIndex, query_terms
 from knowledge.normalize import Speller
-
-FORMAT_VERSION = 2
-INDEX_FILE = "index.faiss"
-META_FILE = "meta.json"
-ADAPTER_FILE = "adapter.npy"
-PASSAGES_FILE = "passages.jsonl"
-NOT_COVERED_FILE = "not_covered.jsonl"
-CURRENT_LINK = "current"
+from knowledge.not_covered import NotCoveredTopic
 
 #: Added to a passage's score when its topic matches the caller's topic hint.
 TOPIC_PRIOR = 0.04
 #: Added when the passage is written for the caller's audience (alt or jte).
 AUDIENCE_PRIOR = 0.03
 #: Default weight of the lexical (BM25) part of the hybrid score; 0 is pure dense.
-#: Chosen with ``senpai eval`` (see the README's evaluation table).
+#: Chosen with ``senpai eval`` (see docs/retrieval.md).
 LEXICAL_WEIGHT = 0.5
-#: BM25 scores are squashed into [0, 1) as ``b / (b + LEXICAL_SATURATION)``.
-LEXICAL_SATURATION = 5.0
-
-Progress = Callable[[int, int], None]
-
-
-class IndexLoadError(RuntimeError):
-    """An index on disk is missing, corrupt, or was built with another model."""
-
-
-def blend(
-    dense: npt.NDArray[np.float64], bm25: npt.NDArray[np.float64], weight: float
-) -> npt.NDArray[np.float64]:
-    """Blend cosine similarities with BM25 scores into the hybrid similarity.
-
-    Args:
-        dense: Best-view cosine similarity of each passage or not-covered topic.
-        bm25: Their BM25 scores, squashed into [0, 1) by :data:`LEXICAL_SATURATION`.
-        weight: The lexical weight; 0 returns ``dense`` unchanged.
-    """
-    if weight <= 0:
-        return dense
-    return (1 - weight) * dense + weight * bm25 / (bm25 + LEXICAL_SATURATION)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved passage.
-
-    Attributes:
-        passage: The passage.
-        score: Similarity plus any topic or audience prior; hits sort by it.
-        similarity: How well the passage matches the query, before priors: the
-            best view's cosine similarity blended with the passage's squashed
-            BM25 score (pure cosine when the lexical weight is 0). The answer
-            threshold applies to it.
-        rank: 1 for the best hit.
-    """
-
-    passage: Passage
-    score: float
-    similarity: float
-    rank: int
-
-    @property
-    def id(self) -> str:
-        """The passage id."""
-        return self.passage.id
-
-    @property
-    def topic(self) -> str:
-        """The passage topic."""
-        return self.passage.topic
-
-
-class Hits(list[Hit]):
-    """Search hits, best first, plus the closest topic the studies don't cover.
-
-    A plain list of :class:`Hit` for every caller that only wants the ranking;
-    :func:`knowledge.decide.decide` also reads :attr:`not_covered`.
-
-    Attributes:
-        not_covered: The best-matching not-covered topic, scored exactly like a
-            passage (``similarity`` on the same scale), or ``None`` if the index
-            has no not-covered topics.
-        cosine: The best cosine similarity of any passage view (the passage
-            closest in meaning, whatever the blended ranking), or ``None`` when
-            not known. The scope decision compares it with
-            :attr:`NotCoveredMatch.cosine`.
-    """
-
-    def __init__(
-        self,
-        hits: Iterable[Hit] = (),
-        not_covered: NotCoveredMatch | None = None,
-        cosine: float | None = None,
-    ) -> None:
-        super().__init__(hits)
-        self.not_covered = not_covered
-        self.cosine = cosine
-
-
-@dataclass(frozen=True)
-class NotCoveredMatch:
-    """The closest not-covered topic for a query.
-
-    Attributes:
-        topic: The topic, with its ``who_to_ask`` line.
-        similarity: Its best example's cosine blended with BM25 over its
-            examples, on the same scale as :attr:`Hit.similarity`.
-        cosine: The best cosine similarity of any not-covered example (of any
-            topic), or ``None`` when not known.
-    """
-
-    topic: NotCoveredTopic
-    similarity: float
-    cosine: float | None = None
 
 
 class Index:
@@ -278,7 +179,7 @@ class Index:
         if self.adapter is not None:
             raise ValueError("this index already has an adapter")
         vectors = self.vectors_matrix()
-        weight = _fit(vectors, self.passages, config)
+        weight = fit_on_views(vectors, [passage_views(p) for p in self.passages], config)
         faiss_index = faiss.IndexFlatIP(self.encoder.dim)
         if len(vectors):
             faiss_index.add(apply_adapter(vectors, weight))
@@ -477,7 +378,7 @@ class Index:
                 passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
             with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
                 outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
-            adapter, adapter_config = _read_adapter(directory, meta, encoder.dim)
+            adapter, adapter_config = read_adapter(directory, meta, encoder.dim)
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
         if faiss_index.d != encoder.dim:
@@ -499,150 +400,3 @@ class Index:
                 f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}"
             )
         return index
-
-
-def _read_adapter(
-    directory: Path, meta: Mapping[str, Any], dim: int
-) -> tuple[Vectors | None, AdapterConfig | None]:
-    """The adapter matrix and its settings, if ``meta.json`` says the index has one.
-
-    Raises:
-        ValueError: If the file is missing, not a finite ``dim x dim`` float array, or the settings are bad.
-    """
-    settings = meta.get("adapter")
-    if settings is None:
-        return None, None
-    config = AdapterConfig(**settings)
-    weight = np.load(directory / ADAPTER_FILE, allow_pickle=False)
-    if weight.shape != (dim, dim) or weight.dtype != np.float32 or not np.isfinite(weight).all():
-        raise ValueError(f"{ADAPTER_FILE} is not a finite {dim}x{dim} float32 matrix")
-    return weight, config
-
-
-def read_meta(directory: Path) -> dict[str, Any]:
-    """Read an index directory's ``meta.json``.
-
-    Raises:
-        IndexLoadError: If the directory or file is missing or not valid JSON.
-    """
-    path = Path(directory) / META_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise IndexLoadError(
-            f"No knowledge index at {directory}. Build it with `make build-index` (or `senpai build-index`)."
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"{path} is unreadable ({exc}). Rebuild with `senpai build-index`.") from exc
-    if not isinstance(meta, dict):
-        raise IndexLoadError(f"{path} is not a JSON object. Rebuild with `senpai build-index`.")
-    return meta
-
-
-def build_index(
-    passages: Iterable[Passage],
-    encoder: Encoder,
-    *,
-    topics: Mapping[str, str] | None = None,
-    not_covered: Iterable[NotCoveredTopic] | None = None,
-    batch_size: int = 32,
-    progress: Progress | None = None,
-    lexical_weight: float = LEXICAL_WEIGHT,
-    adapter: AdapterConfig | None = None,
-) -> Index:
-    """Embed passages, and the not-covered topics' examples, and build an in-memory index.
-
-    With an ``adapter`` config, a linear adapter is fitted on the passages'
-    example questions (see :mod:`knowledge.adapter`), and every stored vector,
-    like every query later, goes through it.
-
-    Args:
-        passages: The passages to index.
-        encoder: The encoder to embed them with.
-        topics: Topic key to title, kept in the index metadata.
-        not_covered: Topics the studies don't cover; ``None`` loads the shipped
-            ``knowledge/scope/not_covered.yaml`` (what :func:`load_corpus` loads
-            by default), ``()`` indexes none.
-        batch_size: Texts per encoder call.
-        progress: Called with ``(done, total)`` texts after each batch.
-        lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
-        adapter: How to fit the adapter; ``None`` builds the index without one.
-
-    Returns:
-        The index, ready to search or save.
-
-    Raises:
-        CorpusError: If ``not_covered`` is ``None`` and the shipped file is invalid.
-    """
-    passages = list(passages)
-    outside = tuple(load_not_covered() if not_covered is None else not_covered)
-    texts = [view for passage in passages for view in passage_views(passage)]
-    texts += [example for topic in outside for example in topic.examples]
-    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
-        batch = texts[start : start + batch_size]
-        vectors[start : start + len(batch)] = encoder.encode(batch, batch_size=batch_size)
-        if progress is not None:
-            progress(start + len(batch), len(texts))
-    faiss.normalize_L2(vectors)
-    faiss_index = faiss.IndexFlatIP(encoder.dim)
-    if len(texts):
-        faiss_index.add(vectors)
-    index = Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
-    return index if adapter is None else index.with_adapter(adapter)
-
-
-def _fit(vectors: Vectors, passages: Sequence[Passage], config: AdapterConfig) -> Vectors:
-    """Fit the adapter on the index's own rows: each passage's questions against its title and text."""
-    text_rows: list[int] = []
-    question_rows: list[int] = []
-    targets: list[int] = []
-    row = 0
-    for n, passage in enumerate(passages):
-        views = len(passage_views(passage))  # title and text first, then the example questions
-        text_rows.append(row)
-        question_rows += range(row + 1, row + views)
-        targets += [n] * (views - 1)
-        row += views
-    weight, _ = fit_adapter(vectors[question_rows], targets, vectors[text_rows], config)
-    return weight
-
-
-def publish(index: Index, root: Path) -> Path:
-    """Save an index under ``root/builds/`` and atomically point ``root/current`` at it.
-
-    Readers that resolve ``current`` see either the old or the new index, never
-    a half-written one. Older builds beyond the previous one are removed.
-
-    Returns:
-        The new build directory.
-    """
-    root = Path(root)
-    builds = root / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    base = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{os.getpid()}"
-    name, n = base, 1
-    # The same corpus built twice in one second (e.g. with the adapter toggled) gets a suffix.
-    while (builds / name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    target = index.save(builds / name)
-    link_tmp = root / f".{CURRENT_LINK}.tmp-{os.getpid()}"
-    if link_tmp.is_symlink() or link_tmp.exists():
-        link_tmp.unlink()
-    link_tmp.symlink_to(Path("builds") / name)
-    os.replace(link_tmp, root / CURRENT_LINK)
-    keep = {name, *(p.name for p in sorted(builds.iterdir())[-2:])}
-    for old in builds.iterdir():
-        if old.name not in keep and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)
-    return target
-
-
-def current_dir(root: Path) -> Path:
-    """Return the directory that ``root/current`` points at (or ``root`` itself if it is an index)."""
-    root = Path(root)
-    link = root / CURRENT_LINK
-    if link.exists():
-        return link.resolve()
-    return root

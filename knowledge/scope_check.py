@@ -29,7 +29,8 @@ import numpy.typing as npt
 
 from knowledge.corpus import passage_views
 from knowledge.decide import Policy, decide, outside_scope, scope_lead
-from knowledge.index import Hits, Index, blend
+from knowledge.hits import Hits, blend
+from knowledge.index import Index
 from knowledge.lexical import Bm25, query_terms
 
 

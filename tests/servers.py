@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.harness import free_port
+from senpai.harness import free_port
 
 
 class ThreadedServers:

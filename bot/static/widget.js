@@ -54,7 +54,8 @@
     ".senpai-chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
     ".senpai-chip{font:inherit;font-size:13px;border:1px solid #b3261e;color:#b3261e;background:#fff;border-radius:16px;padding:4px 10px;cursor:pointer;text-align:left}",
     ".senpai-rate{display:flex;gap:4px;margin-top:6px;align-items:center;font-size:12px;color:#555}",
-    ".senpai-rate button{border:1px solid #ccc;background:#fff;border-radius:6px;cursor:pointer;padding:1px 7px;font-size:14px}",
+    ".senpai-rate button{border:1px solid #ccc;background:#fff;color:#555;border-radius:6px;cursor:pointer;padding:3px 7px;line-height:0}",
+    ".senpai-rate button[data-rating='-1'] svg{transform:rotate(180deg)}",
     ".senpai-rate button[aria-pressed=true]{background:#e8f0fe;border-color:#1a73e8}",
     ".senpai-typing{align-self:flex-start;color:#666;font-size:13px}.senpai-typing span{display:inline-block;animation:senpai-blink 1.2s infinite}",
     ".senpai-typing span:nth-child(2){animation-delay:.2s}.senpai-typing span:nth-child(3){animation-delay:.4s}",
@@ -146,11 +147,32 @@
     parent.appendChild(box);
   }
 
+  // Thumbs as inline SVG, so they render on every system, with or without an emoji font.
+  // The shape is Material Icons' "thumb_up" (Google, Apache License 2.0); thumbs down is it
+  // turned half round. The button's aria-label names it; the icon itself is decoration.
+  var THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
+              "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  function thumb() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function rating(parent, messageId) {
     var box = el("div", { "class": "senpai-rate", role: "group", "aria-label": "Was this helpful?" });
     box.appendChild(el("span", {}, "Helpful?"));
-    [[1, "\ud83d\udc4d", "Helpful"], [-1, "\ud83d\udc4e", "Not helpful"]].forEach(function (r) {
-      var b = el("button", { type: "button", "aria-label": r[2], "aria-pressed": "false", "data-rating": String(r[0]) }, r[1]);
+    [[1, "Helpful"], [-1, "Not helpful"]].forEach(function (r) {
+      var b = el("button", { type: "button", "aria-label": r[1], title: r[1], "aria-pressed": "false", "data-rating": String(r[0]) });
+      b.appendChild(thumb());
       b.addEventListener("click", function () {
         Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
         b.setAttribute("aria-pressed", "true");
@@ -164,6 +186,13 @@
     var status = el("span", { "class": "senpai-rate-status", role: "status" });
     box.appendChild(status);
     parent.appendChild(box);
+  }
+
+  // The role switch shows the role Senpai heard, from the switch or from the chat ("I'm a JTE").
+  function heard(r) {
+    if (r !== "alt" && r !== "jte") { return; }
+    role.value = r;
+    store.setItem("senpai.role", r);
   }
 
   function addBot(m, kind) {
@@ -221,6 +250,7 @@
           addNotice(r.res.status >= 500 ? "Senpai is unavailable right now. Please try again in a minute." : (r.body.error || "That message could not be sent."));
         } else {
           (r.body.messages || []).forEach(function (m) { addBot(m, r.body.kind); });
+          heard(r.body.role);
         }
       })
       .catch(function (e) {
@@ -262,7 +292,7 @@
         var msgs = body.messages || [];
         show(function () {
           if (!msgs.length) { welcome(); return; }
-          msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); } });
+          msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); heard(m.role); } });
         });
       }, function () { show(welcome); });
   }

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.harness import LocalStack
 from bot.senders import SenderKeys, load_secret
-from bot.settings import Settings
-from bot.supervisor import PreflightError, preflight
+from senpai.harness import LocalStack
+from senpai.supervisor import PreflightError, preflight
+from settings import Settings
 
 __all__ = ["ANSWER_TURN", "Stack", "answer_turns", "start_stack"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration

@@ -214,7 +214,10 @@ def test_rebuilt_index_is_served_without_restart(stack: Stack) -> None:
     (corpus / "kettle.yaml").write_text(NEW_TOPIC)
     env = {**stack.env, "SENPAI_CORPUS_DIR": str(corpus), "SENPAI_INDEX_DIR": str(stack.data_dir / "index")}
     build = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "build-index", "--quiet"], env=env, capture_output=True, timeout=300
+        [sys.executable, "-m", "senpai", "build-index", "--quiet"],
+        env=env,
+        capture_output=True,
+        timeout=300,
     )
     assert build.returncode == 0, build.stderr.decode()
     deadline = time.monotonic() + 30

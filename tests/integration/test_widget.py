@@ -162,6 +162,35 @@ def test_feedback_is_stored(page: Any, stack: Stack) -> None:
     assert len(rows) == 1 and rows[0][0] == -1 and rows[0][1]
 
 
+def test_thumbs_are_icons_that_render_without_an_emoji_font(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    reply = ask(page, "What is the Dabbler identity?")
+    for name in ("Helpful", "Not helpful"):
+        button = reply.get_by_role("button", name=name, exact=True)
+        assert button.inner_text().strip() == ""  # no emoji (or any text) to fall back to a box
+        icon = button.locator("svg")
+        box = icon.bounding_box()
+        assert box is not None and box["width"] >= 12 and box["height"] >= 12
+        assert icon.get_attribute("aria-hidden") == "true"
+    up, down = (reply.locator(f"button[data-rating='{r}'] svg") for r in ("1", "-1"))
+    assert up.evaluate("s => getComputedStyle(s).transform") == "none"
+    assert down.evaluate("s => getComputedStyle(s).transform") != "none"  # turned half round
+
+
+def test_the_role_switch_shows_the_role_heard_in_the_chat(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    switch = page.get_by_label("I am")
+    assert switch.input_value() == ""
+    ask(page, "I'm a JTE")
+    assert switch.input_value() == "jte"
+    ask(page, "Actually I'm an ALT, how do ALTs see themselves?")
+    assert switch.input_value() == "alt"  # a role stated inside a question counts too
+    page.evaluate("localStorage.removeItem('senpai.role')")  # only the conversation remembers it now
+    page.reload()
+    open_widget(page)
+    assert switch.input_value() == "alt"  # from the history
+
+
 def test_reload_restores_the_conversation(page: Any, stack: Stack) -> None:
     open_widget(page)
     ask(page, "What does the Japan Enthusiast identity mean?")

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
-from bot.settings import Settings
+from settings import Settings
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
 
 

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, runtime, slots
 from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
-from actions.role import ActionAnswerIfAsked, ActionSetRole, asks_question
+from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole, asks_question
 from actions.runtime import KnowledgeService
 from actions.source import ActionCiteSource
 from knowledge import CachedEncoder, Index
@@ -366,8 +366,12 @@ async def test_set_role_keeps_the_first_role_named(
     tracker = make_tracker("I'm a JTE, what do ALTs want from me?", "inform_role")
     tracker.latest_message["entities"] = entities
     messages, slot_events = await run(ActionSetRole(), tracker)
-    assert messages == []
     assert slot_events == ({} if role is None else {slots.ROLE: role})
+    if role is None:
+        assert messages == []  # no role heard, but a question asked: it is answered next, not "who are you?"
+    else:
+        assert meta(messages) == {"kind": "smalltalk", "citations": [], "role": role}  # the widget's switch
+        assert messages[0]["text"] == ACKNOWLEDGE[role]
 
 
 async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: TrackerFactory) -> None:
@@ -377,8 +381,27 @@ async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: Track
     assert messages == [] and slot_events == {}
 
 
-async def test_set_role_adds_nothing_when_the_slot_is_already_right(make_tracker: TrackerFactory) -> None:
+async def test_set_role_adds_no_event_when_the_slot_is_already_right(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("I'm a JTE", "inform_role", role="jte")
     tracker.latest_message["entities"] = [_role_entity("jte", 6)]
     messages, slot_events = await run(ActionSetRole(), tracker)
-    assert messages == [] and slot_events == {}
+    assert slot_events == {} and meta(messages)["role"] == "jte"  # still acknowledged
+
+
+async def test_a_role_statement_naming_no_role_asks_which_with_buttons(make_tracker: TrackerFactory) -> None:
+    messages, slot_events = await run(ActionSetRole(), make_tracker("I'm new here", "inform_role"))
+    assert slot_events == {} and messages[0]["text"] == ASK_ROLE
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform_role{"role": "alt"}',
+        '/inform_role{"role": "jte"}',
+    ]
+    assert "role" not in meta(messages)
+
+
+async def test_answers_carry_the_role_senpai_knows(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(
+        ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme", role="jte")
+    )
+    assert meta(messages)["role"] == "jte"
+    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme"))
+    assert "role" not in meta(messages)

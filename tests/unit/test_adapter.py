@@ -11,7 +11,8 @@ import pytest
 from knowledge import Index, IndexLoadError
 from knowledge.adapter import AdapterConfig, apply_adapter, fit_adapter
 from knowledge.encoder import SentenceTransformerEncoder
-from knowledge.index import ADAPTER_FILE, LEXICAL_WEIGHT, META_FILE
+from knowledge.files import ADAPTER_FILE, META_FILE
+from knowledge.index import LEXICAL_WEIGHT
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -119,8 +120,8 @@ def test_a_missing_or_damaged_adapter_is_refused_with_the_rebuild_command(
 def test_build_index_rebuilds_when_the_adapter_setting_changes(
     corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
-    from knowledge.index import current_dir
+    from knowledge.files import current_dir
+    from senpai.cli import main
 
     monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.benchmarks import retrieval, stack
 from knowledge import Corpus
+from senpai.benchmarks import retrieval, stack
 
 LOG = """\
 [senpai] started actions (pid 10)

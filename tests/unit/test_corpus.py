@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import CorpusError, load_corpus, load_not_covered
-from knowledge.corpus import DEFAULT_CORPUS_DIR, DEFAULT_NOT_COVERED_FILE, MAX_WORDS, Passage
+from knowledge.corpus import DEFAULT_CORPUS_DIR, Passage
+from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.schema import MAX_WORDS
 from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 ENDPOINTS = (PROJECT_ROOT / "deploy" / "endpoints.production.yml").read_text()

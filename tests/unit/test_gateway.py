@@ -14,8 +14,8 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
-from bot.rasa import NO_REPLY_TEXT, message_id, shape_reply
-from bot.settings import Settings
+from bot.rasa import NO_REPLY_TEXT, history, message_id, shape_reply
+from settings import Settings
 from tests.unit.fakes import CITATION, Client, FakeRasa, conv, sid
 
 ANSWER_REPLY = [
@@ -493,3 +493,28 @@ async def test_prefetch_can_be_turned_off(
     assert resp.status == 200
     await asyncio.sleep(0.1)
     assert fake_rasa.prefetched == []
+
+
+def test_the_role_senpai_heard_reaches_the_reply_and_the_history() -> None:
+    said = [
+        {"text": "Thanks! I'll prefer answers written for ALTs."},
+        {"custom": {"senpai": {"kind": "smalltalk", "citations": [], "role": "alt"}}},
+    ]
+    assert shape_reply(said)["role"] == "alt"
+    assert "role" not in shape_reply([{"text": "Hello"}])  # small talk from the domain says nothing of it
+    bogus = [{"text": "x"}, {"custom": {"senpai": {"kind": "answer", "citations": [], "role": "admin"}}}]
+    assert "role" not in shape_reply(bogus)
+    events = [{"event": "bot", "text": said[0]["text"], "data": {"custom": said[1]["custom"]}}]
+    assert history("web:x", events)[0]["role"] == "alt"
+
+
+def test_an_acknowledgement_before_an_answer_makes_an_answer() -> None:
+    said = [
+        {"text": "Thanks! I'll prefer answers written for ALTs."},
+        {"custom": {"senpai": {"kind": "smalltalk", "citations": [], "role": "alt"}}},
+        {"text": "In 1987."},
+        {"custom": {"senpai": {"kind": "answer", "citations": [CITATION]}}},
+    ]
+    reply = shape_reply(said)
+    assert reply["kind"] == "answer" and reply["role"] == "alt"
+    assert [m["citations"] for m in reply["messages"]] == [[], [CITATION]]

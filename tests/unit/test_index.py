@@ -14,7 +14,9 @@ import pytest
 
 from knowledge import Corpus, Hits, Index, IndexLoadError, build_index, current_dir, load_not_covered, publish
 from knowledge.encoder import CachedEncoder, SentenceTransformerEncoder
-from knowledge.index import AUDIENCE_PRIOR, LEXICAL_SATURATION, META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
+from knowledge.files import META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
+from knowledge.hits import LEXICAL_SATURATION
+from knowledge.index import AUDIENCE_PRIOR
 
 
 def test_encoder_gives_unit_vectors(encoder: SentenceTransformerEncoder) -> None:
@@ -145,7 +147,7 @@ def test_publish_switches_current_atomically(
 def test_publishing_the_same_corpus_twice_in_one_second_keeps_both_builds(
     tiny_index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("knowledge.index.time.strftime", lambda *args: "20260101T000000")  # a frozen clock
+    monkeypatch.setattr("knowledge.files.time.strftime", lambda *args: "20260101T000000")  # a frozen clock
     root = tmp_path / "index"
     first = publish(tiny_index, root)
     second = publish(tiny_index, root)

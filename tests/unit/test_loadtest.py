@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot import loadtest
-from bot.benchmarks.stats import percentile
-from bot.loadtest import Outcome
+from senpai import loadtest
+from senpai.benchmarks.stats import percentile
+from senpai.loadtest import Outcome
 from tests.unit.fakes import KEYS
 
 

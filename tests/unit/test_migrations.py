@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.migrations import migrate_slack_conversations
-from bot.settings import ServiceURL, Settings
+from senpai.migrations import migrate_slack_conversations
+from settings import ServiceURL, Settings
 from tests.pg import throwaway_database
 
 #: Rasa 3.6's ``events`` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).

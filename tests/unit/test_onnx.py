@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.settings import Settings, SettingsError
 from knowledge import EncoderError, Index
 from knowledge.encoder import DEFAULT_MODEL, SentenceTransformerEncoder, open_encoder
 from knowledge.onnx import META_FILE, MODEL_FILE, OnnxEncoder, ensure_export, export_dir, is_current
+from settings import Settings, SettingsError
 
 
 @pytest.fixture(scope="module")

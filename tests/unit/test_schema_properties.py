@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from bot.app import create_app
 from bot.schemas import MAX_MESSAGE_CHARS
-from bot.settings import Settings
+from settings import Settings
 from tests.servers import ThreadedServers
 from tests.unit.fakes import KEYS, SENDER_SECRET, FakeRasa
 

@@ -122,7 +122,7 @@ def test_leaving_a_question_out_is_searching_an_index_built_without_it(
 def test_check_scope_command_reports_json_and_fails_strictly(
     corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from senpai.cli import main
 
     monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))

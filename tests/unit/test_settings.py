@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from settings import PROJECT_ROOT, Settings, SettingsError
 
 
 def test_defaults_are_local() -> None:

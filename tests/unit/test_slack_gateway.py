@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot import slack
 from bot.app import create_app
-from bot.settings import Settings
+from settings import Settings
 from tests.unit.fakes import Client, FakeRasa
 
 SECRET = "test-signing-secret"

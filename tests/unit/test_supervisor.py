@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import supervisor
-from bot.settings import Settings
-from bot.supervisor import (
+from senpai import supervisor
+from senpai.children import (
     PRODUCTION_ENDPOINTS,
     Child,
     PreflightError,
@@ -22,6 +21,7 @@ from bot.supervisor import (
     rasa_env,
     render_endpoints,
 )
+from settings import Settings
 
 
 def test_preflight_names_what_to_build(tmp_path: Path) -> None:

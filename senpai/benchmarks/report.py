@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.benchmarks import build, retrieval, stack
-from bot.benchmarks.stats import median
-from bot.settings import Settings
+from senpai.benchmarks import build, retrieval, stack
+from senpai.benchmarks.stats import median
+from settings import Settings
 
 #: The issue's targets: (key, limit, "max" = at most / "min" = at least).
 TARGETS: dict[str, tuple[float, str]] = {

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT, Settings
 from knowledge import current_dir
+from settings import PROJECT_ROOT, Settings
 
 #: Seconds a stack may take to come up (a cold machine, two replicas).
 STARTUP_S = 240.0
@@ -124,7 +124,7 @@ class LocalStack:
         log = data_dir / f"senpai-{len(list(data_dir.glob('senpai-*.log')))}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "up"],
+                [sys.executable, "-m", "senpai", "up"],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=out,

@@ -17,9 +17,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from bot.benchmarks.stats import median, percentile, timings
 from knowledge import CachedEncoder, Encoder, Index, Passage, build_index
 from knowledge.encoder import Vectors
+from senpai.benchmarks.stats import median, percentile, timings
 
 #: Results per query the bot asks for (the answer action's candidates).
 K = 8

@@ -1,10 +1,7 @@
-"""``senpai up``: start the action server, Rasa and the gateway, and look after them.
+"""The children ``senpai up`` runs (the action server, the Rasa replicas, the gateway) and how each starts.
 
-The supervisor checks that everything needed is built, starts the three
-children on local addresses, prints the URL to open once ``/healthz`` is
-green, restarts a child that crashes (with backoff, and says so), and stops
-all three cleanly on Ctrl-C or SIGTERM. Children die with the supervisor even
-if it is killed outright.
+Also what must exist before they can start (:func:`preflight`), the secrets
+of one run, and the endpoints file each Rasa replica reads.
 """
 
 from __future__ import annotations
@@ -21,24 +18,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import yaml
 
-from bot.migrations import migrate_slack_conversations
-from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 from knowledge import IndexLoadError, current_dir, read_meta
+from settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 
-#: Seconds to wait for the stack to become healthy.
+#: Seconds to wait for the stack, or one child, to become healthy.
 STARTUP_TIMEOUT_S = 240.0
 #: Seconds a child gets to exit after SIGTERM before SIGKILL.
 STOP_GRACE_S = 10.0
-#: Restart backoff: 1, 2, 4, ... seconds, at most this.
-MAX_BACKOFF_S = 30.0
-#: A child that crashes this often within RESTART_WINDOW_S makes the supervisor give up.
-MAX_RESTARTS = 5
-RESTART_WINDOW_S = 300.0
 
 _PR_SET_PDEATHSIG = 1
 
@@ -342,118 +332,3 @@ async def wait_healthy(
                             return True
             await asyncio.sleep(0.25)
     return False
-
-
-async def restart(child: Child, stop: asyncio.Event) -> bool:
-    """Report a child that exited on its own and restart it after a backoff.
-
-    Returns:
-        False if the child has crashed too often and should not be restarted.
-    """
-    now = time.monotonic()
-    child.crashes = [t for t in child.crashes if now - t < RESTART_WINDOW_S] + [now]
-    rc = child.proc.returncode if child.proc else None
-    if len(child.crashes) > MAX_RESTARTS:
-        window = f"{RESTART_WINDOW_S:.0f}s"
-        say(f"{child.name} exited with code {rc} {len(child.crashes)} times in {window}; giving up")
-        return False
-    delay = min(MAX_BACKOFF_S, 2.0 ** (len(child.crashes) - 1))
-    say(
-        f"{child.name} exited unexpectedly with code {rc}; restarting in {delay:.0f}s "
-        f"(restart {len(child.crashes)} of at most {MAX_RESTARTS})"
-    )
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(stop.wait(), delay)
-    if not stop.is_set():
-        await child.start()
-        say(f"restarted {child.name} (pid {child.proc.pid if child.proc else '?'})")
-    return True
-
-
-async def start_when_ready(children: list[Child], stop: asyncio.Event) -> None:
-    """Start each child once the URL it waits for answers (in order)."""
-    for child in children:
-        assert child.after is not None
-        say(f"{child.name} starts once {child.after} answers")
-        await wait_healthy(child.after, STARTUP_TIMEOUT_S, lambda: not stop.is_set(), ok_only=False)
-        if stop.is_set():
-            return
-        await child.start()
-        say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
-
-
-async def supervise(settings: Settings, stop: asyncio.Event) -> int:
-    """Run the children until ``stop`` is set or one keeps crashing.
-
-    Returns:
-        0 after a requested stop, 1 if a child crashed too often or the stack
-        never became healthy.
-    """
-    run = RunSecrets.for_run(settings)
-    if note := await migrate_slack_conversations(settings):  # before any Rasa writes to the store
-        say(note)
-    endpoints = render_endpoints(settings)
-    children = make_children(settings, run, endpoints)
-    started = time.monotonic()
-    for child in children:
-        if child.after is None:
-            await child.start()
-            say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
-    later = asyncio.create_task(start_when_ready([c for c in children if c.after], stop))
-    health_url = f"{settings.public_url}healthz"
-    ready = asyncio.create_task(wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set()))
-    code = 0
-    try:
-        while not stop.is_set():
-            waits: dict[asyncio.Future[Any], Child] = {
-                asyncio.create_task(c.proc.wait()): c for c in children if c.proc
-            }
-            stopper = asyncio.create_task(stop.wait())
-            background = [t for t in (ready, later) if not t.done()]
-            done, pending = await asyncio.wait(
-                {*waits, stopper, *background}, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in pending:
-                if task not in (ready, later):
-                    task.cancel()
-            if ready in done and not stop.is_set():
-                if ready.result():
-                    say(f"Senpai is up after {time.monotonic() - started:.1f}s. Open {settings.public_url}")
-                    say("Press Ctrl-C to stop.")
-                else:
-                    say(f"the stack did not become healthy within {STARTUP_TIMEOUT_S:.0f}s; stopping")
-                    code = 1
-                    break
-            for task in done:
-                crashed = waits.get(task)
-                if crashed is not None and not stop.is_set() and not await restart(crashed, stop):
-                    code = 1
-                    stop.set()
-    finally:
-        ready.cancel()
-        later.cancel()
-        say("stopping...")
-        await asyncio.gather(*(c.stop() for c in reversed(children)))
-        if endpoints != PRODUCTION_ENDPOINTS:
-            with contextlib.suppress(OSError):
-                endpoints.unlink()
-        say("stopped")
-    return code
-
-
-def run(settings: Settings) -> int:
-    """Entry point of ``senpai up``."""
-    try:
-        preflight(settings)
-    except PreflightError as exc:
-        print(f"senpai up: {exc}", file=sys.stderr)
-        return 2
-
-    async def main() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        return await supervise(settings, stop)
-
-    return asyncio.run(main())

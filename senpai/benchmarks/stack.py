@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.benchmarks.stats import median, percentile, rss_mb
-from bot.harness import LocalStack
-from bot.settings import PROJECT_ROOT, Settings, rasa_replica_names
+from senpai.benchmarks.stats import median, percentile, rss_mb
+from senpai.harness import LocalStack
+from settings import PROJECT_ROOT, Settings, rasa_replica_names
 
 SMALL_TALK = "hi"
 

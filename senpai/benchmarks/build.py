@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT, Settings
+from settings import PROJECT_ROOT, Settings
 
 
 def index_build(settings: Settings, trials: int) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
             env = {**os.environ, "SENPAI_INDEX_DIR": str(Path(scratch) / "index")}
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "bot.cli", "build-index", "--force", "--quiet"],
+                [sys.executable, "-m", "senpai", "build-index", "--force", "--quiet"],
                 cwd=PROJECT_ROOT,
                 env=env,
                 check=True,

@@ -22,8 +22,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.benchmarks.stats import percentile
 from bot.senders import conversation_of
+from senpai.benchmarks.stats import percentile
 
 #: What the simulated users say; user ``n`` starts at a different point of each list.
 QUESTIONS = (

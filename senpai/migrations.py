@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bot.settings import Settings
+from settings import Settings
 
 logger = logging.getLogger("senpai.migrations")
 

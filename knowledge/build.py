@@ -1,0 +1,70 @@
+"""Building an index: embed every passage view and not-covered example, then index them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import faiss
+import numpy as np
+
+from knowledge.adapter import AdapterConfig
+from knowledge.corpus import Passage, passage_views
+from knowledge.encoder import Encoder
+from knowledge.index import LEXICAL_WEIGHT, Index
+from knowledge.not_covered import NotCoveredTopic, load_not_covered
+
+#: Called with ``(done, total)`` texts after each batch.
+Progress = Callable[[int, int], None]
+
+
+def build_index(
+    passages: Iterable[Passage],
+    encoder: Encoder,
+    *,
+    topics: Mapping[str, str] | None = None,
+    not_covered: Iterable[NotCoveredTopic] | None = None,
+    batch_size: int = 32,
+    progress: Progress | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    adapter: AdapterConfig | None = None,
+) -> Index:
+    """Embed passages, and the not-covered topics' examples, and build an in-memory index.
+
+    With an ``adapter`` config, a linear adapter is fitted on the passages'
+    example questions (see :mod:`knowledge.adapter`), and every stored vector,
+    like every query later, goes through it.
+
+    Args:
+        passages: The passages to index.
+        encoder: The encoder to embed them with.
+        topics: Topic key to title, kept in the index metadata.
+        not_covered: Topics the studies don't cover; ``None`` loads the shipped
+            ``knowledge/scope/not_covered.yaml`` (what :func:`load_corpus` loads
+            by default), ``()`` indexes none.
+        batch_size: Texts per encoder call.
+        progress: Called with ``(done, total)`` texts after each batch.
+        lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
+        adapter: How to fit the adapter; ``None`` builds the index without one.
+
+    Returns:
+        The index, ready to search or save.
+
+    Raises:
+        CorpusError: If ``not_covered`` is ``None`` and the shipped file is invalid.
+    """
+    passages = list(passages)
+    outside = tuple(load_not_covered() if not_covered is None else not_covered)
+    texts = [view for passage in passages for view in passage_views(passage)]
+    texts += [example for topic in outside for example in topic.examples]
+    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        vectors[start : start + len(batch)] = encoder.encode(batch, batch_size=batch_size)
+        if progress is not None:
+            progress(start + len(batch), len(texts))
+    faiss.normalize_L2(vectors)
+    faiss_index = faiss.IndexFlatIP(encoder.dim)
+    if len(texts):
+        faiss_index.add(vectors)
+    index = Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
+    return index if adapter is None else index.with_adapter(adapter)

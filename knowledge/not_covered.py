@@ -1,0 +1,139 @@
+"""The kinds of question the studies do *not* answer: ``knowledge/scope/not_covered.yaml``.
+
+Each topic has example phrasings and who to ask instead. The index embeds the
+examples as negative views, so a question closer to them than to any passage
+gets an honest "I don't know, ask ..." (see :func:`knowledge.decide.decide`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.schema import (
+    ID_RE,
+    MAX_EXAMPLE_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_WHO_TO_ASK_CHARS,
+    MIN_EXAMPLES,
+    CorpusError,
+    load_yaml,
+    require_str,
+    str_list,
+)
+
+DEFAULT_NOT_COVERED_FILE = Path(__file__).parent / "scope" / "not_covered.yaml"
+
+
+@dataclass(frozen=True)
+class NotCoveredTopic:
+    """A kind of question the studies don't answer, and who to ask instead.
+
+    Attributes:
+        id: Unique id (lowercase words joined by hyphens).
+        title: What the studies don't cover, as it reads in "they don't cover <title>".
+        who_to_ask: One or two sentences shown to the user, naming who can help.
+        examples: Example questions; each is embedded as a negative view.
+    """
+
+    id: str
+    title: str
+    who_to_ask: str
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict of the topic."""
+        data = asdict(self)
+        data["examples"] = list(self.examples)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NotCoveredTopic:
+        """Rebuild a topic from :meth:`to_dict` output."""
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            who_to_ask=data["who_to_ask"],
+            examples=tuple(data["examples"]),
+        )
+
+
+def fold(text: str) -> str:
+    """A question folded for comparison: lower case, words and digits only."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredTopic, ...]:
+    """Load and validate the file of topics the studies don't cover.
+
+    The file is a mapping with a ``topics`` list; each topic has ``id``,
+    ``title``, ``who_to_ask`` and at least :data:`MIN_EXAMPLES` ``examples``.
+
+    Raises:
+        CorpusError: On a missing file, invalid YAML, a missing, empty or
+            unknown field, a bad or duplicate id, too few examples, an
+            over-long example or ``who_to_ask``, or an example listed twice.
+            The message names the file, the topic id and the field.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(path, "missing: Senpai needs the list of topics the studies don't cover")
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), list) or not data["topics"]:
+        raise CorpusError(path, "expected a mapping with a non-empty 'topics' list")
+    extra_top = sorted(set(data) - {"topics"})
+    if extra_top:
+        raise CorpusError(path, f"unknown top-level field(s) {', '.join(extra_top)}")
+    topics: list[NotCoveredTopic] = []
+    seen_examples: dict[str, str] = {}
+    for position, raw in enumerate(data["topics"]):
+        if not isinstance(raw, dict):
+            raise CorpusError(path, f"topic #{position + 1} must be a mapping")
+        tid = raw.get("id")
+        if not isinstance(tid, str) or not ID_RE.match(tid):
+            raise CorpusError(
+                path, f"topic #{position + 1}: field 'id' must match {ID_RE.pattern} (got {tid!r})"
+            )
+        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples"})
+        if extra:
+            raise CorpusError(path, f"unknown field(s) {', '.join(extra)}", tid, kind="topic")
+        if any(t.id == tid for t in topics):
+            raise CorpusError(path, "duplicate id", tid, kind="topic")
+        title = require_str(raw, "title", path, tid, kind="topic")
+        if len(title) > MAX_TITLE_CHARS:
+            raise CorpusError(path, f"field 'title' is over {MAX_TITLE_CHARS} characters", tid, kind="topic")
+        who = require_str(raw, "who_to_ask", path, tid, kind="topic")
+        if len(who) > MAX_WHO_TO_ASK_CHARS:
+            raise CorpusError(
+                path, f"field 'who_to_ask' is over {MAX_WHO_TO_ASK_CHARS} characters", tid, kind="topic"
+            )
+        examples = str_list(raw, "examples", path, tid, kind="topic")
+        if len(examples) < MIN_EXAMPLES:
+            raise CorpusError(
+                path,
+                f"field 'examples' has {len(examples)}; give at least {MIN_EXAMPLES} example questions",
+                tid,
+                kind="topic",
+            )
+        for example in examples:
+            if len(example) > MAX_EXAMPLE_CHARS:
+                raise CorpusError(
+                    path,
+                    f"example {example[:40]!r}... is over {MAX_EXAMPLE_CHARS} characters",
+                    tid,
+                    kind="topic",
+                )
+            key = fold(example)
+            if key in seen_examples:
+                raise CorpusError(
+                    path,
+                    f"example {example!r} is listed twice (also under '{seen_examples[key]}')",
+                    tid,
+                    kind="topic",
+                )
+            seen_examples[key] = tid
+        topics.append(NotCoveredTopic(id=tid, title=title, who_to_ask=who, examples=examples))
+    return tuple(topics)

@@ -1,0 +1,96 @@
+"""The ``senpai`` command line: its parser and entry point (the commands are in :mod:`senpai.commands`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_search
+from senpai.commands.measure import cmd_bench, cmd_eval, cmd_loadtest
+from senpai.commands.run import cmd_actions, cmd_gateway, cmd_migrate, cmd_up
+from settings import PROJECT_ROOT, Settings
+
+DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for ``senpai``."""
+    parser = argparse.ArgumentParser(prog="senpai", description="Senpai, the JET ALT orientation assistant.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build-index", help="validate the corpus and build the knowledge index")
+    p.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_build_index)
+
+    p = sub.add_parser("search", help="search the knowledge index")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=3, help="number of hits (default 3)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--topic", help="topic hint (soft prior)")
+    p.add_argument("--role", choices=["alt", "jte"], help="audience preference")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "check-scope", help="find passage questions the not-covered topics would refuse, and the reverse"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any passage question would be refused")
+    p.set_defaults(func=cmd_check_scope)
+
+    p = sub.add_parser("eval", help="measure retrieval on the development set (dense, BM25, hybrid)")
+    p.add_argument("--devset", type=Path, default=PROJECT_ROOT / "eval" / "devset.yaml")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "report.json")
+    p.add_argument("--clarify-margin", type=float, default=DEFAULT_CLARIFY_MARGIN)
+    p.add_argument(
+        "--show-failures", action="store_true", help="list the questions each retriever gets wrong"
+    )
+    p.add_argument(
+        "--stack", metavar="URL", help="instead, ask every question through a running gateway's /api/chat"
+    )
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("loadtest", help="many simulated users on /api/chat; errors, latency, lost messages")
+    p.add_argument("--users", type=int, default=50, help="concurrent simulated users (default 50)")
+    p.add_argument("--messages", type=int, default=10, help="messages per user (default 10)")
+    p.add_argument(
+        "--profile",
+        choices=["embedded", "production"],
+        default="embedded",
+        help="profile of the stack it starts (production: DATABASE_URL, REDIS_URL or the local services)",
+    )
+    p.add_argument("--url", help="drive a running gateway instead of starting a stack")
+    p.add_argument(
+        "--tracker-db", type=Path, help="with --url: the SQLite tracker store to count messages in"
+    )
+    p.add_argument("--database-url", help="with --url: the PostgreSQL tracker store to count messages in")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench", help="report file or directory")
+    p.set_defaults(func=cmd_loadtest)
+
+    p = sub.add_parser("bench", help="performance against the floor of each step (writes bench/latest.json)")
+    p.add_argument("--quick", action="store_true", help="fewer trials, no 5,000-turn memory run")
+    p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "latest.json")
+    p.set_defaults(func=cmd_bench)
+
+    sub.add_parser("up", help="run the whole assistant (actions, Rasa, gateway)").set_defaults(func=cmd_up)
+    sub.add_parser(
+        "migrate", help="move conversations stored under bare Slack user ids to slack:TEAM:USER"
+    ).set_defaults(func=cmd_migrate)
+    sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)
+    sub.add_parser("gateway", help="run the gateway").set_defaults(func=cmd_gateway)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``senpai`` command."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "k", 1) < 1:
+        print("senpai: -k must be at least 1", file=sys.stderr)
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``senpai`` subcommands, one module per kind of work (see :mod:`senpai.cli`)."""

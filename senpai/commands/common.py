@@ -1,0 +1,35 @@
+"""What every command shares: the settings, and the published index."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from knowledge.index import Index
+
+
+def settings_from_env() -> Settings:
+    """The settings, or a clean exit that names the variable at fault.
+
+    Raises:
+        SystemExit: On a configuration error.
+    """
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"senpai: configuration error: {exc}") from exc
+
+
+def published_index(settings: Settings, command: str) -> Index | None:
+    """Load the published index, or print why it cannot be loaded and return ``None``."""
+    from knowledge import EncoderError, Index, IndexLoadError, current_dir
+
+    try:
+        encoder = settings.open_encoder()
+        return Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    except (IndexLoadError, EncoderError) as exc:
+        print(f"senpai {command}: {exc}", file=sys.stderr)
+        return None

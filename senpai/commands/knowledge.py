@@ -1,0 +1,165 @@
+"""Commands on the knowledge index: ``build-index``, ``search`` and ``check-scope``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from senpai.commands.common import published_index, settings_from_env
+from settings import Settings
+
+
+def _export_onnx(settings: Settings) -> None:
+    """Export the model to ONNX (checked against torch) if the ONNX backend needs it."""
+    from knowledge.onnx import ensure_export, read_export_meta
+
+    if settings.encoder_backend != "onnx":
+        return
+    directory, exported = ensure_export(settings.embedding_model, settings.onnx_dir, settings.torch_threads)
+    if exported:
+        meta = read_export_meta(directory) or {}
+        print(
+            f"Exported {settings.embedding_model} to ONNX at {directory} in {meta.get('export_s')} s "
+            f"(max difference from torch {meta.get('checked_max_abs_diff', 0):.1e})"
+        )
+
+
+def cmd_build_index(args: argparse.Namespace) -> int:
+    """Export the model if needed, validate the corpus and publish a fresh index, unless it is up to date."""
+    from tqdm import tqdm
+
+    from knowledge import (
+        CorpusError,
+        EncoderError,
+        build_index,
+        load_corpus,
+        publish,
+        read_meta,
+    )
+    from knowledge.files import IndexLoadError, current_dir
+
+    settings = settings_from_env()
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+    except CorpusError as exc:
+        print(f"senpai build-index: corpus error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        _export_onnx(settings)
+    except EncoderError as exc:
+        print(f"senpai build-index: {exc}", file=sys.stderr)
+        return 1
+    fingerprint = corpus.fingerprint()
+    adapter = settings.adapter_config()
+    if not args.force:
+        try:
+            meta = read_meta(current_dir(settings.index_dir))
+        except IndexLoadError:
+            meta = {}
+        wanted = None if adapter is None else adapter.to_dict()
+        if (
+            meta.get("corpus_hash") == fingerprint
+            and meta.get("model") == settings.embedding_model
+            and meta.get("adapter") == wanted
+        ):
+            print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
+            return 0
+    try:
+        encoder = settings.open_encoder()
+    except EncoderError as exc:
+        print(f"senpai build-index: {exc}", file=sys.stderr)
+        return 1
+    bar = tqdm(total=0, unit="text", desc="Embedding", disable=args.quiet)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    index = build_index(
+        corpus.passages,
+        encoder,
+        topics=corpus.topics,
+        progress=progress,
+        adapter=adapter,
+    )
+    bar.close()
+    target = publish(index, settings.index_dir)
+    print(f"Built index of {len(index)} passages ({index.vectors} vectors) at {target}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the best passages for a question."""
+    from actions.reply import citation_dicts
+    from knowledge.corpus import source_labels
+
+    settings = settings_from_env()
+    index = published_index(settings, "search")
+    if index is None:
+        return 1
+    hits = index.search(args.question, args.k, topic=args.topic, audience=args.role)
+    if args.json:
+        rows = [
+            {
+                "rank": h.rank,
+                "score": h.score,
+                "similarity": h.similarity,
+                "topic": h.topic,
+                "text": h.passage.text,
+                "citations": citation_dicts([h.passage]),
+            }
+            for h in hits
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    threshold = settings.answer_threshold
+    for h in hits:
+        flag = "" if h.similarity >= threshold else "  (below answer threshold)"
+        print(f"{h.rank}. [{h.score:.3f}] {h.passage.title}  ({h.id}, {h.topic}){flag}")
+        print(f"   {h.passage.text[:200]}{'...' if len(h.passage.text) > 200 else ''}")
+        print(f"   Source: {'; '.join(source_labels([h.passage]))}")
+    return 0
+
+
+def _clip(text: str | None, width: int = 80) -> str | None:
+    return text if text is None or len(text) <= width else text[: width - 3] + "..."
+
+
+def cmd_check_scope(args: argparse.Namespace) -> int:
+    """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
+    from knowledge.decide import Policy
+    from knowledge.scope_check import check_scope
+
+    settings = settings_from_env()
+    index = published_index(settings, "check-scope")
+    if index is None:
+        return 1
+    report = check_scope(index, Policy(threshold=settings.answer_threshold))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"{len(report.refused)} of {report.questions} passage questions would be refused "
+            "if a user typed them (each searched without itself):"
+        )
+        for c in report.refused:
+            why = f"closer to '{c.rival}': {c.nearest!r}" if c.rival else "below the answer threshold"
+            print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
+            print(f"          {why}")
+        print(
+            f"{len(report.answered)} of {report.examples} not-covered examples would be answered "
+            "from a passage without themselves:"
+        )
+        for c in report.answered:
+            print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
+            print(f"          answered from '{c.rival}': {_clip(c.nearest)!r}")
+        if report.refused or report.answered:
+            print(
+                "A refused question: reword or remove the not-covered example it is closest to. "
+                "An answered example: if the passages cover it, remove it; if not, add examples near it. "
+                "Then `make build-index`."
+            )
+    return 1 if args.strict and report.refused else 0

@@ -1,0 +1,242 @@
+"""The one settings object every Senpai process builds from the environment.
+
+Every value has an embedded default that runs the whole assistant on one
+machine, bound to 127.0.0.1. Invalid values fail fast with the variable named.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from knowledge.adapter import AdapterConfig
+from knowledge.corpus import DEFAULT_CORPUS_DIR
+from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
+from settings import values
+from settings.values import Profile, ServiceURL, SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Header with the shared secret that Rasa sends to the action server.
+ACTION_TOKEN_HEADER = "X-Senpai-Action-Token"
+
+
+def rasa_replica_names(count: int) -> list[str]:
+    """The names of ``count`` Rasa replicas in logs and health: ``rasa``, or ``rasa-1``, ``rasa-2``..."""
+    return ["rasa"] if count == 1 else [f"rasa-{n}" for n in range(1, count + 1)]
+
+
+#: Rasa replicas when neither SENPAI_RASA_REPLICAS nor a list of SENPAI_RASA_URLs says.
+DEFAULT_RASA_REPLICAS = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable in Senpai. Build it with :meth:`from_env`.
+
+    The ``embedded`` profile (the default) keeps conversations in a SQLite
+    tracker store under :attr:`data_dir` and runs one Rasa server. The
+    ``production`` profile uses PostgreSQL (:attr:`database`) and a Redis lock
+    store (:attr:`redis`), with several Rasa replicas behind the gateway.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    profile: Profile = "embedded"
+    rasa_urls: tuple[str, ...] = ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    rasa_token: str | None = None
+    action_url: str = "http://127.0.0.1:5055"
+    action_token: str | None = None
+    sender_secret: str | None = None
+    action_timeout_s: float = 3.0
+    prefetch: bool = True
+    adapter: bool = True
+    database: ServiceURL | None = None
+    redis: ServiceURL | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    embedding_model: str = DEFAULT_MODEL
+    corpus_dir: Path = DEFAULT_CORPUS_DIR
+    data_dir: Path = PROJECT_ROOT / ".senpai"
+    index_dir: Path = PROJECT_ROOT / ".senpai" / "index"
+    rasa_bin: Path = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+    rasa_model: Path = PROJECT_ROOT / "models" / "senpai.tar.gz"
+    rasa_project: Path = PROJECT_ROOT
+    rasa_timeout_s: float = 10.0
+    health_timeout_s: float = 2.0
+    max_body_bytes: int = 16 * 1024
+    answer_threshold: float = 0.15
+    oos_threshold: float = 0.43
+    clarify_margin: float = 0.02
+    lexical_weight: float = 0.5
+    allowed_origins: tuple[str, ...] = ()
+    trusted_proxies: frozenset[str] = frozenset()
+    rate_sender_per_min: int = 30
+    rate_ip_per_min: int = 120
+    torch_threads: int | None = None
+    query_cache: int = 1024
+    encoder_backend: Backend = "onnx"
+    onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
+
+    def adapter_config(self) -> AdapterConfig | None:
+        """How ``build-index`` fits the linear adapter, or ``None`` when it is off (``SENPAI_ADAPTER=0``)."""
+        return AdapterConfig() if self.adapter else None
+
+    def open_encoder(self) -> Encoder:
+        """Open the configured encoder (model, backend, threads), as every process serves it.
+
+        Raises:
+            EncoderError: If the model or its ONNX export can't be loaded.
+        """
+        from knowledge.encoder import open_encoder
+
+        return open_encoder(
+            self.embedding_model,
+            backend=self.encoder_backend,
+            onnx_root=self.onnx_dir,
+            threads=self.torch_threads,
+        )
+
+    @property
+    def action_host(self) -> str:
+        """Host the action server binds to (from :attr:`action_url`)."""
+        return urlparse(self.action_url).hostname or "127.0.0.1"
+
+    @property
+    def action_port(self) -> int:
+        """Port the action server binds to (from :attr:`action_url`)."""
+        return urlparse(self.action_url).port or 5055
+
+    @property
+    def rasa_binds(self) -> list[tuple[str, int]]:
+        """Host and port each Rasa replica binds to (from :attr:`rasa_urls`)."""
+        return [(urlparse(u).hostname or "127.0.0.1", urlparse(u).port or 5005) for u in self.rasa_urls]
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether Rasa's Slack channel is on (both Slack secrets are set)."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def tracker_db(self) -> Path:
+        """SQLite file of the embedded profile's conversations (Rasa's SQL tracker store)."""
+        return self.data_dir / "tracker.db"
+
+    @property
+    def feedback_db(self) -> Path:
+        """SQLite file of the widget's thumbs up/down."""
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def public_url(self) -> str:
+        """The URL a person opens to use Senpai."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}/"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables.
+
+        Variables: ``SENPAI_HOST``, ``SENPAI_PORT``, ``SENPAI_PROFILE``
+        (``embedded`` or ``production``), ``SENPAI_RASA_URL`` (one URL, or a
+        comma-separated list of replicas), ``SENPAI_RASA_REPLICAS``,
+        ``SENPAI_RASA_TOKEN``, ``SENPAI_ACTION_URL``, ``SENPAI_ACTION_TOKEN``,
+        ``SENPAI_SENDER_SECRET`` (signs the web sender ids; required by the
+        production profile, generated into the data dir by the embedded one),
+        ``SENPAI_ACTION_TIMEOUT``, ``DATABASE_URL`` and ``REDIS_URL`` (required
+        by the production profile), ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``,
+        ``SLACK_API_URL``, ``SENPAI_EMBEDDING_MODEL``,
+        ``SENPAI_CORPUS_DIR``, ``SENPAI_DATA_DIR``, ``SENPAI_INDEX_DIR``,
+        ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
+        ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
+        ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_LEXICAL_WEIGHT``,
+        ``SENPAI_TORCH_THREADS``, ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
+        origins allowed to embed the widget), ``SENPAI_RATE_SENDER_PER_MIN``,
+        ``SENPAI_RATE_IP_PER_MIN``, ``SENPAI_TRUSTED_PROXIES`` (addresses of
+        reverse proxies whose ``X-Forwarded-For`` names the client).
+
+        Raises:
+            SettingsError: If a variable is set to an unusable value, or the
+                production profile lacks ``DATABASE_URL`` or ``REDIS_URL``.
+        """
+        env = os.environ if env is None else env
+        data_dir = values.path(env, "SENPAI_DATA_DIR", PROJECT_ROOT / ".senpai")
+        threads = values.integer(env, "SENPAI_TORCH_THREADS", 0, 0, 64)
+        profile = values.profile(env)
+        # Two replicas by default (one per core of a small machine); a Rasa URL list names its own.
+        listed = [u for u in (values.text(env, "SENPAI_RASA_URL") or "").split(",") if u.strip()]
+        replicas = values.integer(env, "SENPAI_RASA_REPLICAS", len(listed) or DEFAULT_RASA_REPLICAS, 1, 16)
+        database = values.service_url(env, "DATABASE_URL", ("postgresql", "postgres"), 5432, "senpai")
+        redis = values.service_url(env, "REDIS_URL", ("redis",), 6379, "0")
+        if profile == "production":
+            for name, value in (("DATABASE_URL", database), ("REDIS_URL", redis)):
+                if value is None:
+                    raise SettingsError(
+                        f"SENPAI_PROFILE=production needs {name} "
+                        "(e.g. DATABASE_URL=postgresql://senpai:PASSWORD@127.0.0.1:5432/senpai, "
+                        "REDIS_URL=redis://127.0.0.1:6379/0)"
+                    )
+        slack_token = values.text(env, "SLACK_BOT_TOKEN")
+        slack_secret = values.text(env, "SLACK_SIGNING_SECRET")
+        if bool(slack_token) != bool(slack_secret):
+            missing = "SLACK_SIGNING_SECRET" if slack_token else "SLACK_BOT_TOKEN"
+            raise SettingsError(
+                f"Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; {missing} is missing"
+            )
+        slack_api = values.url(env, "SLACK_API_URL", "https://slack.com/api/") + "/"
+        sender_secret = values.text(env, "SENPAI_SENDER_SECRET")
+        if sender_secret is not None and len(sender_secret) < 32:
+            raise SettingsError(
+                "SENPAI_SENDER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+            )
+        if profile == "production" and sender_secret is None:
+            raise SettingsError(
+                "SENPAI_PROFILE=production needs SENPAI_SENDER_SECRET, shared by every gateway "
+                "(at least 32 random characters, e.g. `openssl rand -hex 32`)"
+            )
+        return cls(
+            host=values.host(env, "SENPAI_HOST", "127.0.0.1"),
+            port=values.integer(env, "SENPAI_PORT", 8080, 1, 65535),
+            profile=profile,
+            rasa_urls=values.urls(env, "SENPAI_RASA_URL", "http://127.0.0.1:5005", replicas),
+            rasa_token=values.text(env, "SENPAI_RASA_TOKEN"),
+            action_url=values.url(env, "SENPAI_ACTION_URL", "http://127.0.0.1:5055"),
+            action_token=values.text(env, "SENPAI_ACTION_TOKEN"),
+            sender_secret=sender_secret,
+            action_timeout_s=values.number(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
+            prefetch=values.flag(env, "SENPAI_PREFETCH", True),
+            adapter=values.flag(env, "SENPAI_ADAPTER", True),
+            database=database,
+            redis=redis,
+            slack_bot_token=slack_token,
+            slack_signing_secret=slack_secret,
+            slack_api_url=slack_api,
+            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or DEFAULT_MODEL,
+            corpus_dir=values.path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
+            data_dir=data_dir,
+            index_dir=values.path(env, "SENPAI_INDEX_DIR", data_dir / "index"),
+            rasa_bin=values.path(env, "SENPAI_RASA_BIN", PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"),
+            rasa_model=values.path(env, "SENPAI_RASA_MODEL", PROJECT_ROOT / "models" / "senpai.tar.gz"),
+            rasa_timeout_s=values.number(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
+            max_body_bytes=values.integer(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
+            answer_threshold=values.number(env, "SENPAI_ANSWER_THRESHOLD", 0.15, -1.0, 1.0),
+            oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
+            clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
+            lexical_weight=values.number(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
+            allowed_origins=values.origins(env, "SENPAI_ALLOWED_ORIGINS"),
+            trusted_proxies=values.addresses(env, "SENPAI_TRUSTED_PROXIES"),
+            rate_sender_per_min=values.integer(env, "SENPAI_RATE_SENDER_PER_MIN", 30, 1, 100_000),
+            rate_ip_per_min=values.integer(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
+            torch_threads=threads or None,
+            query_cache=values.integer(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
+            encoder_backend=values.backend(env),
+            onnx_dir=values.path(env, "SENPAI_ONNX_DIR", data_dir / "onnx"),
+        )

@@ -1,0 +1,71 @@
+"""The layout shows the architecture: one room per role, imports flowing one way, small modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from settings import PROJECT_ROOT
+
+#: What each package may import of Senpai's own packages (besides itself).
+ALLOWED = {
+    "knowledge": set(),
+    "settings": {"knowledge"},
+    "bot": {"settings", "knowledge"},
+    "actions": {"settings", "knowledge"},
+    "senpai": {"bot", "actions", "settings", "knowledge"},
+    "connectors": set(),  # loaded by Rasa, in Rasa's own Python environment
+}
+OURS = set(ALLOWED)
+#: "Modules stay small, under about 400 lines."
+MAX_LINES = 410
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((PROJECT_ROOT / package).rglob("*.py"))
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The top-level packages a module imports, wherever in the module the import stands."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_flow_one_way(package: str) -> None:
+    wrong = {
+        str(path.relative_to(PROJECT_ROOT)): sorted(
+            (imported_packages(path) & OURS) - ALLOWED[package] - {package}
+        )
+        for path in modules(package)
+    }
+    assert {path: names for path, names in wrong.items() if names} == {}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_each_package_says_what_lives_there_and_what_it_may_import(package: str) -> None:
+    docstring = ast.get_docstring(ast.parse((PROJECT_ROOT / package / "__init__.py").read_text()))
+    assert docstring and "may import" in docstring.lower(), package
+
+
+def test_modules_stay_small() -> None:
+    big = {
+        str(path.relative_to(PROJECT_ROOT)): lines
+        for package in ALLOWED
+        for path in modules(package)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert big == {}
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from bot.app import create_app\n    import actions.server\n")
+    assert imported_packages(module) == {"bot", "actions"}
