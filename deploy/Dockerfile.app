@@ -14,6 +14,8 @@ COPY constraints/app.txt constraints/app.txt
 COPY bot bot
 COPY knowledge knowledge
 COPY actions actions
+COPY settings settings
+COPY senpai senpai
 RUN pip install --no-cache-dir -c constraints/app.txt . \
     && useradd --system --home /srv/senpai senpai \
     && mkdir -p "$SENPAI_DATA_DIR" && chown senpai "$SENPAI_DATA_DIR"

@@ -49,3 +49,14 @@ def test_the_slack_manifest_matches_what_senpai_handles() -> None:
         assert url.endswith("/webhooks/slack/webhook")  # the gateway's route
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "chat:write", "im:history"}
     assert settings["socket_mode_enabled"] is False
+
+
+def test_the_app_image_copies_every_package_the_project_installs() -> None:
+    """A package left out of the image (as settings/ and senpai/ once were) fails only at run time."""
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text()
+    included = re.search(r"include = \[([^\]]*)\]", pyproject)
+    assert included
+    packages = {name.strip().strip('"').rstrip("*") for name in included.group(1).split(",")}
+    dockerfile = (PROJECT_ROOT / "deploy" / "Dockerfile.app").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.M))
+    assert packages and packages <= copied, packages - copied
