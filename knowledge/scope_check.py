@@ -162,6 +162,29 @@ class _Documents:
         return np.concatenate([without, other] if side == 0 else [other, without]).astype(np.float64)
 
 
+def refused_questions(index: Index, policy: Policy, asked: Sequence[tuple[str, str]]) -> list[Conflict]:
+    """The questions (not in the index: a fact inventory's) that the not-covered topics would refuse.
+
+    Args:
+        index: The built index.
+        policy: The bot's thresholds.
+        asked: ``(owner, question)`` pairs, e.g. a fact's id and one of its questions.
+
+    Returns:
+        One :class:`Conflict` per refused question, most clearly refused first.
+    """
+    found = []
+    for owner, question in asked:
+        hits = index.search(question, 8)
+        outside = outside_scope(hits, policy)
+        if outside is not None:
+            nearest = max(
+                outside.topic.examples, key=lambda e: len(set(query_terms(e)) & set(query_terms(question)))
+            )
+            found.append(Conflict(question, owner, outside.topic.id, _lead(hits), nearest))
+    return sorted(found, key=lambda c: c.lead)
+
+
 def _lead(hits: Hits) -> float:
     lead = scope_lead(hits)
     return float("inf") if lead is None else lead

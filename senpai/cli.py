@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_search
-from senpai.commands.measure import cmd_bench, cmd_eval, cmd_loadtest
+from senpai.commands.evaluate import cmd_eval
+from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_check_verbatim, cmd_search
+from senpai.commands.measure import cmd_bench, cmd_loadtest
 from senpai.commands.run import cmd_actions, cmd_gateway, cmd_migrate, cmd_up
 from settings import PROJECT_ROOT, Settings
 
@@ -37,8 +38,28 @@ def build_parser() -> argparse.ArgumentParser:
         "check-scope", help="find passage questions the not-covered topics would refuse, and the reverse"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--strict", action="store_true", help="exit 1 if any passage question would be refused")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 if any passage or fact question would be refused"
+    )
+    p.add_argument(
+        "--facts",
+        type=Path,
+        default=PROJECT_ROOT / "eval" / "facts.yaml",
+        help="also report the fact inventory's questions the not-covered topics would refuse",
+    )
     p.set_defaults(func=cmd_check_scope)
+
+    p = sub.add_parser("check-verbatim", help="find runs of 9+ words copied from the studies")
+    p.add_argument(
+        "files", nargs="*", type=Path, help="files to check (default: corpus, NLU data, eval sets)"
+    )
+    p.add_argument(
+        "--papers",
+        type=Path,
+        default=PROJECT_ROOT.parent / "shared" / "seeds",
+        help="folder of the papers as .txt",
+    )
+    p.set_defaults(func=cmd_check_verbatim)
 
     p = sub.add_parser("eval", help="measure retrieval on the development set (dense, BM25, hybrid)")
     p.add_argument("--devset", type=Path, default=PROJECT_ROOT / "eval" / "devset.yaml")
@@ -49,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--stack", metavar="URL", help="instead, ask every question through a running gateway's /api/chat"
+    )
+    p.add_argument(
+        "--facts",
+        nargs="?",
+        const=PROJECT_ROOT / "eval" / "facts.yaml",
+        type=Path,
+        metavar="PATH",
+        help="ask the fact inventory (default eval/facts.yaml) and check each answer text for its fact",
     )
     p.set_defaults(func=cmd_eval)
 

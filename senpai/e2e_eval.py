@@ -35,7 +35,7 @@ class Outcome:
     seconds: float
 
 
-async def _ask(
+async def ask(
     session: aiohttp.ClientSession, url: str, sender: str | None, message: str
 ) -> tuple[dict[str, Any], float]:
     """Send one message, waiting out rate limits (429 + Retry-After) like a polite client.
@@ -71,9 +71,9 @@ async def _one(
 ) -> Outcome:
     sender: str | None = None  # each question in a new conversation
     if q.role in ROLE_MESSAGES:
-        said, _ = await _ask(session, url, sender, ROLE_MESSAGES[q.role])
+        said, _ = await ask(session, url, sender, ROLE_MESSAGES[q.role])
         sender = said.get("sender")
-    body, seconds = await _ask(session, url, sender, q.q)
+    body, seconds = await ask(session, url, sender, q.q)
     messages = body.get("messages", [])
     # A passage that draws on both studies has one citation per study: count it once.
     cited = list(dict.fromkeys(c["passage_id"] for m in messages for c in m.get("citations", [])))

@@ -130,16 +130,28 @@ def _clip(text: str | None, width: int = 80) -> str | None:
 
 def cmd_check_scope(args: argparse.Namespace) -> int:
     """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
+    from knowledge import facts as fx
     from knowledge.decide import Policy
-    from knowledge.scope_check import check_scope
+    from knowledge.scope_check import check_scope, refused_questions
 
     settings = settings_from_env()
     index = published_index(settings, "check-scope")
     if index is None:
         return 1
-    report = check_scope(index, Policy(threshold=settings.answer_threshold))
+    policy = Policy(threshold=settings.answer_threshold)
+    report = check_scope(index, policy)
+    facts_refused = []
+    if args.facts.is_file():
+        try:
+            facts = fx.load_facts(args.facts, {p.id: p.text for p in index.passages})
+        except ValueError as exc:  # an inventory for another corpus (SENPAI_CORPUS_DIR): say so, go on
+            print(f"senpai check-scope: fact inventory left out: {exc}", file=sys.stderr)
+            facts = []
+        facts_refused = refused_questions(index, policy, [(f.id, q) for f, q in fx.questions(facts)])
     if args.json:
-        print(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
+        out = dataclasses.asdict(report)
+        out["facts_refused"] = [dataclasses.asdict(c) for c in facts_refused]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(
             f"{len(report.refused)} of {report.questions} passage questions would be refused "
@@ -156,10 +168,36 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
         for c in report.answered:
             print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
             print(f"          answered from '{c.rival}': {_clip(c.nearest)!r}")
-        if report.refused or report.answered:
+        if args.facts.is_file():
+            print(
+                f"{len(facts_refused)} fact questions of {args.facts.name} would be refused as not covered:"
+            )
+            for c in facts_refused:
+                print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
+                print(f"          closer to '{c.rival}': {c.nearest!r}")
+        if report.refused or report.answered or facts_refused:
             print(
                 "A refused question: reword or remove the not-covered example it is closest to. "
                 "An answered example: if the passages cover it, remove it; if not, add examples near it. "
                 "Then `make build-index`."
             )
-    return 1 if args.strict and report.refused else 0
+    return 1 if args.strict and (report.refused or facts_refused) else 0
+
+
+def cmd_check_verbatim(args: argparse.Namespace) -> int:
+    """List every run of nine or more words the corpus, NLU data or eval sets share with the studies."""
+    from senpai.verbatim import RUN, Papers, check, our_words
+    from settings import PROJECT_ROOT
+
+    papers = sorted(args.papers.glob("*.txt"))
+    if not papers:
+        print(f"senpai check-verbatim: no papers (*.txt) in {args.papers}", file=sys.stderr)
+        return 2
+    files = args.files or our_words(PROJECT_ROOT)
+    found = check(
+        Papers(p.read_text(encoding="utf-8", errors="replace") for p in papers), files, PROJECT_ROOT
+    )
+    for shared in found:
+        print(f"{shared.file}: {shared.words}")
+    print(f"{len(found)} run(s) of {RUN}+ words shared with {len(papers)} paper(s), in {len(files)} file(s)")
+    return 1 if found else 0

@@ -1,4 +1,4 @@
-"""Commands that measure Senpai: ``eval``, ``loadtest`` and ``bench``."""
+"""Commands that measure Senpai's performance: ``loadtest`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -8,115 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from senpai.commands.common import settings_from_env
 from settings import Settings
 
 if TYPE_CHECKING:
-    from knowledge.corpus import Corpus
-    from knowledge.evaluate import DevQuestion
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
-    from knowledge import CorpusError, EncoderError, build_index, load_corpus
-    from knowledge import evaluate as ev
-    from knowledge.decide import SCOPE_MARGIN
-
-    settings = settings_from_env()
-    try:
-        corpus = load_corpus(settings.corpus_dir)
-        questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
-        encoder = None if args.stack else settings.open_encoder()
-    except (CorpusError, EncoderError, ValueError, OSError) as exc:
-        print(f"senpai eval: {exc}", file=sys.stderr)
-        return 1
-    if args.stack:
-        return _eval_stack(args, corpus, questions)
-    assert encoder is not None
-    plain = build_index(corpus.passages, encoder, topics=corpus.topics)
-    adapter = settings.adapter_config()
-    index = plain if adapter is None else plain.with_adapter(adapter)  # the same vectors, embedded once
-    index.search("warm-up", 1)
-    retrievers: list[ev.Retriever] = [
-        ev.IndexRetriever(index, 0.0),
-        ev.LexicalRetriever(index),
-        *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
-    ]
-    if index is not plain:  # what the adapter gains, side by side
-        retrievers += [
-            ev.IndexRetriever(plain, 0.0, " without adapter"),
-            ev.IndexRetriever(plain, settings.lexical_weight, " without adapter"),
-        ]
-    results, failures = [], {}
-    for retriever in retrievers:
-        records = ev.run(retriever, questions)
-        result = ev.score(retriever.name, records, args.clarify_margin)
-        results.append(result)
-        failures[retriever.name] = ev.failures(records, result.threshold)
-    chosen = max(results, key=lambda r: (r.answer_accuracy, r.mrr)).retriever
-    # The bot as it runs: the configured weight and thresholds, not calibrated on this set.
-    # On a held-out set this is the honest figure.
-    bot = ev.IndexRetriever(index, settings.lexical_weight)
-    records = ev.run(bot, questions)
-    configured = ev.score(
-        "configured bot",
-        records,
-        args.clarify_margin,
-        threshold=settings.answer_threshold,
-        scope_margin=SCOPE_MARGIN,
-    )
-    results.append(configured)
-    failures[configured.retriever] = ev.failures(records, configured.threshold)
-    print(
-        f"{len(questions)} questions ({sum(not q.out_of_scope for q in questions)} in scope); "
-        f"model {settings.embedding_model}; clarify margin {args.clarify_margin}"
-    )
-    print(ev.table(results))
-    print(f"Best on answer accuracy: {chosen}")
-    if args.show_failures:
-        for name, rows in failures.items():
-            print(f"\n{name}: questions it gets wrong (first {len(rows)})")
-            for row in rows:
-                print(f"  {row['top']:.3f} {row['q']!r}: expected {row['expected']}, got {row['got']}")
-    out = dict(ev.report(results, questions, chosen), failures=failures)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"Wrote {args.out}")
-    return 0
-
-
-def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQuestion]) -> int:
-    """Run the development set through a running stack's /api/chat."""
-    import asyncio
-
-    import aiohttp
-
-    from senpai.e2e_eval import run_through_stack, summarise
-
-    try:
-        outcomes = asyncio.run(run_through_stack(args.stack, questions, corpus))
-    except aiohttp.ClientError as exc:
-        print(f"senpai eval: cannot reach {args.stack}: {exc}", file=sys.stderr)
-        return 1
-    summary = summarise(outcomes)
-    for key, value in summary.items():
-        print(f"{key:>18}: {value:.3f}" if isinstance(value, float) else f"{key:>18}: {value}")
-    wrong = [
-        {
-            "q": o.question.q,
-            "expected": list(o.question.relevant) or "out_of_scope",
-            "kind": o.kind,
-            "cited": o.cited,
-        }
-        for o in outcomes
-        if (o.question.out_of_scope and o.kind not in ("fallback", "smalltalk"))
-        or (not o.question.out_of_scope and not (set(o.cited) | set(o.choices)) & set(o.question.relevant))
-    ]
-    out = args.out.with_name("report-stack.json") if args.out.name == "report.json" else args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"summary": summary, "wrong": wrong}, indent=2, ensure_ascii=False) + "\n")
-    print(f"Wrote {out}")
-    return 0
+    pass
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
