@@ -1,4 +1,4 @@
-"""``action_answer``: answer a question from the knowledge index, or fall back honestly."""
+"""``action_answer``: answer a question from the knowledge index, in the light of the conversation."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
 from actions.stated_role import stated_role
-from knowledge.decide import decide
-
-#: How many ranked candidates to remember for "tell me more".
-CANDIDATES = 8
+from knowledge.context import Previous, needs_previous
 
 
 class ActionAnswer(Action):
-    """Search the passages with the intent's topic as a soft prior and answer with the best."""
+    """Answer a question (or whatever the message turns out to be: see :mod:`actions.respond`)."""
 
     def name(self) -> str:
         """Return the action's name in the domain."""
@@ -30,20 +27,35 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Answer the latest user message."""
-        return await answer(dispatcher, tracker)
+        from actions.respond import respond
+
+        return await respond(dispatcher, tracker, "question")
+
+
+def previous_exchange(tracker: Tracker) -> Previous | None:
+    """The previous question and its answer, as the slots remember them; ``None`` before any answer."""
+    passages = tracker.get_slot(slots.LAST_PASSAGES) or []
+    question = tracker.get_slot(slots.LAST_QUESTION)
+    if not passages or not question:
+        return None
+    return Previous(str(question), tuple(passages), tracker.get_slot(slots.LAST_TOPIC))
 
 
 async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answer the latest user message from the index, clarify, or fall back honestly.
+
+    A follow-up ("and in high school?", "why?") is read with the previous
+    exchange (:func:`knowledge.context.answer_in_context`); one that has nothing
+    to follow gets a prompt to ask a whole question, not "I don't know".
 
     Args:
         dispatcher: Where the reply goes.
         tracker: The conversation; its latest message is the question.
 
     Returns:
-        The slot events that remember the answer for "tell me more" and "where is
-        that from?", after setting ``role`` when the question says who the user
-        is ("I'm a JTE at a junior high, what do ALTs want?").
+        The slot events that remember the exchange for follow-ups, "tell me
+        more" and "where is that from?", after setting ``role`` when the
+        question says who the user is ("I'm a JTE at a junior high, what do ALTs want?").
     """
     service = get_service()
     message = tracker.latest_message or {}
@@ -52,17 +64,25 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     known = tracker.get_slot(slots.ROLE)
     role = stated_role(query) or known
     events: list[EventType] = [SlotSet(slots.ROLE, role)] if role != known else []
-    hits = (
-        await service.search(query, CANDIDATES, topic=slots.INTENT_TOPICS.get(intent or ""), audience=role)
-        if query
-        else []
-    )
-    decision = decide(hits, service.policy_for(intent))
     channel = tracker.get_latest_input_channel()
-    if decision.kind == "fallback":
-        reply = compose.fallback_reply(service.index, hits, service.answer_threshold, decision.not_covered)
+    previous = previous_exchange(tracker)
+    found = await service.in_context(query, previous, intent=intent, audience=role)
+    decision = found.decision
+    if previous is None and needs_previous(query) and not found.strong and decision.not_covered is None:
+        # "why?" with nothing before it: ask for a whole question rather than guess.
+        reply = compose.nothing_to_follow(service.index, query, service.answer_threshold)
         send(dispatcher, replace(reply, role=role), channel)
-        return [*events, SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+        return events
+    if decision.kind == "fallback":
+        if False:
+            pass
+        else:
+            reply = compose.fallback_reply(
+                service.index, found.hits, service.answer_threshold, decision.not_covered
+            )
+        send(dispatcher, replace(reply, role=role), channel)
+        forget = [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
+        return [*events, *forget, SlotSet(slots.LAST_QUESTION, None)]
     if decision.kind == "clarify":
         send(dispatcher, replace(compose.clarify_reply(service.index, decision), role=role), channel)
         return events
@@ -73,6 +93,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
         *events,
         SlotSet(slots.LAST_PASSAGES, ids),
         SlotSet(slots.LAST_TOPIC, chosen[0].topic),
-        SlotSet(slots.CANDIDATES, [h.id for h in hits if h.id not in ids]),
+        SlotSet(slots.LAST_QUESTION, found.query),
+        SlotSet(slots.CANDIDATES, [h.id for h in found.hits if h.id not in ids]),
         SlotSet(slots.SHOWN, ids),
     ]

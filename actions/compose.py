@@ -100,6 +100,15 @@ def studies_reply(index: Index, threshold: float) -> Reply:
     return nudge(index, text, threshold)
 
 
+def nothing_to_follow(index: Index, message: str, threshold: float) -> Reply:
+    """A follow-up ("why?", "who said that?") with no answer before it to follow: ask for a whole question."""
+    text = (
+        f"Happy to help, but I haven't answered anything yet for “{message}” to follow on from. "
+        "Ask me a whole question, for example one of these:"
+    )
+    return nudge(index, text, threshold)
+
+
 def nudge(index: Index, text: str, threshold: float) -> Reply:
     """A no-knowledge reply (nothing to follow up or cite yet) that offers questions to ask."""
     return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, [], threshold)))

@@ -23,28 +23,35 @@ class ActionTellMeMore(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Show the next passage, or say there is nothing more."""
-        service = get_service()
-        channel = tracker.get_latest_input_channel()
-        last = tracker.get_slot(slots.LAST_PASSAGES) or []
-        if not last:
-            text = "I haven't answered anything yet that I could say more about. Try one of these:"
-            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
-            return []
-        shown = tracker.get_slot(slots.SHOWN) or []
-        passage = compose.next_passage(
-            service.index,
-            tracker.get_slot(slots.CANDIDATES) or [],
-            last,
-            shown,
-            tracker.get_slot(slots.LAST_TOPIC),
-        )
-        if passage is None:
-            text = "That's everything I have on that. You could ask about something else:"
-            send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
-            return []
-        send(dispatcher, compose.answer_reply([passage]), channel)
-        return [
-            SlotSet(slots.LAST_PASSAGES, [passage.id]),
-            SlotSet(slots.SHOWN, [*shown, passage.id]),
-        ]
+        """Show the next passage, unless the message asks something else (see :mod:`actions.respond`)."""
+        from actions.respond import respond
+
+        return await respond(dispatcher, tracker, "more")
+
+
+async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Show the next passage on the last answer's topic, or say there is nothing more."""
+    service = get_service()
+    channel = tracker.get_latest_input_channel()
+    last = tracker.get_slot(slots.LAST_PASSAGES) or []
+    if not last:
+        text = "I haven't answered anything yet that I could say more about. Try one of these:"
+        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
+        return []
+    shown = tracker.get_slot(slots.SHOWN) or []
+    passage = compose.next_passage(
+        service.index,
+        tracker.get_slot(slots.CANDIDATES) or [],
+        last,
+        shown,
+        tracker.get_slot(slots.LAST_TOPIC),
+    )
+    if passage is None:
+        text = "That's everything I have on that. You could ask about something else:"
+        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
+        return []
+    send(dispatcher, compose.answer_reply([passage]), channel)
+    return [
+        SlotSet(slots.LAST_PASSAGES, [passage.id]),
+        SlotSet(slots.SHOWN, [*shown, passage.id]),
+    ]

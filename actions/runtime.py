@@ -14,11 +14,19 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from actions.slots import INTENT_TOPICS
 from knowledge import Hits, Index
+from knowledge.context import InContext, Previous, Studies, answer_in_context
 from knowledge.decide import Policy
+from knowledge.routing import Router
+from settings import PROJECT_ROOT
 
 logger = logging.getLogger("senpai.actions")
 
+#: How many ranked candidates a search keeps (and "tell me more" remembers).
+CANDIDATES = 8
+#: The Rasa NLU data the router learns its vocabularies from.
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 #: At most this many early embeddings wait for a worker; more are skipped (the search embeds then).
 MAX_WARMING = 2
 #: Longer texts are not embedded early (the gateway's own message limit is far below this).
@@ -34,11 +42,15 @@ class KnowledgeService:
         policy: When to answer, clarify or fall back.
         oos_threshold: Stricter minimum similarity when NLU thinks the
             question is out of scope.
+        router: Says what a message is (small talk, a follow-up request, a question).
+        studies: What people call each study ("and the other study?").
     """
 
     index: Index
     policy: Policy
     oos_threshold: float
+    router: Router = field(default_factory=lambda: Router.from_nlu(NLU_DIR))
+    studies: Studies | None = None
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
     )
@@ -62,6 +74,27 @@ class KnowledgeService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._pool, lambda: self.index.search(query, k, topic=topic, audience=audience)
+        )
+
+    async def in_context(
+        self, text: str, previous: Previous | None, *, intent: str | None, audience: str | None
+    ) -> InContext:
+        """Answer a question in the light of the previous exchange, in a worker thread."""
+        policy = self.policy_for(intent)
+        topic = INTENT_TOPICS.get(intent or "")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool,
+            lambda: answer_in_context(
+                self.index,
+                text,
+                previous,
+                policy,
+                k=CANDIDATES,
+                topic=topic,
+                audience=audience,
+                studies=self.studies,
+            ),
         )
 
     def warm(self, query: str) -> bool:

@@ -21,13 +21,20 @@ from sanic.response import json
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
+from knowledge.context import Studies
 from knowledge.decide import Policy
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
 
 #: The modules that define actions (registered explicitly, never by scanning).
-ACTION_MODULES = ("actions.answer", "actions.follow_up", "actions.role", "actions.source")
+ACTION_MODULES = (
+    "actions.answer",
+    "actions.follow_up",
+    "actions.role",
+    "actions.smalltalk",
+    "actions.source",
+)
 #: The paths that need the action token when one is configured.
 PROTECTED_PATHS = frozenset({"/webhook", "/prefetch"})
 
@@ -44,7 +51,8 @@ def load_service(settings: Settings) -> KnowledgeService:
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
     policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
-    return KnowledgeService(index, policy, settings.oos_threshold)
+    studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
+    return KnowledgeService(index, policy, settings.oos_threshold, studies=studies)
 
 
 def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:

@@ -7,6 +7,7 @@ LAST_PASSAGES = "last_passages"
 CANDIDATES = "candidates"
 SHOWN = "shown"
 LAST_TOPIC = "last_topic"
+LAST_QUESTION = "last_question"
 
 OUT_OF_SCOPE = "out_of_scope"
 

@@ -23,13 +23,20 @@ class ActionCiteSource(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Cite the passages of the last answer."""
-        service = get_service()
-        channel = tracker.get_latest_input_channel()
-        ids = tracker.get_slot(slots.LAST_PASSAGES) or []
-        passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
-        if not passages:
-            send(dispatcher, compose.studies_reply(service.index, service.answer_threshold), channel)
-            return []
-        send(dispatcher, compose.source_reply(passages), channel)
+        """Cite the last answer, unless the message asks something else (see :mod:`actions.respond`)."""
+        from actions.respond import respond
+
+        return await respond(dispatcher, tracker, "source")
+
+
+async def cite_source(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Cite the passages of the last answer (or, before any, the studies themselves)."""
+    service = get_service()
+    channel = tracker.get_latest_input_channel()
+    ids = tracker.get_slot(slots.LAST_PASSAGES) or []
+    passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
+    if not passages:
+        send(dispatcher, compose.studies_reply(service.index, service.answer_threshold), channel)
         return []
+    send(dispatcher, compose.source_reply(passages), channel)
+    return []

@@ -79,6 +79,7 @@ ANSWER_TURN = [
     "bot",
     "slot:last_passages",
     "slot:last_topic",
+    "slot:last_question",
     "slot:candidates",
     "slot:shown",
     "action:action_listen",

@@ -365,3 +365,14 @@ def test_conversations_stored_under_bare_slack_ids_move_to_the_slack_namespace(
         assert roles and all('"jte"' in data for _, data in roles)  # the JTE role chosen before the upgrade
     finally:
         restarted.stop()
+
+
+def test_a_follow_up_in_slack_leans_on_the_previous_answer(stack: Stack, slack_api: FakeSlack) -> None:
+    assert (
+        send_event(stack, event("Why are ALTs called assistants?", channel="D0CTX", user="UCTX1"))[0] == 200
+    )
+    slack_api.wait_for_posts(1)
+    assert send_event(stack, event("who decided that?", channel="D0CTX", user="UCTX1"))[0] == 200
+    follow_up = slack_api.wait_for_posts(2)[1]
+    assert "*Source:*" in blocks_text(follow_up, "context")  # an answer, with its source line
+    assert " comes from " not in blocks_text(follow_up, "section")  # not the citation of the last answer

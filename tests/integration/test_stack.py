@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -203,6 +204,44 @@ def test_a_web_conversation_is_read_and_continued_only_with_the_id_the_gateway_i
     assert refused("POST", "/api/feedback", rated.encode())[0] == 404
     mine_again = stack.request("GET", f"/api/history?sender={token}")[1]
     assert mine_again["messages"] == mine["messages"]  # nothing the refused requests said got in
+
+
+def cited_ids(body: dict[str, Any]) -> list[str]:
+    return [c["passage_id"] for m in body["messages"] for c in m["citations"]]
+
+
+def test_follow_ups_lean_on_the_previous_turn(stack: Stack) -> None:
+    # "why?" after a definition: answered about the same thing, not "I don't know".
+    first = stack.chat("ctx-why", "Why are ALTs called assistants?")
+    why = stack.chat("ctx-why", "who decided that?")
+    assert first["kind"] == "answer" and why["kind"] == "answer", why
+    assert " comes from " not in why["messages"][0]["text"]  # not mistaken for "where is that from?"
+    # An elliptical follow-up on pay gets the pay passage again, with the later figures.
+    stack.chat("ctx-pay", "How much do JET ALTs get paid?")
+    later = stack.chat("ctx-pay", "and after a few years?")
+    assert later["kind"] == "answer" and "jet-salary-benefits" in cited_ids(later), later
+    # "where were they from?" is about the participants, not the source of the answer.
+    stack.chat("ctx-who", "How many ALTs were in the professional development study?")
+    origins = stack.chat("ctx-who", "where were they from?")
+    assert origins["kind"] == "answer", origins  # the PD study's participants: countries or prefectures
+    assert cited_ids(origins)[0].startswith(("studies-pd-table", "studies-pd-selection")), origins
+
+
+def test_a_topic_switch_is_answered_as_in_a_fresh_conversation(stack: Stack) -> None:
+    question = "What is the JET Programme for?"
+    stack.chat("ctx-switch", "What is the Japan Enthusiast identity?")
+    switched = stack.chat("ctx-switch", question)
+    fresh = stack.chat("ctx-fresh", question)
+    assert switched["kind"] == fresh["kind"] == "answer"
+    assert cited_ids(switched) == cited_ids(fresh)
+
+
+def test_no_question_gets_small_talk_and_a_lone_follow_up_gets_a_prompt(stack: Stack) -> None:
+    stock = stack.chat("ctx-stock", "Is the stock market going up this year?")
+    assert stock["kind"] == "fallback" and "I'm a bot" not in stock["messages"][0]["text"]
+    alone = stack.chat("ctx-alone", "why?")
+    assert alone["kind"] == "fallback" and "haven't answered anything yet" in alone["messages"][0]["text"]
+    assert alone["messages"][0]["buttons"]
 
 
 def test_rebuilt_index_is_served_without_restart(stack: Stack) -> None:

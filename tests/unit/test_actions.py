@@ -16,6 +16,7 @@ from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
 from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole, asks_question
 from actions.runtime import KnowledgeService
+from actions.smalltalk import ActionSmallTalk
 from actions.source import ActionCiteSource
 from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
@@ -405,3 +406,48 @@ async def test_answers_carry_the_role_senpai_knows(make_tracker: TrackerFactory)
     assert meta(messages)["role"] == "jte"
     messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme"))
     assert "role" not in meta(messages)
+
+
+async def test_a_follow_up_is_answered_in_the_light_of_the_previous_answer(
+    make_tracker: TrackerFactory,
+) -> None:
+    asked = {
+        "last_question": "How can I plan lessons with my partner teacher?",
+        "last_passages": ["team-planning"],
+    }
+    messages, slot_events = await run(
+        ActionAnswer(), make_tracker("why does that help?", **asked, last_topic="teamwork")
+    )
+    assert meta(messages)["kind"] == "answer"
+    assert meta(messages)["citations"][0]["passage_id"] == "team-planning"
+    # The slot keeps the question read in full, so a follow-up of the follow-up leans on it too.
+    assert (
+        slot_events[slots.LAST_QUESTION]
+        == "why does that help? How can I plan lessons with my partner teacher?"
+    )
+    alone, _ = await run(ActionAnswer(), make_tracker("why does that help?"))
+    assert meta(alone)["kind"] == "fallback"  # with nothing before it: a prompt, not an answer
+    assert "haven't answered anything yet" in alone[0]["text"]
+    assert alone[0]["buttons"]  # questions it can answer
+
+
+async def test_the_follow_up_intents_only_catch_what_they_mean(make_tracker: TrackerFactory) -> None:
+    asked = {"last_question": "When did the programme start?", "last_passages": ["programme-start"]}
+    # NLU filed a question with content of its own under "where is that from?": it is answered.
+    messages, _ = await run(ActionCiteSource(), make_tracker("how big is it?", "ask_source", **asked))
+    assert meta(messages)["kind"] == "answer"
+    assert " comes from " not in messages[0]["text"]  # an answer, not the citation of the last one
+    # ...while the real thing is still cited, whichever action NLU chose.
+    messages, _ = await run(ActionAnswer(), make_tracker("where is that from?", "ask_jet_programme", **asked))
+    assert " comes from " in messages[0]["text"]
+
+
+async def test_a_question_is_never_answered_with_small_talk(make_tracker: TrackerFactory) -> None:
+    messages, _ = await run(
+        ActionSmallTalk(), make_tracker("Is the stock market going up this year?", "bot_challenge")
+    )
+    assert meta(messages)["kind"] == "fallback" and "bot" not in messages[0]["text"].split()
+    messages, _ = await run(ActionSmallTalk(), make_tracker("are you a bot?", "bot_challenge"))
+    assert meta(messages)["kind"] == "smalltalk" and "I'm a bot" in messages[0]["text"]
+    messages, _ = await run(ActionAnswer(), make_tracker("thanks so much!", "nlu_fallback"))
+    assert meta(messages)["kind"] == "smalltalk" and "welcome" in messages[0]["text"]

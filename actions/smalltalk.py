@@ -1,0 +1,77 @@
+"""``action_small_talk``: greetings, thanks, goodbyes and "are you a bot?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.channels import SLACK, send
+from actions.reply import SMALLTALK, Button, Reply
+from actions.runtime import get_service
+
+INTRO = (
+    "Hi, I'm Senpai! I answer questions about being an ALT on the JET Programme: your role and "
+    "identity, working with JTEs, and what the programme is for. My answers come from research with "
+    "JET ALTs, and I always say where they come from."
+)
+#: The greeting's first questions.
+FIRST_QUESTIONS = (
+    Button("What is my role as an ALT?", "What is my role as an ALT?"),
+    Button("How can I work well with my JTE?", "How can I work well with my JTE?"),
+    Button("What is the JET Programme for?", "What is the JET Programme for?"),
+)
+#: In Slack there is no role switch beside the chat, so the greeting offers it.
+SLACK_GREETING = Reply(
+    SMALLTALK,
+    f"{INTRO} Tell me who you are, or just ask.",
+    buttons=(
+        Button("I'm an ALT", '/inform_role{"role": "alt"}'),
+        Button("I'm a JTE", '/inform_role{"role": "jte"}'),
+        FIRST_QUESTIONS[0],
+        FIRST_QUESTIONS[2],
+    ),
+)
+REPLIES = {
+    "greet": Reply(SMALLTALK, f"{INTRO} What would you like to know?", buttons=FIRST_QUESTIONS),
+    "goodbye": Reply(
+        SMALLTALK, "Good luck at your school! Come back any time you have a question. がんばって!"
+    ),
+    "thanks": Reply(SMALLTALK, "You're welcome! Ask me anything else about being an ALT."),
+    "bot_challenge": Reply(
+        SMALLTALK,
+        "I'm a bot: Senpai, an orientation assistant. I answer from two studies of JET ALTs by "
+        "T. Hiratsuka, and I'll tell you the source of every answer. For anything personal or urgent, "
+        "please talk to your supervisor or a colleague.",
+    ),
+}
+
+
+class ActionSmallTalk(Action):
+    """Reply to small talk, unless the message turns out to ask something (see :mod:`actions.respond`)."""
+
+    def name(self) -> str:
+        """Return the action's name in the domain."""
+        return "action_small_talk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Reply to the latest message."""
+        from actions.respond import respond
+
+        return await respond(dispatcher, tracker, "smalltalk")
+
+
+async def small_talk(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Reply to the kind of small talk (NLU's, or the closest by vocabulary)."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name") or ""
+    if intent not in REPLIES:
+        intent = get_service().router.smalltalk_intent(message.get("text") or "")
+    channel = tracker.get_latest_input_channel()
+    reply = SLACK_GREETING if intent == "greet" and channel == SLACK else REPLIES[intent]
+    send(dispatcher, reply, channel)
+    return []

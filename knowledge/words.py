@@ -1,0 +1,74 @@
+"""Words of a chat message: lower-cased, contractions expanded, function words and fillers known.
+
+Shared by :mod:`knowledge.routing` (what a message is) and :mod:`knowledge.context`
+(how it leans on the conversation).
+"""
+
+from __future__ import annotations
+
+import re
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from knowledge.normalize import CONTRACTIONS
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STEM = Stemmer.Stemmer("english")
+#: Words that point back at something said before.
+REFERRING = frozenset(
+    {"that", "it", "this", "those", "these", "they", "them", "their", "one", "ones", "there", "he", "she"}
+)
+#: Words that point back at people (participants, JTEs...), never at a statement to cite.
+PEOPLE = frozenset({"they", "them", "their", "he", "she", "his", "her", "people"})
+#: Openings of a fragment that continues the previous question.
+CONTINUATIONS = ("and ", "but ", "so ", "or ", "what about ", "how about ", "what if ", "also ")
+QUESTION_WORDS = frozenset({"why", "how", "who", "what", "when", "where", "which", "whose"})
+#: Words that add nothing to what a message asks ("elaborate pls", "interesting, keep going").
+FILLER = frozenset(
+    _STEM.stemWords(
+        [
+            "please",
+            "pls",
+            "plz",
+            "ok",
+            "okay",
+            "interesting",
+            "cool",
+            "nice",
+            "great",
+            "hmm",
+            "um",
+            "oh",
+            "bit",
+            "little",
+            "just",
+            "maybe",
+            "really",
+            "actually",
+            "also",
+            "wow",
+            "right",
+            "sure",
+            "yeah",
+        ]
+    )
+)
+
+
+#: Function words: NLTK's English stop-word list, as bm25s ships it. (scikit-learn's list was
+#: the other candidate; it counts numbers such as "ten" and "first" as stop words, and
+#: importing it adds about 2 s to the action server's start.)
+#: "more", "further" and "again" carry what "tell me more" asks, so they stay content words.
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) - {"more", "further", "again", "other"}
+
+
+def words(text: str) -> list[str]:
+    """The words of a message, lower-cased; "what's" and "whats" are read as "what is"."""
+    found = _WORD.findall(text.lower().replace("’", "'").replace("'s ", " is ").replace("'s?", " is?"))
+    return [part for w in found for part in CONTRACTIONS.get(w, w).split()]
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry content, stemmed ("sources" is "sourc"), without :data:`STOPWORDS`."""
+    return list(_STEM.stemWords([w for w in words(text) if w not in STOPWORDS and len(w) > 1]))
