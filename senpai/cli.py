@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack", metavar="URL", help="instead, ask every question through a running gateway's /api/chat"
     )
     p.add_argument(
+        "--conversations",
+        nargs="?",
+        const=PROJECT_ROOT / "eval" / "conversations.yaml",
+        type=Path,
+        metavar="PATH",
+        help="run the multi-turn conversations (default eval/conversations.yaml), last turn scored",
+    )
+    p.add_argument(
         "--facts",
         nargs="?",
         const=PROJECT_ROOT / "eval" / "facts.yaml",

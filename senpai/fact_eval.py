@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 
 from actions import compose
-from actions.answer import CANDIDATES
 from actions.reply import Reply
+from actions.runtime import CANDIDATES
 from knowledge.decide import Policy, decide, outside_scope
 from knowledge.facts import REFUSED_NOT_COVERED, REFUSED_THRESHOLD, Asked, Fact, questions
 from knowledge.index import Index

@@ -78,6 +78,7 @@ def measure(quick: bool) -> dict[str, Any]:
         "retrieval_overhead_ratio": path["ratio"],
         "e2e_ratio_1user": round(median(figures.ratio_trials), 3),
         "e2e_ratio_1user_unseen": details["one_user"]["distinct_questions_ratio"],
+        "e2e_ratio_1user_follow_up": details["one_user"]["follow_up_ratio"],
         "knowledge_p95_ms_20users": figures.knowledge_p95_20,
         "errors_20users": details["twenty_users"]["errors"],
         "actions_rss_mb": figures.rss_1000.get("actions"),

@@ -92,6 +92,20 @@ async def one_user(chat: Chat, asked: Sequence[str], pairs: int, small: Turns, k
         await chat.say(sender, asked[n % len(asked)], knowledge, KNOWLEDGE_KINDS)
 
 
+#: Follow-ups after an answer: each is read with the question before it (a second embedding).
+FOLLOW_UPS = ("why?", "is that common?", "who said that?", "what about JTEs?", "and in the other study?")
+
+
+async def with_follow_ups(
+    chat: Chat, asked: Sequence[str], small: Turns, knowledge: Turns, follow: Turns
+) -> None:
+    """Conversations of a greeting, a question and a follow-up that leans on it."""
+    for n, question in enumerate(asked):
+        sender = await chat.say(None, SMALL_TALK, small, ("smalltalk",))
+        sender = await chat.say(sender, question, knowledge, KNOWLEDGE_KINDS)
+        await chat.say(sender, FOLLOW_UPS[n % len(FOLLOW_UPS)], follow, KNOWLEDGE_KINDS)
+
+
 async def many_users(chat: Chat, asked: Sequence[str], users: int, pairs: int) -> tuple[Turns, Turns, float]:
     """``users`` people at once, each greeting and asking ``pairs`` times; returns the turns and wall time."""
     small, knowledge = Turns(), Turns()
@@ -149,6 +163,7 @@ class StackFigures:
     knowledge_1: Turns
     distinct_ratio_trials: list[float]
     distinct_knowledge_p50: float
+    follow_up_ratio_trials: list[float]
     twenty: list[Load]
     rss_1000: dict[str, float]
     rss_5000: dict[str, float]
@@ -175,6 +190,8 @@ class StackFigures:
                 "distinct_questions_ratio_trials": [round(r, 3) for r in self.distinct_ratio_trials],
                 "distinct_questions_ratio": round(median(self.distinct_ratio_trials), 3),
                 "distinct_questions_knowledge_p50_ms": round(self.distinct_knowledge_p50, 1),
+                "follow_up_ratio_trials": [round(r, 3) for r in self.follow_up_ratio_trials],
+                "follow_up_ratio": round(median(self.follow_up_ratio_trials), 3),
                 "errors": self.small_1.errors + self.knowledge_1.errors,
             },
             "twenty_users": {
@@ -224,6 +241,11 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             await one_user(chat, distinct, len(distinct), small, knowledge)
             distinct_ratios.append(knowledge.p50 / small.p50)
             distinct_knowledge.ms += knowledge.ms
+        follow_ratios = []  # a follow-up turn ("why?") against a small-talk turn, in the same conversations
+        for trial in range(2 if quick else 3):
+            small, knowledge, follow = Turns(), Turns(), Turns()
+            await with_follow_ups(chat, repeated[trial::2] or repeated, small, knowledge, follow)
+            follow_ratios.append(follow.p50 / small.p50)
         twenty = []  # a room of 20 at once, three times: the figures are the trials' medians
         for _ in range(3):
             load = await many_users(chat, repeated, 20, 5 if quick else 10)
@@ -246,6 +268,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         knowledge_1=knowledge_1,
         distinct_ratio_trials=distinct_ratios,
         distinct_knowledge_p50=distinct_knowledge.p50,
+        follow_up_ratio_trials=follow_ratios,
         twenty=twenty,
         rss_1000=rss_1000,
         rss_5000=rss_5000,

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senpai.commands.common import settings_from_env
@@ -13,7 +14,9 @@ from settings import Settings
 
 if TYPE_CHECKING:
     from knowledge.corpus import Corpus
+    from knowledge.decide import Policy
     from knowledge.evaluate import DevQuestion
+    from knowledge.index import Index
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -25,6 +28,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     if args.facts is not None:
         return _eval_facts(args, settings)
+    if args.conversations is not None:
+        return _eval_conversations(args, settings)
     try:
         corpus = load_corpus(settings.corpus_dir)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
@@ -87,15 +92,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
+    """The index and thresholds the bot runs with, built from the corpus as it is now (nothing published)."""
+    from knowledge import build_index
+    from knowledge.decide import Policy
+
+    index = build_index(
+        corpus.passages,
+        settings.open_encoder(),
+        topics=corpus.topics,
+        lexical_weight=settings.lexical_weight,
+        adapter=settings.adapter_config(),
+    )
+    return index, Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
+
+
 def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
     """Ask every question of the fact inventory and check the answer text for the fact."""
     import asyncio
 
     import aiohttp
 
-    from knowledge import CorpusError, EncoderError, build_index, load_corpus
+    from knowledge import CorpusError, EncoderError, load_corpus
     from knowledge import facts as fx
-    from knowledge.decide import Policy
     from senpai import fact_eval
 
     try:
@@ -104,14 +123,7 @@ def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
         if args.stack:
             asked = asyncio.run(fact_eval.ask_stack(args.stack, facts))
         else:
-            index = build_index(
-                corpus.passages,
-                settings.open_encoder(),
-                topics=corpus.topics,
-                lexical_weight=settings.lexical_weight,
-                adapter=settings.adapter_config(),
-            )
-            policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
+            index, policy = bot_index(settings, corpus)
             asked = fact_eval.ask_offline(index, policy, facts)
     except (CorpusError, EncoderError, ValueError, OSError, aiohttp.ClientError) as exc:
         print(f"senpai eval --facts: {exc}", file=sys.stderr)
@@ -167,3 +179,93 @@ def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQue
     out.write_text(json.dumps({"summary": summary, "wrong": wrong}, indent=2, ensure_ascii=False) + "\n")
     print(f"Wrote {out}")
     return 0
+
+
+def _eval_conversations(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the multi-turn conversations: every follow-up strategy offline, or the stack end to end."""
+    import asyncio
+
+    import aiohttp
+
+    from knowledge import CorpusError, EncoderError, load_corpus
+    from knowledge import conversations as cv
+    from knowledge.context import Studies
+    from knowledge.routing import Router
+    from senpai import conversation_eval as ce
+    from settings import PROJECT_ROOT
+
+    router = Router.from_nlu(PROJECT_ROOT / "data" / "nlu")
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+        titles = {p.title: p.id for p in corpus.passages}
+        conversations = cv.load_conversations(args.conversations, titles.values())
+        if args.stack:
+            reports = {"stack": cv.score(asyncio.run(ce.run_stack(args.stack, conversations, titles)))}
+            fresh = cv.score(asyncio.run(ce.run_stack(args.stack, ce.alone(conversations), titles)))
+        else:
+            index, policy = bot_index(settings, corpus)
+            studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
+            reports = {
+                strategy: cv.score(ce.run_offline(index, router, policy, conversations, strategy, studies))
+                for strategy in ("alone", "rewrite", "prior", "both")
+            }
+            fresh = cv.score(ce.run_offline(index, router, policy, ce.alone(conversations), "both", studies))
+    except (CorpusError, EncoderError, ValueError, OSError, aiohttp.ClientError) as exc:
+        print(f"senpai eval --conversations: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(conversations)} conversations from {args.conversations}; accuracy of the last turn:")
+    families = [f for f in cv.FAMILIES if f in next(iter(reports.values())).by_family]
+    print(
+        f"{'strategy':<10}" + "".join(f"{f:>18}" for f in families) + f"{'context':>10}{'all':>8}{'cited':>7}"
+    )
+    for name, report in reports.items():
+        cells = "".join(
+            f"{report.by_family[f]['accuracy']:>12.3f} ({int(report.by_family[f]['n']):>3})" for f in families
+        )
+        print(
+            f"{name:<10}{cells}{report.context_accuracy:>10.3f}{report.accuracy:>8.3f}{report.cited_unasked:>7}"
+        )
+    switch = fresh.by_family.get("topic-switch")
+    if switch:
+        print(f"topic switches asked in a fresh conversation: {switch['accuracy']:.3f}")
+    chosen = reports.get("stack") or reports["both"]
+    for row in chosen.wrong:
+        print(
+            f"  wrong {row['id']} ({row['family']}): {row['turns'][-1]!r} -> {row['got']} {row['passages']}"
+        )
+        print(f"        wanted {row['expect']}")
+    if not args.stack:
+        for label, (given, asked) in _smalltalk_on_off_topic(router, args.devset).items():
+            listed = "; ".join(given) or "none"
+            print(f"small talk given to {label}: {len(given)} of {asked} ({listed})")
+    out = (
+        args.out
+        if args.out.name != "report.json"
+        else args.out.with_name(
+            "report-conversations-stack.json" if args.stack else "report-conversations.json"
+        )
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = {name: dataclasses.asdict(r) for name, r in reports.items()} | {"fresh": dataclasses.asdict(fresh)}
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Wrote {out}")
+    return 0
+
+
+def _smalltalk_on_off_topic(router: object, devset: Path) -> dict[str, tuple[list[str], int]]:
+    """Which off-topic questions get small talk: eval/offtopic.yaml's, and the sets' out-of-scope ones."""
+    import yaml
+
+    from knowledge.routing import Router
+
+    assert isinstance(router, Router)
+    sets = {
+        "the new off-topic questions (eval/offtopic.yaml)": [
+            q["q"] for q in yaml.safe_load((devset.parent / "offtopic.yaml").read_text())["questions"]
+        ]
+    }
+    for path in (devset, devset.parent / "heldout.yaml"):
+        data = yaml.safe_load(path.read_text())
+        items = data.get("questions", data) if isinstance(data, dict) else data
+        sets[f"the out-of-scope questions of {path.name}"] = [q["q"] for q in items if q.get("out_of_scope")]
+    return {label: ([q for q in qs if router.route(q) == "smalltalk"], len(qs)) for label, qs in sets.items()}

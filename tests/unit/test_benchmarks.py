@@ -79,6 +79,7 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
         knowledge_1=stack.Turns([6.0]),
         distinct_ratio_trials=[1.3],
         distinct_knowledge_p50=7.0,
+        follow_up_ratio_trials=[1.4, 1.6, 1.5],
         twenty=[load(900.0, errors=1), load(200.0), load(300.0)],  # one noisy trial
         rss_1000={},
         rss_5000={},
@@ -86,6 +87,7 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
         startups=[],
     )
     assert figures.knowledge_p95_20 == 300.0
+    assert figures.as_dict()["one_user"]["follow_up_ratio"] == 1.5  # the median of the trials
     twenty = figures.as_dict()["twenty_users"]
     assert twenty["knowledge_p95_ms_trials"] == [900.0, 200.0, 300.0]
     assert twenty["turns"] == 120 and twenty["errors"] == 1 and twenty["throughput_per_s"] == 20.0
