@@ -10,7 +10,7 @@ import numpy as np
 from knowledge.adapter import AdapterConfig
 from knowledge.corpus import Passage, passage_views
 from knowledge.encoder import Encoder
-from knowledge.index import LEXICAL_WEIGHT, Index
+from knowledge.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
 from knowledge.not_covered import NotCoveredTopic, load_not_covered
 
 #: Called with ``(done, total)`` texts after each batch.
@@ -27,6 +27,8 @@ def build_index(
     progress: Progress | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
     adapter: AdapterConfig | None = None,
+    japanese: Encoder | None = None,
+    lang: str = "en",
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
@@ -45,6 +47,9 @@ def build_index(
         progress: Called with ``(done, total)`` texts after each batch.
         lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
         adapter: How to fit the adapter; ``None`` builds the index without one.
+        japanese: The encoder of a Japanese index over the passages' Japanese
+            views, which Japanese queries are handed to; ``None`` builds none.
+        lang: Which views this index embeds (``en``, or ``ja`` for the Japanese index).
 
     Returns:
         The index, ready to search or save.
@@ -54,8 +59,8 @@ def build_index(
     """
     passages = list(passages)
     outside = tuple(load_not_covered() if not_covered is None else not_covered)
-    texts = [view for passage in passages for view in passage_views(passage)]
-    texts += [example for topic in outside for example in topic.examples]
+    texts = [view for passage in passages for view in passage_views(passage, lang)]
+    texts += [example for topic in outside for example in topic.examples_in(lang)]
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
@@ -66,5 +71,18 @@ def build_index(
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
-    index = Index(passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside)
+    index = Index(
+        passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside, lang=lang
+    )
+    if japanese is not None:
+        ja = build_index(
+            passages,
+            japanese,
+            topics=topics,
+            not_covered=outside,
+            batch_size=batch_size,
+            lexical_weight=JA_LEXICAL_WEIGHT,
+            lang="ja",
+        )
+        index = index.with_japanese(ja)
     return index if adapter is None else index.with_adapter(adapter)

@@ -9,6 +9,7 @@ in the first place is :mod:`knowledge.routing`'s call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,17 @@ import yaml
 from knowledge.decide import Decision, Policy, decide
 from knowledge.hits import Hit, Hits
 from knowledge.index import Index
-from knowledge.words import CONTINUATIONS, QUESTION_WORDS, REFERRING, content_words, words
+from knowledge.language import has_japanese, normalise
+from knowledge.words import CONTINUATIONS, QUESTION_WORDS, QUESTION_WORDS_JA, REFERRING, content_words, words
 
 #: A follow-up has at most this many content words of its own.
 FOLLOW_UP_MAX_CONTENT = 4
 
 Reading = Literal["standalone", "follow_up", "either"]
+#: A Japanese fragment that continues the last question: 「高校では？」「JTEの場合は？」「じゃあ小学校は？」.
+_CONTINUES_JA = re.compile(r"^(?:では|じゃあ|それで|で、)|(?:では|の場合は|だと)\s*[?？]?$")
+#: 「JTEは？」: one word and は, asking the last question of something else.
+_ABOUT_JA = re.compile(r"は\s*[?？]?$")
 #: A message this short may lean on the previous exchange even without a word that points back.
 SHORT = 2
 
@@ -46,13 +52,18 @@ def reading(text: str) -> Reading:
         return "standalone"
     if set(said) & REFERRING or (" ".join(said) + " ").startswith(CONTINUATIONS):
         return "follow_up"
+    plain = normalise(text).strip()
+    continues = _CONTINUES_JA.search(plain) and len(content) <= SHORT
+    if continues or (_ABOUT_JA.search(plain) and len(content) == 1):
+        return "follow_up"  # 「高校では？」「JTEの場合は？」「小学校は？」
     return "either" if len(content) <= SHORT else "standalone"
 
 
 def needs_previous(text: str) -> bool:
     """Whether a message only makes sense after an answer: it points back, or is a bare "why?"."""
     said = words(text)
-    bare = bool(said) and said[0] in QUESTION_WORDS and len(content_words(text)) <= 1
+    asks = bool(said) and (said[0] in QUESTION_WORDS or said[0] in QUESTION_WORDS_JA)
+    bare = asks and len(content_words(text)) <= 1
     return reading(text) == "follow_up" or bare
 
 
@@ -168,6 +179,11 @@ def contextual_query(index: Index, text: str, previous: Previous, studies: Studi
     won ("and by year four?" after a question on pay lost "pay").
     """
     question = previous.question
+    shown = [p for p in (index.get(pid) for pid in previous.passages) if p is not None]
+    if shown and has_japanese(text) != has_japanese(question):
+        # A follow-up in the other language ("なぜ？" after an English question): lean on the
+        # last answer's title in the follow-up's language, so the query reads in one language.
+        question = shown[0].title_in("ja" if has_japanese(text) else "en")
     if studies is not None:
         before = {p.citation.source for pid in previous.passages if (p := index.get(pid)) is not None}
         turned_to = studies.switch(text, before)
@@ -192,7 +208,7 @@ def _rerank(index: Index, hits: Hits, previous: Previous, study: str | None = No
 
     ranked = sorted(hits, key=adjusted, reverse=True)
     out = [Hit(h.passage, round(adjusted(h), 6), h.similarity, n) for n, h in enumerate(ranked, 1)]
-    return Hits(out, hits.not_covered, hits.cosine)
+    return Hits(out, hits.not_covered, hits.cosine, language=hits.language)
 
 
 Strategy = Literal["alone", "rewrite", "prior", "both"]
@@ -208,7 +224,8 @@ POINTING_BACK_MARGIN = 0.25
 
 
 def _strong(decision: Decision, hits: Sequence[Hit], policy: Policy, margin: float) -> bool:
-    return decision.kind == "answer" and bool(hits) and hits[0].similarity >= policy.threshold + margin
+    threshold = policy.for_hits(hits).threshold
+    return decision.kind == "answer" and bool(hits) and hits[0].similarity >= threshold + margin
 
 
 def answer_in_context(

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from knowledge.japanese import PASSAGE_FIELDS, parse_passage_ja
 from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE, NotCoveredTopic, fold, load_not_covered
 from knowledge.schema import (
     AUDIENCES,
@@ -79,6 +80,21 @@ class Passage:
     questions: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     also_cited: tuple[Citation, ...] = ()
+    title_ja: str = ""
+    text_ja: str = ""
+    questions_ja: tuple[str, ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``en`` or ``ja`` (English where the Japanese is missing)."""
+        return self.title_ja if lang == "ja" and self.title_ja else self.title
+
+    def text_in(self, lang: str) -> str:
+        """The text in ``en`` or ``ja`` (English where the Japanese is missing)."""
+        return self.text_ja if lang == "ja" and self.text_ja else self.text
+
+    def questions_in(self, lang: str) -> tuple[str, ...]:
+        """The example questions in ``en`` or ``ja`` (English where there are none in Japanese)."""
+        return self.questions_ja if lang == "ja" and self.questions_ja else self.questions
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -91,6 +107,7 @@ class Passage:
         data["questions"] = list(self.questions)
         data["related"] = list(self.related)
         data["also_cited"] = [asdict(c) for c in self.also_cited]
+        data["questions_ja"] = list(self.questions_ja)
         if not self.also_cited:  # keeps the corpus hash of passages with one source unchanged
             del data["also_cited"]
         return data
@@ -108,6 +125,9 @@ class Passage:
             questions=tuple(data.get("questions", ())),
             related=tuple(data.get("related", ())),
             also_cited=tuple(Citation(**c) for c in data.get("also_cited", ())),
+            title_ja=data.get("title_ja", ""),
+            text_ja=data.get("text_ja", ""),
+            questions_ja=tuple(data.get("questions_ja", ())),
         )
 
 
@@ -143,8 +163,15 @@ def source_labels(passages: Iterable[Passage]) -> list[str]:
     return list(dict.fromkeys(c.label() for p in passages for c in p.citations))
 
 
-def passage_views(passage: Passage) -> list[str]:
-    """Return the texts embedded for one passage: title and text, then its questions."""
+def passage_views(passage: Passage, lang: str = "en") -> list[str]:
+    """Return the texts embedded for one passage: title and text, then its questions.
+
+    Args:
+        passage: The passage.
+        lang: ``en`` for the English views, ``ja`` for the Japanese ones.
+    """
+    if lang == "ja":
+        return [f"{passage.title_ja}。{passage.text_ja}", *passage.questions_ja]
     return [f"{passage.title}. {passage.text}", *passage.questions]
 
 
@@ -173,6 +200,7 @@ def _parse_passage(
             f"passage #{position + 1}: field 'id' must match {ID_RE.pattern} (got {pid!r})",
         )
     known = {"id", "audience", "title", "text", "questions", "citation", "also_cited", "related", "topic"}
+    known |= set(PASSAGE_FIELDS)
     extra = sorted(set(raw) - known)
     if extra:
         raise CorpusError(file, f"unknown field(s) {', '.join(extra)}", pid)
@@ -200,6 +228,7 @@ def _parse_passage(
     also_cited = tuple(_parse_citation(c, f"also_cited[{n}]", file, pid, sources) for n, c in enumerate(also))
     if len({citation, *also_cited}) < len(also_cited) + 1:
         raise CorpusError(file, "field 'also_cited' repeats a citation", pid)
+    ja = parse_passage_ja(raw, title, text, file, pid)
     return Passage(
         id=pid,
         topic=topic,
@@ -210,6 +239,9 @@ def _parse_passage(
         questions=str_list(raw, "questions", file, pid),
         related=str_list(raw, "related", file, pid),
         also_cited=also_cited,
+        title_ja=ja.title,
+        text_ja=ja.text,
+        questions_ja=ja.questions,
     )
 
 

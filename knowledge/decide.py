@@ -38,6 +38,8 @@ class Policy:
         scope_margin: The best passage must beat the closest not-covered topic
             by more than this (in similarity) to be answered; otherwise Senpai
             falls back and says who to ask. ``None`` ignores not-covered topics.
+        japanese: The thresholds for hits from the Japanese index, whose
+            encoder scores on another scale; ``None`` uses these.
     """
 
     threshold: float = 0.45
@@ -45,6 +47,13 @@ class Policy:
     second_margin: float = 0.03
     second_strength: float = 0.10
     scope_margin: float | None = SCOPE_MARGIN
+    japanese: Policy | None = None
+
+    def for_hits(self, hits: Sequence[Hit]) -> Policy:
+        """The thresholds that apply to these hits: the Japanese ones for the Japanese index's."""
+        if self.japanese is not None and getattr(hits, "language", "en") == "ja":
+            return self.japanese
+        return self
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,7 @@ def decide(hits: Sequence[Hit], policy: Policy) -> Decision:
         ``answer`` with the best hit, plus the second if it is also strong,
         on the same topic, and both fit in :data:`MAX_ANSWER_CHARS`.
     """
+    policy = policy.for_hits(hits)
     outside = outside_scope(hits, policy)
     if outside is not None:
         return Decision("fallback", (), outside if outside.similarity >= NAMED_TOPIC_FLOOR else None)

@@ -36,6 +36,8 @@ META_FILE = "meta.json"
 ADAPTER_FILE = "adapter.npy"
 PASSAGES_FILE = "passages.jsonl"
 NOT_COVERED_FILE = "not_covered.jsonl"
+#: The Japanese index over the same passages lives in this subdirectory of an index.
+JAPANESE_DIR = "ja"
 CURRENT_LINK = "current"
 
 

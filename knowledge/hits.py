@@ -74,6 +74,8 @@ class Hits(list[Hit]):
             closest in meaning, whatever the blended ranking), or ``None`` when
             not known. The scope decision compares it with
             :attr:`NotCoveredMatch.cosine`.
+        language: The language of the index that scored them (``en`` or
+            ``ja``); each has its own calibrated thresholds.
     """
 
     def __init__(
@@ -81,10 +83,12 @@ class Hits(list[Hit]):
         hits: Iterable[Hit] = (),
         not_covered: NotCoveredMatch | None = None,
         cosine: float | None = None,
+        language: str = "en",
     ) -> None:
         super().__init__(hits)
         self.not_covered = not_covered
         self.cosine = cosine
+        self.language = language
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,6 @@ An index saves to and loads from a directory of plain files
 from __future__ import annotations
 
 import copy
-import json
-import os
-import shutil
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -32,17 +28,10 @@ from knowledge.adapter import AdapterConfig, apply_adapter, fit_on_views
 from knowledge.corpus import Passage, corpus_hash, passage_views
 from knowledge.encoder import Encoder, Vectors
 from knowledge.files import (
-    ADAPTER_FILE,
-    FORMAT_VERSION,
-    INDEX_FILE,
-    META_FILE,
-    NOT_COVERED_FILE,
-    PASSAGES_FILE,
     IndexLoadError,
-    read_adapter,
-    read_meta,
 )
 from knowledge.hits import Hit, Hits, NotCoveredMatch, blend
+from knowledge.language import detect, normalise
 from knowledge.lexical import Bm25, LexicalIndex, query_terms
 from knowledge.normalize import Speller
 from knowledge.not_covered import NotCoveredTopic
@@ -54,6 +43,8 @@ AUDIENCE_PRIOR = 0.03
 #: Default weight of the lexical (BM25) part of the hybrid score; 0 is pure dense.
 #: Chosen with ``senpai eval`` (see docs/retrieval.md).
 LEXICAL_WEIGHT = 0.5
+#: The Japanese index's weight of BM25 (over Sudachi's words), chosen with ``senpai eval``.
+JA_LEXICAL_WEIGHT = 0.3
 
 
 class Index:
@@ -77,7 +68,11 @@ class Index:
         not_covered: Iterable[NotCoveredTopic] = (),
         adapter: Vectors | None = None,
         adapter_config: AdapterConfig | None = None,
+        lang: str = "en",
     ) -> None:
+        self.lang = lang
+        #: The Japanese index over the same passages, which :meth:`search` hands Japanese queries to.
+        self.japanese: Index | None = None
         if adapter is not None and adapter.shape != (encoder.dim, encoder.dim):
             raise IndexLoadError(f"adapter is {adapter.shape}, not {encoder.dim}x{encoder.dim}")
         self.adapter = adapter
@@ -88,7 +83,8 @@ class Index:
         self.topics: dict[str, str] = dict(topics or {})
         self.encoder = encoder
         self._faiss = faiss_index
-        counts = [len(passage_views(p)) for p in self.passages] + [len(t.examples) for t in self.not_covered]
+        counts = [len(passage_views(p, lang)) for p in self.passages]
+        counts += [len(t.examples_in(lang)) for t in self.not_covered]
         if any(n == 0 for n in counts):
             raise IndexLoadError("a not-covered topic has no examples; rebuild it with `senpai build-index`")
         if self._faiss.ntotal != sum(counts):
@@ -103,15 +99,17 @@ class Index:
         self._id_rank = np.argsort(np.argsort(np.asarray([p.id for p in self.passages], dtype=str)))
         self._by_id = {p.id: p for p in self.passages}
         self.fingerprint = corpus_hash(self.passages, self.topics, self.not_covered)
-        self.lexical = LexicalIndex(self.passages)
-        self.lexical_not_covered = Bm25([" ".join(t.examples) for t in self.not_covered])
+        self.lexical = LexicalIndex(self.passages, lang)
+        self.lexical_not_covered = Bm25([" ".join(t.examples_in(lang)) for t in self.not_covered], lang)
         vocabulary = getattr(encoder, "vocabulary", None)
         self.speller = Speller(
             [
-                *(view for p in self.passages for view in passage_views(p)),
-                *(example for t in self.not_covered for example in t.examples),
-            ],
-            known=vocabulary() if callable(vocabulary) else (),
+                *(view for p in self.passages for view in passage_views(p, lang)),
+                *(example for t in self.not_covered for example in t.examples_in(lang)),
+            ]
+            if lang == "en"
+            else [],
+            known=vocabulary() if callable(vocabulary) and lang == "en" else (),
         )
 
     def with_lexical_weight(self, weight: float) -> Index:
@@ -179,7 +177,7 @@ class Index:
         if self.adapter is not None:
             raise ValueError("this index already has an adapter")
         vectors = self.vectors_matrix()
-        weight = fit_on_views(vectors, [passage_views(p) for p in self.passages], config)
+        weight = fit_on_views(vectors, [passage_views(p, self.lang) for p in self.passages], config)
         faiss_index = faiss.IndexFlatIP(self.encoder.dim)
         if len(vectors):
             faiss_index.add(apply_adapter(vectors, weight))
@@ -200,7 +198,9 @@ class Index:
         exactly as :meth:`search` does, so the search finds the same text.
         Without a caching encoder it only costs time.
         """
-        if query.strip():
+        if self.japanese is not None and detect(query) == "ja":
+            self.japanese.warm(normalise(query))
+        elif query.strip():
             self.embed(self.speller.fix(query))
 
     def search(
@@ -227,8 +227,18 @@ class Index:
         """
         if k <= 0 or not self.passages:
             return Hits()
+        if self.japanese is not None and detect(query) == "ja":
+            return self.japanese.search(normalise(query), k, topic=topic, audience=audience)
         dense, match = self._match(self.speller.fix(query))
         return self.rank(dense, match, k, topic=topic, audience=audience)
+
+    def with_japanese(self, japanese: Index | None) -> Index:
+        """Return a view of this index that hands Japanese queries to ``japanese`` (shares all data)."""
+        if japanese is not None and japanese.fingerprint != self.fingerprint:
+            raise IndexLoadError("the Japanese index was built from another corpus; rebuild both")
+        clone = copy.copy(self)
+        clone.japanese = japanese
+        return clone
 
     def rank(
         self,
@@ -279,7 +289,7 @@ class Index:
                 round(float(match[count + best]), 6),
                 cosine=round(float(dense[count:].max()), 6),
             )
-        return Hits(hits, outside, cosine=round(float(dense[:count].max()), 6))
+        return Hits(hits, outside, cosine=round(float(dense[:count].max()), 6), language=self.lang)
 
     def _match(self, query: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Score every passage, then every not-covered topic, for an already corrected query.
@@ -294,109 +304,29 @@ class Index:
         dense = np.maximum.reduceat(by_row, self._starts)
         if self.lexical_weight <= 0:
             return dense, dense
-        terms = query_terms(query)
+        terms = query_terms(query, self.lang)
         passages = self.lexical.score_terms(terms)
         outside = self.lexical_not_covered.score_terms(terms)
         bm25 = np.concatenate([passages, outside]).astype(np.float64)
         return dense, blend(dense, bm25, self.lexical_weight)
 
     def save(self, directory: Path) -> Path:
-        """Write the index as plain files into a new directory.
+        """Write the index, and its Japanese index, as plain files into a new directory.
 
-        The files are written to a temporary sibling first and renamed into
-        place, so a reader never sees a half-written index.
-
-        Args:
-            directory: Target directory; it must not exist yet.
-
-        Returns:
-            The directory written.
+        See :func:`knowledge.storage.save_index`.
         """
-        directory = Path(directory)
-        if directory.exists():
-            raise FileExistsError(f"{directory} already exists")
-        tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        faiss.write_index(self._faiss, str(tmp / INDEX_FILE))
-        if self.adapter is not None:
-            np.save(tmp / ADAPTER_FILE, self.adapter, allow_pickle=False)
-        with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
-            for passage in self.passages:
-                fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
-        with (tmp / NOT_COVERED_FILE).open("w", encoding="utf-8") as fh:
-            for topic in self.not_covered:
-                fh.write(json.dumps(topic.to_dict(), ensure_ascii=False) + "\n")
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "model": self.encoder.name,
-            "dim": self.encoder.dim,
-            "corpus_hash": self.fingerprint,
-            "passages": len(self.passages),
-            "not_covered_topics": len(self.not_covered),
-            "not_covered_examples": sum(len(t.examples) for t in self.not_covered),
-            "vectors": int(self._faiss.ntotal),
-            "faiss_index": type(self._faiss).__name__,
-            "metric": "inner_product",
-            "adapter": None if self.adapter_config is None else self.adapter_config.to_dict(),
-            "topics": self.topics,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, directory)
-        return directory
+        from knowledge.storage import save_index
+
+        return save_index(self, directory)
 
     @classmethod
-    def load(cls, directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT) -> Index:
-        """Load an index saved by :meth:`save`.
+    def load(
+        cls, directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT, lang: str = "en"
+    ) -> Index:
+        """Load an index saved by :meth:`save`, with its Japanese index if it has one.
 
-        Args:
-            directory: The index directory (or a ``current`` link to one).
-            encoder: The encoder queries will use; it must match the index.
-            lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
-
-        Raises:
-            IndexLoadError: If files are missing or corrupt, or the index was built
-                with another model or dimension. The message says how to rebuild.
+        See :func:`knowledge.storage.load_index`.
         """
-        directory = Path(directory)
-        rebuild = "Rebuild it with `make build-index` (or `senpai build-index`)."
-        meta = read_meta(directory)
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise IndexLoadError(
-                f"{directory}: index format {meta.get('format_version')!r} is not supported. {rebuild}"
-            )
-        if meta.get("model") != encoder.name or meta.get("dim") != encoder.dim:
-            raise IndexLoadError(
-                f"{directory}: index was built with model {meta.get('model')!r} "
-                f"(dim {meta.get('dim')}), but the configured model is {encoder.name!r} "
-                f"(dim {encoder.dim}). {rebuild}"
-            )
-        try:
-            faiss_index = faiss.read_index(str(directory / INDEX_FILE))
-            with (directory / PASSAGES_FILE).open(encoding="utf-8") as fh:
-                passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
-            with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
-                outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
-            adapter, adapter_config = read_adapter(directory, meta, encoder.dim)
-        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
-            raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
-        if faiss_index.d != encoder.dim:
-            raise IndexLoadError(
-                f"{directory}: FAISS dimension {faiss_index.d} != model dimension {encoder.dim}. {rebuild}"
-            )
-        index = cls(
-            passages,
-            faiss_index,
-            encoder,
-            meta.get("topics"),
-            lexical_weight=lexical_weight,
-            not_covered=outside,
-            adapter=adapter,
-            adapter_config=adapter_config,
-        )
-        if index.fingerprint != meta.get("corpus_hash"):
-            raise IndexLoadError(
-                f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}"
-            )
-        return index
+        from knowledge.storage import load_index
+
+        return load_index(directory, encoder, lexical_weight=lexical_weight, lang=lang)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.japanese import TOPIC_FIELDS, parse_topic_ja
 from knowledge.schema import (
     ID_RE,
     MAX_EXAMPLE_CHARS,
@@ -43,11 +44,27 @@ class NotCoveredTopic:
     title: str
     who_to_ask: str
     examples: tuple[str, ...]
+    title_ja: str = ""
+    who_to_ask_ja: str = ""
+    examples_ja: tuple[str, ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        """What the studies don't cover, in ``en`` or ``ja``."""
+        return self.title_ja if lang == "ja" and self.title_ja else self.title
+
+    def who_to_ask_in(self, lang: str) -> str:
+        """Who to ask instead, in ``en`` or ``ja``."""
+        return self.who_to_ask_ja if lang == "ja" and self.who_to_ask_ja else self.who_to_ask
+
+    def examples_in(self, lang: str) -> tuple[str, ...]:
+        """The example questions embedded as negative views for ``en`` or ``ja``."""
+        return self.examples_ja if lang == "ja" else self.examples
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict of the topic."""
         data = asdict(self)
         data["examples"] = list(self.examples)
+        data["examples_ja"] = list(self.examples_ja)
         return data
 
     @classmethod
@@ -58,6 +75,9 @@ class NotCoveredTopic:
             title=data["title"],
             who_to_ask=data["who_to_ask"],
             examples=tuple(data["examples"]),
+            title_ja=data.get("title_ja", ""),
+            who_to_ask_ja=data.get("who_to_ask_ja", ""),
+            examples_ja=tuple(data.get("examples_ja", ())),
         )
 
 
@@ -97,7 +117,7 @@ def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredT
             raise CorpusError(
                 path, f"topic #{position + 1}: field 'id' must match {ID_RE.pattern} (got {tid!r})"
             )
-        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples"})
+        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples", *TOPIC_FIELDS})
         if extra:
             raise CorpusError(path, f"unknown field(s) {', '.join(extra)}", tid, kind="topic")
         if any(t.id == tid for t in topics):
@@ -135,5 +155,16 @@ def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredT
                     kind="topic",
                 )
             seen_examples[key] = tid
-        topics.append(NotCoveredTopic(id=tid, title=title, who_to_ask=who, examples=examples))
+        ja = parse_topic_ja(raw, who, path, tid)
+        topics.append(
+            NotCoveredTopic(
+                id=tid,
+                title=title,
+                who_to_ask=who,
+                examples=examples,
+                title_ja=ja.title,
+                who_to_ask_ja=ja.who_to_ask,
+                examples_ja=ja.examples,
+            )
+        )
     return tuple(topics)

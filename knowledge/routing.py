@@ -18,7 +18,7 @@ from typing import Literal
 
 import yaml
 
-from knowledge.words import FILLER, PEOPLE, QUESTION_WORDS, REFERRING, content_words, words
+from knowledge.words import FILLER, PEOPLE, QUESTION_WORDS, REFERRING, asks_ja, content_words, words
 
 Route = Literal["smalltalk", "source", "more", "question"]
 
@@ -123,7 +123,7 @@ class Router:
             fits.append("source")
         if self.more.covers(text) and (stems & self.more.content or self._example(self.more, text)):
             fits.append("more")
-        asks = bool(said) and words(text)[0] in QUESTION_WORDS  # "how many of them?" is no "many thanks"
+        asks = bool(said) and (words(text)[0] in QUESTION_WORDS or asks_ja(text))  # "how many of them?"
         if self.smalltalk.covers(text) and (self._example(self.smalltalk, text) or (stems and not asks)):
             fits.append("smalltalk")
         if not fits:

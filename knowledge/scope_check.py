@@ -87,9 +87,9 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
     starts = index.view_starts()
     owners = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(vectors))))
     passages, topics = index.passages, index.not_covered
-    passage_docs = [passage_views(p) for p in passages]
-    topic_docs = [list(t.examples) for t in topics]
-    lexical = _Documents(passage_docs, topic_docs, index.lexical_weight > 0)
+    passage_docs = [passage_views(p, index.lang) for p in passages]
+    topic_docs = [list(t.examples_in(index.lang)) for t in topics]
+    lexical = _Documents(passage_docs, topic_docs, index.lexical_weight > 0, index.lang)
 
     texts = [view for doc in passage_docs for view in doc] + [e for doc in topic_docs for e in doc]
 
@@ -127,7 +127,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
                 )
     examples = 0
     for m, topic in enumerate(topics):
-        for offset, example in enumerate(topic.examples):
+        for offset, example in enumerate(topic_docs[m]):
             examples += 1
             hits, dense = search_without(int(starts[len(passages) + m]) + offset, example)
             if decide(hits, policy).kind != "fallback":
@@ -144,20 +144,22 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
 class _Documents:
     """BM25 over the passages and the not-covered topics, able to leave one example out."""
 
-    def __init__(self, passages: Sequence[list[str]], topics: Sequence[list[str]], enabled: bool) -> None:
-        self.passages, self.topics, self.enabled = passages, topics, enabled
-        self._full = (Bm25([" ".join(d) for d in passages]), Bm25([" ".join(d) for d in topics]))
+    def __init__(
+        self, passages: Sequence[list[str]], topics: Sequence[list[str]], enabled: bool, lang: str = "en"
+    ) -> None:
+        self.passages, self.topics, self.enabled, self.lang = passages, topics, enabled, lang
+        self._full = (Bm25([" ".join(d) for d in passages], lang), Bm25([" ".join(d) for d in topics], lang))
 
     def scores_without(self, owner: int, text: str) -> npt.NDArray[np.float64]:
         """BM25 of ``text`` against every document, with ``text`` taken out of document ``owner``."""
         count = len(self.passages) + len(self.topics)
         if not self.enabled:
             return np.zeros(count)
-        terms = query_terms(text)
+        terms = query_terms(text, self.lang)
         side = 0 if owner < len(self.passages) else 1
         docs = [list(d) for d in (self.passages if side == 0 else self.topics)]
         docs[owner if side == 0 else owner - len(self.passages)].remove(text)
-        without = Bm25([" ".join(d) for d in docs]).score_terms(terms)
+        without = Bm25([" ".join(d) for d in docs], self.lang).score_terms(terms)
         other = self._full[1 - side].score_terms(terms)
         return np.concatenate([without, other] if side == 0 else [other, without]).astype(np.float64)
 

@@ -11,6 +11,8 @@ import re
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from knowledge.ja_tokens import ja_tokens
+from knowledge.language import has_japanese, normalise
 from knowledge.normalize import CONTRACTIONS
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -18,12 +20,17 @@ _STEM = Stemmer.Stemmer("english")
 #: Words that point back at something said before.
 REFERRING = frozenset(
     {"that", "it", "this", "those", "these", "they", "them", "their", "one", "ones", "there", "he", "she"}
+    | {"それ", "その", "これ", "この", "あれ", "あの", "そこ", "そう", "彼ら", "彼", "彼女", "そういう"}
 )
 #: Words that point back at people (participants, JTEs...), never at a statement to cite.
-PEOPLE = frozenset({"they", "them", "their", "he", "she", "his", "her", "people"})
+PEOPLE = frozenset({"they", "them", "their", "he", "she", "his", "her", "people", "彼ら", "彼", "彼女", "人"})
 #: Openings of a fragment that continues the previous question.
 CONTINUATIONS = ("and ", "but ", "so ", "or ", "what about ", "how about ", "what if ", "also ")
 QUESTION_WORDS = frozenset({"why", "how", "who", "what", "when", "where", "which", "whose"})
+#: The same in Japanese, which asks anywhere in the sentence ("ALTは何人？").
+QUESTION_WORDS_JA = frozenset(
+    {"なぜ", "どうして", "なんで", "誰", "何", "いつ", "どこ", "どう", "どの", "どれ", "何人", "いくら"}
+)
 #: Words that add nothing to what a message asks ("elaborate pls", "interesting, keep going").
 FILLER = frozenset(
     _STEM.stemWords(
@@ -64,9 +71,22 @@ STOPWORDS = frozenset(STOPWORDS_EN_PLUS) - {"more", "further", "again", "other"}
 
 
 def words(text: str) -> list[str]:
-    """The words of a message, lower-cased; "what's" and "whats" are read as "what is"."""
+    """The words of a message, lower-cased; "what's" and "whats" are read as "what is".
+
+    Full-width letters are read as ASCII (ＡＬＴ is alt), and Japanese words
+    (Sudachi's, particles left out) follow the English ones.
+    """
+    text = normalise(text)
     found = _WORD.findall(text.lower().replace("’", "'").replace("'s ", " is ").replace("'s?", " is?"))
-    return [part for w in found for part in CONTRACTIONS.get(w, w).split()]
+    english = [part for w in found for part in CONTRACTIONS.get(w, w).split()]
+    if not has_japanese(text):
+        return english
+    return english + [w for w in ja_tokens(text, normal=False) if not w.isascii()]
+
+
+def asks_ja(text: str) -> bool:
+    """Whether a Japanese message has a question word anywhere ("ALTは何人？")."""
+    return bool(set(words(text)) & QUESTION_WORDS_JA)
 
 
 def content_words(text: str) -> list[str]:

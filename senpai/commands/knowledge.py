@@ -68,6 +68,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             return 0
     try:
         encoder = settings.open_encoder()
+        japanese = settings.open_japanese_encoder()
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -84,10 +85,12 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         topics=corpus.topics,
         progress=progress,
         adapter=adapter,
+        japanese=japanese,
     )
     bar.close()
     target = publish(index, settings.index_dir)
-    print(f"Built index of {len(index)} passages ({index.vectors} vectors) at {target}")
+    ja = f", and {index.japanese.vectors} Japanese vectors" if index.japanese is not None else ""
+    print(f"Built index of {len(index)} passages ({index.vectors} vectors{ja}) at {target}")
     return 0
 
 
@@ -131,15 +134,17 @@ def _clip(text: str | None, width: int = 80) -> str | None:
 def cmd_check_scope(args: argparse.Namespace) -> int:
     """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
     from knowledge import facts as fx
-    from knowledge.decide import Policy
     from knowledge.scope_check import check_scope, refused_questions
 
     settings = settings_from_env()
     index = published_index(settings, "check-scope")
     if index is None:
         return 1
-    policy = Policy(threshold=settings.answer_threshold)
+    policy = settings.policy()
     report = check_scope(index, policy)
+    japanese = None
+    if index.japanese is not None and policy.japanese is not None:
+        japanese = check_scope(index.japanese, policy.japanese)
     facts_refused = []
     if args.facts.is_file():
         try:
@@ -151,6 +156,7 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
     if args.json:
         out = dataclasses.asdict(report)
         out["facts_refused"] = [dataclasses.asdict(c) for c in facts_refused]
+        out["japanese"] = dataclasses.asdict(japanese) if japanese is not None else None
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(
@@ -175,13 +181,21 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
             for c in facts_refused:
                 print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
                 print(f"          closer to '{c.rival}': {c.nearest!r}")
+        if japanese is not None:
+            print(
+                f"Japanese: {len(japanese.refused)} of {japanese.questions} questions_ja would be refused, "
+                f"{len(japanese.answered)} of {japanese.examples} examples_ja answered:"
+            )
+            for c in (*japanese.refused, *japanese.answered):
+                print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r} ({c.rival or 'below the threshold'})")
         if report.refused or report.answered or facts_refused:
             print(
                 "A refused question: reword or remove the not-covered example it is closest to. "
                 "An answered example: if the passages cover it, remove it; if not, add examples near it. "
                 "Then `make build-index`."
             )
-    return 1 if args.strict and (report.refused or facts_refused) else 0
+    refused_ja = bool(japanese and japanese.refused)
+    return 1 if args.strict and (report.refused or facts_refused or refused_ja) else 0
 
 
 def cmd_check_verbatim(args: argparse.Namespace) -> int:

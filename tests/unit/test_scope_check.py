@@ -137,5 +137,7 @@ def test_check_scope_command_reports_json_and_fails_strictly(
     assert report["questions"] == 7 and report["examples"] > 100  # the shipped not-covered topics
     for conflict in report["refused"]:
         assert set(conflict) == {"text", "owner", "rival", "lead", "nearest"}
-    assert main(["check-scope", "--strict"]) == (1 if report["refused"] else 0)
+    japanese = report["japanese"]  # the Japanese questions_ja against the examples_ja, checked alike
+    assert japanese["questions"] == 7 and japanese["examples"] > 100
+    assert main(["check-scope", "--strict"]) == (1 if report["refused"] or japanese["refused"] else 0)
     assert "passage questions would be refused" in capsys.readouterr().out

@@ -1,0 +1,154 @@
+"""Saving an index to a directory of plain files, and loading it back (with its Japanese index).
+
+The layout is in :mod:`knowledge.files`: the FAISS index, the passages and
+not-covered topics as JSON lines, the adapter as ``.npy`` and ``meta.json``;
+a Japanese index over the same passages sits in the ``ja/`` subdirectory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from knowledge.corpus import Passage
+from knowledge.encoder import Encoder
+from knowledge.files import (
+    ADAPTER_FILE,
+    FORMAT_VERSION,
+    INDEX_FILE,
+    JAPANESE_DIR,
+    META_FILE,
+    NOT_COVERED_FILE,
+    PASSAGES_FILE,
+    IndexLoadError,
+    read_adapter,
+    read_meta,
+)
+from knowledge.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
+from knowledge.not_covered import NotCoveredTopic
+
+
+def save_index(index: Index, directory: Path) -> Path:
+    """Write the index as plain files into a new directory.
+
+    The files are written to a temporary sibling first and renamed into
+    place, so a reader never sees a half-written index.
+
+    Args:
+        index: The index to save (its Japanese index goes into ``ja/``).
+        directory: Target directory; it must not exist yet.
+
+    Returns:
+        The directory written.
+    """
+    directory = Path(directory)
+    if directory.exists():
+        raise FileExistsError(f"{directory} already exists")
+    tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    faiss.write_index(index._faiss, str(tmp / INDEX_FILE))
+    if index.adapter is not None:
+        np.save(tmp / ADAPTER_FILE, index.adapter, allow_pickle=False)
+    with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
+        for passage in index.passages:
+            fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+    with (tmp / NOT_COVERED_FILE).open("w", encoding="utf-8") as fh:
+        for topic in index.not_covered:
+            fh.write(json.dumps(topic.to_dict(), ensure_ascii=False) + "\n")
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "model": index.encoder.name,
+        "dim": index.encoder.dim,
+        "corpus_hash": index.fingerprint,
+        "passages": len(index.passages),
+        "not_covered_topics": len(index.not_covered),
+        "not_covered_examples": sum(len(t.examples) for t in index.not_covered),
+        "vectors": int(index._faiss.ntotal),
+        "faiss_index": type(index._faiss).__name__,
+        "metric": "inner_product",
+        "adapter": None if index.adapter_config is None else index.adapter_config.to_dict(),
+        "topics": index.topics,
+        "lang": index.lang,
+        "lexical_weight": index.lexical_weight,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    if index.japanese is not None:
+        index.japanese.save(tmp / JAPANESE_DIR)
+    os.replace(tmp, directory)
+    return directory
+
+
+def load_index(
+    directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT, lang: str = "en"
+) -> Index:
+    """Load an index saved by :meth:`save`, with its Japanese index if it has one.
+
+    Args:
+        directory: The index directory (or a ``current`` link to one).
+        encoder: The encoder queries will use; it must match the index.
+        lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
+        lang: ``ja`` to load a Japanese index (its own BM25 weight is in its metadata).
+
+    Raises:
+        IndexLoadError: If files are missing or corrupt, or the index was built
+            with another model or dimension. The message says how to rebuild.
+    """
+    directory = Path(directory)
+    rebuild = "Rebuild it with `make build-index` (or `senpai build-index`)."
+    meta = read_meta(directory)
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise IndexLoadError(
+            f"{directory}: index format {meta.get('format_version')!r} is not supported. {rebuild}"
+        )
+    if meta.get("model") != encoder.name or meta.get("dim") != encoder.dim:
+        raise IndexLoadError(
+            f"{directory}: index was built with model {meta.get('model')!r} "
+            f"(dim {meta.get('dim')}), but the configured model is {encoder.name!r} "
+            f"(dim {encoder.dim}). {rebuild}"
+        )
+    try:
+        faiss_index = faiss.read_index(str(directory / INDEX_FILE))
+        with (directory / PASSAGES_FILE).open(encoding="utf-8") as fh:
+            passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
+        with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
+            outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
+        adapter, adapter_config = read_adapter(directory, meta, encoder.dim)
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+        raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
+    if faiss_index.d != encoder.dim:
+        raise IndexLoadError(
+            f"{directory}: FAISS dimension {faiss_index.d} != model dimension {encoder.dim}. {rebuild}"
+        )
+    index = Index(
+        passages,
+        faiss_index,
+        encoder,
+        meta.get("topics"),
+        lexical_weight=lexical_weight,
+        not_covered=outside,
+        adapter=adapter,
+        adapter_config=adapter_config,
+        lang=lang,
+    )
+    if index.fingerprint != meta.get("corpus_hash"):
+        raise IndexLoadError(f"{directory}: passages do not match the corpus hash in meta.json. {rebuild}")
+    if lang == "en" and (directory / JAPANESE_DIR).is_dir():
+        from knowledge.e5 import open_japanese_encoder
+
+        ja_meta = read_meta(directory / JAPANESE_DIR)
+        ja = load_index(
+            directory / JAPANESE_DIR,
+            open_japanese_encoder(str(ja_meta.get("model"))),
+            lexical_weight=float(ja_meta.get("lexical_weight", JA_LEXICAL_WEIGHT)),
+            lang="ja",
+        )
+        index = index.with_japanese(ja)
+    return index
