@@ -41,7 +41,7 @@ def previous_exchange(tracker: Tracker) -> Previous | None:
     return Previous(str(question), tuple(passages), tracker.get_slot(slots.LAST_TOPIC))
 
 
-async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:
     """Answer the latest user message from the index, clarify, or fall back honestly.
 
     A follow-up ("and in high school?", "why?") is read with the previous
@@ -51,6 +51,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     Args:
         dispatcher: Where the reply goes.
         tracker: The conversation; its latest message is the question.
+        lang: The language to reply in (``en`` or ``ja``).
 
     Returns:
         The slot events that remember the exchange for follow-ups, "tell me
@@ -70,24 +71,21 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     decision = found.decision
     if previous is None and needs_previous(query) and not found.strong and decision.not_covered is None:
         # "why?" with nothing before it: ask for a whole question rather than guess.
-        reply = compose.nothing_to_follow(service.index, query, service.answer_threshold)
+        reply = compose.nothing_to_follow(service.index, query, service.answer_threshold, lang)
         send(dispatcher, replace(reply, role=role), channel)
         return events
     if decision.kind == "fallback":
-        if False:
-            pass
-        else:
-            reply = compose.fallback_reply(
-                service.index, found.hits, service.answer_threshold, decision.not_covered
-            )
+        reply = compose.fallback_reply(
+            service.index, found.hits, service.answer_threshold, decision.not_covered, lang
+        )
         send(dispatcher, replace(reply, role=role), channel)
         forget = [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
         return [*events, *forget, SlotSet(slots.LAST_QUESTION, None)]
     if decision.kind == "clarify":
-        send(dispatcher, replace(compose.clarify_reply(service.index, decision), role=role), channel)
+        send(dispatcher, replace(compose.clarify_reply(service.index, decision, lang), role=role), channel)
         return events
     chosen = [hit.passage for hit in decision.hits]
-    send(dispatcher, replace(compose.answer_reply(chosen), role=role), channel)
+    send(dispatcher, replace(compose.answer_reply(chosen, lang), role=role), channel)
     ids = [p.id for p in chosen]
     return [
         *events,

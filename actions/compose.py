@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
+from actions.texts import say
 from knowledge import Hit, Index, Passage
 from knowledge.decide import Decision
 from knowledge.hits import NotCoveredMatch
@@ -16,13 +17,10 @@ from knowledge.hits import NotCoveredMatch
 #: Hits this far below the threshold are still offered as "did you mean" buttons.
 SUGGEST_MARGIN = 0.05
 
-WHO_TO_ASK = (
-    "For practical questions about living or working in Japan, your supervisor, "
-    "your contracting organisation or your prefectural advisor will know best."
-)
 
-
-def suggestions(index: Index, hits: Sequence[Hit], threshold: float, n: int = 3) -> list[Button]:
+def suggestions(
+    index: Index, hits: Sequence[Hit], threshold: float, n: int = 3, lang: str = "en"
+) -> list[Button]:
     """Offer up to ``n`` questions Senpai can answer.
 
     Near misses come first (as "did you mean"); the rest are the first example
@@ -38,28 +36,35 @@ def suggestions(index: Index, hits: Sequence[Hit], threshold: float, n: int = 3)
         if passage.questions and passage.topic not in seen_topics:
             picked.append(passage)
             seen_topics.add(passage.topic)
-    return [Button(title=p.questions[0], payload=p.questions[0]) for p in picked[:n]]
+    return [Button(title=p.questions_in(lang)[0], payload=p.questions_in(lang)[0]) for p in picked[:n]]
 
 
-def answer_reply(passages: Sequence[Passage]) -> Reply:
-    """Return a cited answer built from passages."""
-    return Reply(kind=ANSWER, text="\n\n".join(p.text for p in passages), citations=tuple(passages))
+def answer_reply(passages: Sequence[Passage], lang: str = "en") -> Reply:
+    """Return a cited answer built from passages, in ``en`` or ``ja``."""
+    text = "\n\n".join(p.text_in(lang) for p in passages)
+    return Reply(kind=ANSWER, text=text, citations=tuple(passages), lang=lang)
 
 
-def clarify_reply(index: Index, decision: Decision) -> Reply:
+def clarify_reply(index: Index, decision: Decision, lang: str = "en") -> Reply:
     """Ask which of two close topics the user meant, with a button for each."""
     buttons = []
     for hit in decision.hits:
         passage = hit.passage
-        topic = index.topics.get(passage.topic, passage.topic.replace("_", " "))
-        payload = passage.questions[0] if passage.questions else passage.title
-        buttons.append(Button(title=f"{topic}: {passage.title}", payload=payload))
-    text = "I can answer that in two ways. Which did you mean?"
-    return Reply(kind=CLARIFY, text=text, buttons=tuple(buttons))
+        questions = passage.questions_in(lang)
+        payload = questions[0] if questions else passage.title_in(lang)
+        title = passage.title_in(lang)
+        if lang == "en":
+            title = f"{index.topics.get(passage.topic, passage.topic.replace('_', ' '))}: {title}"
+        buttons.append(Button(title=title, payload=payload))
+    return Reply(kind=CLARIFY, text=say(lang, "clarify"), buttons=tuple(buttons), lang=lang)
 
 
 def fallback_reply(
-    index: Index, hits: Sequence[Hit], threshold: float, not_covered: NotCoveredMatch | None = None
+    index: Index,
+    hits: Sequence[Hit],
+    threshold: float,
+    not_covered: NotCoveredMatch | None = None,
+    lang: str = "en",
 ) -> Reply:
     """Return the honest "I don't know" with questions Senpai can answer.
 
@@ -70,19 +75,19 @@ def fallback_reply(
         not_covered: The topic the studies don't cover that the question
             matched, if any: the reply then names it and says who to ask for it
             (from ``knowledge/scope/not_covered.yaml``), instead of the general advice.
+        lang: The language to reply in (``en`` or ``ja``).
     """
     if not_covered is not None:
-        covered = f"they don't cover {not_covered.topic.title}. {not_covered.topic.who_to_ask}"
+        topic = not_covered.topic
+        covered = say(lang, "not_covered", title=topic.title_in(lang), who=topic.who_to_ask_in(lang))
     else:
-        covered = "they don't cover it. " + WHO_TO_ASK
-    text = (
-        "I'm sorry, I don't know that. I only answer from two studies of JET ALTs "
-        f"by T. Hiratsuka, and {covered} Here are things I can help with:"
-    )
-    return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, hits, threshold)))
+        covered = say(lang, "not_covered_general")
+    text = say(lang, "dont_know", covered=covered)
+    buttons = tuple(suggestions(index, hits, threshold, lang=lang))
+    return Reply(kind=FALLBACK, text=text, buttons=buttons, lang=lang)
 
 
-def studies_reply(index: Index, threshold: float) -> Reply:
+def studies_reply(index: Index, threshold: float, lang: str = "en") -> Reply:
     """Say which studies everything comes from, when no answer has been given to cite yet.
 
     "Where is that from?" or "what sources do you use?" at the start of a
@@ -91,27 +96,25 @@ def studies_reply(index: Index, threshold: float) -> Reply:
     """
     references = list(dict.fromkeys(c.reference for p in index.passages for c in p.citations))
     text = (
-        "I haven't quoted anything in this conversation yet. Everything I say comes from "
-        + ("this study:" if len(references) == 1 else f"these {len(references)} studies:")
+        say(lang, "studies_intro")
+        + (say(lang, "this_study") if len(references) == 1 else say(lang, "these_studies", n=len(references)))
         + "\n\n"
         + "\n".join(f"• {reference}" for reference in references)
-        + "\n\nAsk me something, and I'll tell you which section (and which participant) the answer draws on."
+        + "\n\n"
+        + say(lang, "studies_outro")
     )
-    return nudge(index, text, threshold)
+    return nudge(index, text, threshold, lang)
 
 
-def nothing_to_follow(index: Index, message: str, threshold: float) -> Reply:
+def nothing_to_follow(index: Index, message: str, threshold: float, lang: str = "en") -> Reply:
     """A follow-up ("why?", "who said that?") with no answer before it to follow: ask for a whole question."""
-    text = (
-        f"Happy to help, but I haven't answered anything yet for “{message}” to follow on from. "
-        "Ask me a whole question, for example one of these:"
-    )
-    return nudge(index, text, threshold)
+    return nudge(index, say(lang, "nothing_to_follow", message=message), threshold, lang)
 
 
-def nudge(index: Index, text: str, threshold: float) -> Reply:
+def nudge(index: Index, text: str, threshold: float, lang: str = "en") -> Reply:
     """A no-knowledge reply (nothing to follow up or cite yet) that offers questions to ask."""
-    return Reply(kind=FALLBACK, text=text, buttons=tuple(suggestions(index, [], threshold)))
+    buttons = tuple(suggestions(index, [], threshold, lang=lang))
+    return Reply(kind=FALLBACK, text=text, buttons=buttons, lang=lang)
 
 
 def next_passage(
@@ -140,15 +143,16 @@ def next_passage(
     return None
 
 
-def source_reply(passages: Sequence[Passage]) -> Reply:
-    """Return the full references behind the last answer."""
+def source_reply(passages: Sequence[Passage], lang: str = "en") -> Reply:
+    """Return the full references behind the last answer (the studies' own English references)."""
     lines = []
     for p in passages:
         parts = []
         for cite in p.citations:
-            part = f"{cite.reference}, section “{cite.section}”"
+            part = say(lang, "section", reference=cite.reference, section=cite.section)
             if cite.participant:
-                part += f", drawing on what participant {cite.participant} said"
+                part += say(lang, "participant", participant=cite.participant)
             parts.append(part)
-        lines.append(f"“{p.title}” comes from " + "; and from ".join(parts) + ".")
-    return Reply(kind=ANSWER, text="\n\n".join(lines), citations=tuple(passages), source_line=False)
+        lines.append(say(lang, "comes_from", title=p.title_in(lang), parts=say(lang, "and_from").join(parts)))
+    text = "\n\n".join(lines)
+    return Reply(kind=ANSWER, text=text, citations=tuple(passages), source_line=False, lang=lang)

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
+from actions.texts import say
 
 
 class ActionTellMeMore(Action):
@@ -29,14 +30,14 @@ class ActionTellMeMore(Action):
         return await respond(dispatcher, tracker, "more")
 
 
-async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:
     """Show the next passage on the last answer's topic, or say there is nothing more."""
     service = get_service()
     channel = tracker.get_latest_input_channel()
     last = tracker.get_slot(slots.LAST_PASSAGES) or []
     if not last:
-        text = "I haven't answered anything yet that I could say more about. Try one of these:"
-        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
+        text = say(lang, "nothing_more_yet")
+        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold, lang), channel)
         return []
     shown = tracker.get_slot(slots.SHOWN) or []
     passage = compose.next_passage(
@@ -47,10 +48,10 @@ async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
         tracker.get_slot(slots.LAST_TOPIC),
     )
     if passage is None:
-        text = "That's everything I have on that. You could ask about something else:"
-        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold), channel)
+        text = say(lang, "nothing_more")
+        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold, lang), channel)
         return []
-    send(dispatcher, compose.answer_reply([passage]), channel)
+    send(dispatcher, compose.answer_reply([passage], lang), channel)
     return [
         SlotSet(slots.LAST_PASSAGES, [passage.id]),
         SlotSet(slots.SHOWN, [*shown, passage.id]),

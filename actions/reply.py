@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.texts import say
 from knowledge import Passage
 from knowledge.corpus import Citation, source_labels
 
@@ -43,27 +44,34 @@ class Reply:
     buttons: Sequence[Button] = field(default_factory=tuple)
     source_line: bool = True
     role: str | None = None
+    lang: str = "en"
 
     def plain_text(self) -> str:
-        """Return the text with a ``Source: ...`` line, for channels without citations UI."""
+        """Return the text with a ``Source: ...`` (``出典: ...``) line, for channels without citations UI."""
         if not (self.source_line and self.citations):
             return self.text
-        labels = source_labels(self.citations)
-        prefix = "Source" if len(labels) == 1 else "Sources"
-        return f"{self.text}\n\n{prefix}: " + "; ".join(labels)
+        return f"{self.text}\n\n{source_prefix(self.citations, self.lang)}: " + "; ".join(
+            source_labels(self.citations)
+        )
 
 
-def citation_dict(passage: Passage, cite: Citation | None = None) -> dict[str, Any]:
+def source_prefix(passages: Sequence[Passage], lang: str) -> str:
+    """``Source`` or ``Sources`` (``出典`` in Japanese) for the source line of these passages."""
+    return say(lang, "source" if len(source_labels(passages)) == 1 else "sources")
+
+
+def citation_dict(passage: Passage, cite: Citation | None = None, lang: str = "en") -> dict[str, Any]:
     """Return the citation object the gateway API promises for a passage.
 
     Args:
         passage: The passage cited.
         cite: Which of its citations (default: its main one).
+        lang: The language of the passage's title; the reference stays the study's own.
     """
     cite = cite or passage.citation
     return {
         "passage_id": passage.id,
-        "title": passage.title,
+        "title": passage.title_in(lang),
         "source": cite.short,
         "section": cite.section,
         "participant": cite.participant,
@@ -71,14 +79,18 @@ def citation_dict(passage: Passage, cite: Citation | None = None) -> dict[str, A
     }
 
 
-def citation_dicts(passages: Sequence[Passage]) -> list[dict[str, Any]]:
+def citation_dicts(passages: Sequence[Passage], lang: str = "en") -> list[dict[str, Any]]:
     """One citation object per source of each passage (a passage may draw on both studies)."""
-    return [citation_dict(p, c) for p in passages for c in p.citations]
+    return [citation_dict(p, c, lang) for p in passages for c in p.citations]
 
 
 def custom_payload(reply: Reply) -> dict[str, Any]:
     """Return the custom payload that tells the gateway the kind, the citations and the role, if known."""
-    meta: dict[str, Any] = {"kind": reply.kind, "citations": citation_dicts(reply.citations)}
+    meta: dict[str, Any] = {
+        "kind": reply.kind,
+        "citations": citation_dicts(reply.citations, reply.lang),
+        "lang": reply.lang,
+    }
     if reply.role is not None:
         meta["role"] = reply.role
     return {"senpai": meta}

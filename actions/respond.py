@@ -15,28 +15,48 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import compose, slots
 from actions.answer import answer
+from actions.channels import send
 from actions.follow_up import tell_more
+from actions.language import latest_text, reply_language
+from actions.reply import SMALLTALK, Reply
 from actions.runtime import get_service
 from actions.smalltalk import small_talk
 from actions.source import cite_source
+from actions.texts import say
+from knowledge.language import Lang
 from knowledge.routing import Route
 
 
 async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, hint: Route) -> list[EventType]:
-    """Route the latest message and reply to it.
+    """Route the latest message and reply to it, in the conversation's language.
 
     Args:
         dispatcher: Where the reply goes.
         tracker: The conversation.
         hint: What the action Rasa chose stands for.
     """
-    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    lang, requested, events = reply_language(tracker)
+    if requested is not None:
+        return [*events, *switch_language(dispatcher, tracker, requested)]
+    text = latest_text(tracker)
     route = get_service().router.route(text, hint)
     if route == "source":
-        return await cite_source(dispatcher, tracker)
+        return [*events, *await cite_source(dispatcher, tracker, lang)]
     if route == "more":
-        return await tell_more(dispatcher, tracker)
+        return [*events, *await tell_more(dispatcher, tracker, lang)]
     if route == "smalltalk":
-        return await small_talk(dispatcher, tracker)
-    return await answer(dispatcher, tracker)
+        return [*events, *await small_talk(dispatcher, tracker, lang)]
+    return [*events, *await answer(dispatcher, tracker, lang)]
+
+
+def switch_language(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Lang) -> list[EventType]:
+    """Say so, and give the last answer again in the language asked for, if there was one."""
+    channel = tracker.get_latest_input_channel()
+    send(dispatcher, Reply(SMALLTALK, say(lang, "language_set"), lang=lang), channel)
+    index = get_service().index
+    last = [p for p in (index.get(pid) for pid in tracker.get_slot(slots.LAST_PASSAGES) or []) if p]
+    if last:
+        send(dispatcher, compose.answer_reply(last, lang), channel)
+    return []

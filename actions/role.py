@@ -27,7 +27,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.answer import answer
 from actions.channels import send
+from actions.language import reply_language
 from actions.reply import SMALLTALK, Button, Reply
+from knowledge.language import has_japanese, normalise
 
 ROLES = frozenset({"alt", "jte"})
 INFORM_ROLE = "inform_role"
@@ -45,6 +47,20 @@ ROLE_BUTTONS = (
     Button("I'm an ALT", '/inform_role{"role": "alt"}'),
     Button("I'm a JTE", '/inform_role{"role": "jte"}'),
 )
+ACKNOWLEDGE_JA = {
+    "jte": "ありがとうございます！JTEの先生向けのお答え（ALTが何を考え、何を望んでいるかなど）を優先します。",
+    "alt": "ありがとうございます！ALT向けのお答えを優先します。",
+}
+ASK_ROLE_JA = (
+    "ありがとうございます！ALTとJTEのどちらですか？"
+    "「JTEです」のように教えていただければ、お答えを合わせます。"
+)
+ROLE_BUTTONS_JA = (
+    Button("ALTです", '/inform_role{"role": "alt"}'),
+    Button("JTEです", '/inform_role{"role": "jte"}'),
+)
+#: Japanese ways of asking ("…ですか", "教えて", "なぜ").
+_ASKS_JA = re.compile(r"(?:ですか|ますか|でしょうか|教えて|なぜ|どうして|何|誰|いつ|どこ|どう|どの|ですかね)")
 
 #: Words that open a question (or a request) at the start of a sentence or clause.
 QUESTION_OPENERS = frozenset(
@@ -94,8 +110,11 @@ def asks_question(text: str) -> bool:
     """
     if text.startswith("/"):  # a button payload such as /inform_role{"role": "jte"}
         return False
+    text = normalise(text)
     if "?" in text:
         return True
+    if has_japanese(text):
+        return bool(_ASKS_JA.search(text))
     for clause in _CLAUSES.split(text.lower()):
         words = _WORD.findall(clause)
         if words and words[0] in QUESTION_OPENERS:
@@ -123,14 +142,18 @@ class ActionSetRole(Action):
         message = tracker.latest_message or {}
         if (message.get("intent") or {}).get("name") != INFORM_ROLE:
             return []  # "how do I support my ALT?" names a role, but not the user's
+        lang, _, events = reply_language(tracker)
         channel = tracker.get_latest_input_channel()
+        text = (message.get("text") or "").strip()
         role = first_role(message.get("entities") or [])
         if role is None:
-            if not asks_question((message.get("text") or "").strip()):
-                send(dispatcher, Reply(SMALLTALK, ASK_ROLE, buttons=ROLE_BUTTONS), channel)
-            return []  # a question comes next (action_answer_if_asked), not "who are you?"
-        send(dispatcher, Reply(SMALLTALK, ACKNOWLEDGE[role], role=role), channel)
-        return [] if role == tracker.get_slot(slots.ROLE) else [SlotSet(slots.ROLE, role)]
+            if not asks_question(text):
+                ask, buttons = (ASK_ROLE_JA, ROLE_BUTTONS_JA) if lang == "ja" else (ASK_ROLE, ROLE_BUTTONS)
+                send(dispatcher, Reply(SMALLTALK, ask, buttons=buttons, lang=lang), channel)
+            return events  # a question comes next (action_answer_if_asked), not "who are you?"
+        said = (ACKNOWLEDGE_JA if lang == "ja" else ACKNOWLEDGE)[role]
+        send(dispatcher, Reply(SMALLTALK, said, role=role, lang=lang), channel)
+        return events if role == tracker.get_slot(slots.ROLE) else [*events, SlotSet(slots.ROLE, role)]
 
 
 class ActionAnswerIfAsked(Action):
@@ -147,4 +170,5 @@ class ActionAnswerIfAsked(Action):
         text = ((tracker.latest_message or {}).get("text") or "").strip()
         if not asks_question(text):
             return []
-        return await answer(dispatcher, tracker)
+        lang, _, _ = reply_language(tracker)  # action_set_role, just before, set the language slot
+        return await answer(dispatcher, tracker, lang)

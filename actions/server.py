@@ -22,7 +22,6 @@ from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
 from knowledge.context import Studies
-from knowledge.decide import Policy
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
@@ -50,7 +49,7 @@ def load_service(settings: Settings) -> KnowledgeService:
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
-    policy = Policy(threshold=settings.answer_threshold, clarify_margin=settings.clarify_margin)
+    policy = settings.policy()
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
     return KnowledgeService(index, policy, settings.oos_threshold, studies=studies)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from actions.reply import Button, Reply
+from actions.reply import Button, Reply, source_prefix
 from knowledge import Passage
 from knowledge.corpus import source_labels
 
@@ -35,11 +35,10 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def citation_line(passages: Sequence[Passage]) -> str:
-    """Return the mrkdwn ``Source:`` line for the passages of an answer."""
+def citation_line(passages: Sequence[Passage], lang: str = "en") -> str:
+    """Return the mrkdwn ``Source:`` (``出典:``) line for the passages of an answer."""
     labels = [escape(label) for label in source_labels(passages)]
-    prefix = "Source" if len(labels) == 1 else "Sources"
-    return f":books: *{prefix}:* " + "; ".join(labels)
+    return f":books: *{source_prefix(passages, lang)}:* " + "; ".join(labels)
 
 
 def _button(number: int, button: Button) -> dict[str, Any]:
@@ -75,7 +74,10 @@ def slack_message(reply: Reply) -> dict[str, Any]:
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": _clip(citation_line(reply.citations), MAX_CONTEXT_CHARS)}
+                    {
+                        "type": "mrkdwn",
+                        "text": _clip(citation_line(reply.citations, reply.lang), MAX_CONTEXT_CHARS),
+                    }
                 ],
             }
         )

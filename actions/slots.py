@@ -8,6 +8,8 @@ CANDIDATES = "candidates"
 SHOWN = "shown"
 LAST_TOPIC = "last_topic"
 LAST_QUESTION = "last_question"
+LANGUAGE = "language"
+LANGUAGE_PREFERENCE = "language_preference"
 
 OUT_OF_SCOPE = "out_of_scope"
 

@@ -49,6 +49,43 @@ REPLIES = {
 }
 
 
+INTRO_JA = (
+    "こんにちは、Senpaiです！JETプログラムのALTについての質問にお答えします。ALTの役割やアイデンティティ、"
+    "JTEとの協働、JETプログラムの目的などです。お答えはJETのALTを対象にした研究にもとづいており、"
+    "必ず出典をお示しします。"
+)
+FIRST_QUESTIONS_JA = (
+    Button("ALTはJTEに何を望んでいますか？", "ALTはJTEに何を望んでいますか？"),
+    Button("ALTの役割とは？", "ALTの役割とは何ですか？"),
+    Button("JETプログラムの目的は？", "JETプログラムの目的は何ですか？"),
+)
+SLACK_GREETING_JA = Reply(
+    SMALLTALK,
+    f"{INTRO_JA}どなたか教えていただくか、そのまま質問してください。",
+    buttons=(
+        Button("ALTです", '/inform_role{"role": "alt"}'),
+        Button("JTEです", '/inform_role{"role": "jte"}'),
+        FIRST_QUESTIONS_JA[0],
+        FIRST_QUESTIONS_JA[2],
+    ),
+    lang="ja",
+)
+REPLIES_JA = {
+    "greet": Reply(SMALLTALK, f"{INTRO_JA}何について知りたいですか？", buttons=FIRST_QUESTIONS_JA, lang="ja"),
+    "goodbye": Reply(
+        SMALLTALK, "学校でのお仕事、がんばってください！質問があればいつでもどうぞ。", lang="ja"
+    ),
+    "thanks": Reply(SMALLTALK, "どういたしまして！ALTについて、ほかにも何でも聞いてください。", lang="ja"),
+    "bot_challenge": Reply(
+        SMALLTALK,
+        "私はボットです。オリエンテーション用のアシスタント、Senpaiです。T. HiratsukaによるJETのALTに関する"
+        "2つの研究をもとにお答えし、毎回出典をお示しします。個人的なことや急ぎのことは、スーパーバイザー（担当者）"
+        "や同僚の先生に相談してください。",
+        lang="ja",
+    ),
+}
+
+
 class ActionSmallTalk(Action):
     """Reply to small talk, unless the message turns out to ask something (see :mod:`actions.respond`)."""
 
@@ -65,13 +102,14 @@ class ActionSmallTalk(Action):
         return await respond(dispatcher, tracker, "smalltalk")
 
 
-async def small_talk(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Reply to the kind of small talk (NLU's, or the closest by vocabulary)."""
+async def small_talk(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:
+    """Reply to the kind of small talk (NLU's, or the closest by vocabulary), in ``en`` or ``ja``."""
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name") or ""
     if intent not in REPLIES:
         intent = get_service().router.smalltalk_intent(message.get("text") or "")
     channel = tracker.get_latest_input_channel()
-    reply = SLACK_GREETING if intent == "greet" and channel == SLACK else REPLIES[intent]
+    replies, greeting = (REPLIES_JA, SLACK_GREETING_JA) if lang == "ja" else (REPLIES, SLACK_GREETING)
+    reply = greeting if intent == "greet" and channel == SLACK else replies[intent]
     send(dispatcher, reply, channel)
     return []

@@ -29,14 +29,16 @@ class ActionCiteSource(Action):
         return await respond(dispatcher, tracker, "source")
 
 
-async def cite_source(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def cite_source(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en"
+) -> list[EventType]:
     """Cite the passages of the last answer (or, before any, the studies themselves)."""
     service = get_service()
     channel = tracker.get_latest_input_channel()
     ids = tracker.get_slot(slots.LAST_PASSAGES) or []
     passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
     if not passages:
-        send(dispatcher, compose.studies_reply(service.index, service.answer_threshold), channel)
+        send(dispatcher, compose.studies_reply(service.index, service.answer_threshold, lang), channel)
         return []
-    send(dispatcher, compose.source_reply(passages), channel)
+    send(dispatcher, compose.source_reply(passages, lang), channel)
     return []

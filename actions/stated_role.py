@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge.language import normalise
+
 #: "I'm", "im", "I am", "I work as", or "As" opening a sentence or clause ("she sees
 #: herself as an ALT" is not the user's role).
 _SELF = r"(?:\bi\s*['’]?\s*m|\bim|\bi\s+am|\bi\s+work\s+as|(?:^|[.!?,;:]\s*)as)"
@@ -35,6 +37,16 @@ _STATEMENT = re.compile(
 )
 
 
+#: Japanese: 「私はJTEです」「JTEをしています」「ALTの○○です」「日本人英語教師です」「外国語指導助手として」.
+_JA_JTE = r"(?:jte|日本人英語教師|日本人の英語教師|日本人英語教員)"
+_JA_ALT = r"(?:alt|外国語指導助手)"
+_JA_STATEMENT = re.compile(
+    rf"(?:^|私は|わたしは|僕は|ぼくは|自分は|で|[、。\s])\s*(?:(?P<jte>{_JA_JTE})|{_JA_ALT})"
+    r"\s*(?:です|をしています|をしております|として|で(?:す|ございます)|やってます|をやっています)",
+    re.IGNORECASE,
+)
+
+
 def stated_role(text: str) -> str | None:
     """Return the role the user first says they have (``alt`` or ``jte``), or ``None``.
 
@@ -48,7 +60,13 @@ def stated_role(text: str) -> str | None:
     """
     if text.startswith("/"):  # a button payload carries its role as an entity
         return None
+    text = normalise(text)
     match = _STATEMENT.search(text)
-    if match is None:
-        return None
-    return "jte" if match.group("jte") or match.group("jtes") else "alt"
+    if match is not None:
+        return "jte" if match.group("jte") or match.group("jtes") else "alt"
+    japanese = _JA_STATEMENT.search(text)
+    if japanese is not None and not re.search(
+        r"(?:では|じゃ)(?:ない|ありません)", text[japanese.end() - 4 :]
+    ):
+        return "jte" if japanese.group("jte") else "alt"
+    return None

@@ -25,6 +25,8 @@ REPLICA_BACKOFF_S = 5.0
 MAX_PINNED_SENDERS = 100_000
 
 NO_REPLY_TEXT = "I can't reach my notes right now, please try again in a moment."
+NO_REPLY_TEXT_JA = "いま資料を参照できません。少し時間をおいて、もう一度お試しください。"
+LANGS = frozenset({"en", "ja"})
 
 
 class RasaUnavailable(RuntimeError):
@@ -256,6 +258,8 @@ def history(sender: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any
             }
             if meta.get("role") in ROLES:
                 message["role"] = meta["role"]
+            if meta.get("lang") in LANGS:
+                message["lang"] = meta["lang"]
             message["id"] = message_id(sender, text)
             out.append(message)
     return out
@@ -279,7 +283,7 @@ def _merge(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def shape_reply(messages: Sequence[dict[str, Any]], *, japanese: bool = False) -> dict[str, Any]:
     """Turn Rasa's REST messages into the gateway's chat response.
 
     Rasa's REST channel splits a text on blank lines and sends an action's
@@ -291,15 +295,18 @@ def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     Args:
         messages: Rasa's bot messages.
+        japanese: Whether the user wrote in Japanese (the "no reply" text follows it).
 
     Returns:
         ``{"kind": ..., "messages": [...]}``, plus ``role`` when a payload says
-        which role Senpai has for the user; kind ``error`` if Rasa said nothing.
+        which role Senpai has for the user and ``lang`` (``en`` or ``ja``) the
+        language it replied in; kind ``error`` if Rasa said nothing.
     """
     out: list[dict[str, Any]] = []
     pending: list[dict[str, Any]] = []
     kind: str | None = None
     role: str | None = None
+    lang: str | None = None
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("senpai"), dict):
@@ -308,6 +315,8 @@ def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 kind = meta["kind"]  # an acknowledgement before an answer: the reply is the answer
             if meta.get("role") in ROLES:
                 role = meta["role"]
+            if meta.get("lang") in LANGS:
+                lang = meta["lang"]
             merged = _merge(pending) if pending else {"text": "", "citations": [], "buttons": []}
             citations = meta.get("citations")
             merged["citations"] = citations if isinstance(citations, list) else []
@@ -317,8 +326,12 @@ def shape_reply(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
             pending.append({"text": message.get("text") or "", "buttons": _buttons(message.get("buttons"))})
     out.extend(_merge([p]) for p in pending)
     if not out:
-        return {"kind": "error", "messages": [{"text": NO_REPLY_TEXT, "citations": [], "buttons": []}]}
+        text = NO_REPLY_TEXT_JA if japanese else NO_REPLY_TEXT
+        error = {"kind": "error", "messages": [{"text": text, "citations": [], "buttons": []}]}
+        return error | {"lang": "ja"} if japanese else error
     reply: dict[str, Any] = {"kind": kind or "smalltalk", "messages": out}
     if role is not None:
         reply["role"] = role
+    if lang is not None:
+        reply["lang"] = lang
     return reply

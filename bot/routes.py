@@ -10,6 +10,7 @@ from bot import views
 def setup_routes(app: web.Application) -> None:
     """Register every route on the application."""
     app.router.add_get("/", views.index, name="index")
+    app.router.add_get("/ja/", views.index_ja, name="index_ja")
     app.router.add_get("/healthz", views.healthz, name="healthz")
     app.router.add_post("/api/chat", views.chat, name="chat")
     app.router.add_post("/api/feedback", views.feedback, name="feedback")

@@ -12,6 +12,7 @@ from bot.feedback import FeedbackUnavailable
 from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 from bot.senders import UnknownSender
+from knowledge.language import has_japanese
 
 logger = logging.getLogger("senpai.gateway")
 STATIC = Path(__file__).parent / "static"
@@ -56,6 +57,11 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 async def index(request: web.Request) -> web.FileResponse:
     """Serve the page where the chat can be tried."""
     return web.FileResponse(STATIC / "index.html")
+
+
+async def index_ja(request: web.Request) -> web.FileResponse:
+    """Serve the Japanese page: a JTE orientation, with the widget in Japanese."""
+    return web.FileResponse(STATIC / "ja.html")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -140,11 +146,13 @@ async def chat(request: web.Request) -> web.Response:
             {
                 "error": "Senpai's dialogue service is unavailable; please try again shortly.",
                 "kind": "error",
+                "lang": "ja" if has_japanese(req.message) else "en",
                 "sender": token,
             },
             status=503,
         )
-    return web.json_response({"sender": token, **with_ids(conversation, shape_reply(messages))})
+    reply = shape_reply(messages, japanese=has_japanese(req.message))
+    return web.json_response({"sender": token, **with_ids(conversation, reply)})
 
 
 async def feedback(request: web.Request) -> web.Response:

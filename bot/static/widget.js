@@ -27,12 +27,45 @@
   function keep(id) { if (id && id !== sender) { sender = id; store.setItem("senpai.sender", id); } }
   function forget() { sender = null; store.setItem("senpai.sender", ""); }
 
-  var SUGGESTIONS = [
-    "What is my role as an ALT?",
-    "How can I work well with my JTE?",
-    "What is the JET Programme for?",
-    "What do ALTs want from orientations?"
-  ];
+  // The widget's own words, in English and Japanese. The language follows the
+  // conversation (each reply says which), else data-lang on the script tag, else
+  // the host page's lang.
+  var STRINGS = {
+    en: {
+      launch: "Ask Senpai", dialog: "Senpai, orientation assistant", iam: "I am", roleNone: "I'm...",
+      roleAlt: "I'm an ALT", roleJte: "I'm a JTE", close: "Close chat", log: "Conversation with Senpai",
+      question: "Your question", placeholder: "Ask about your role, JTEs, JET...", send: "Send",
+      chips: "Suggested replies", rate: "Was this helpful?", helpfulQ: "Helpful?", helpful: "Helpful",
+      notHelpful: "Not helpful", feedbackFailed: "Feedback could not be saved.", feedbackThanks: "Thanks for the feedback.",
+      source: "Source: ", participant: " Participant: ", typing: "Senpai is typing ",
+      slow: "Still thinking, thanks for waiting ",
+      rate429: "You're sending messages quickly. Please wait {s} seconds and try again.", some: "a few",
+      down: "Senpai is unavailable right now. Please try again in a minute.",
+      notSent: "That message could not be sent.", tooLong: "Senpai is taking too long to answer. Please try again.",
+      offline: "Senpai is unavailable right now. Please check your connection and try again.",
+      welcome: "Hi, I'm Senpai! Ask me about your role as an ALT, working with JTEs, or what the JET Programme is for. My answers come from research with JET ALTs, and I always say where they come from.",
+      suggestions: ["What is my role as an ALT?", "How can I work well with my JTE?", "What is the JET Programme for?", "What do ALTs want from orientations?"]
+    },
+    ja: {
+      launch: "Senpaiに質問", dialog: "Senpai（オリエンテーション・アシスタント）", iam: "立場", roleNone: "立場を選ぶ",
+      roleAlt: "ALTです", roleJte: "JTEです", close: "チャットを閉じる", log: "Senpaiとの会話",
+      question: "質問", placeholder: "ALTの役割、JTEとの協働、JETについて質問…", send: "送信",
+      chips: "質問の候補", rate: "この回答は役に立ちましたか？", helpfulQ: "役に立ちましたか？", helpful: "役に立った",
+      notHelpful: "役に立たなかった", feedbackFailed: "評価を保存できませんでした。", feedbackThanks: "評価をありがとうございます。",
+      source: "出典: ", participant: " 参加者: ", typing: "Senpaiが入力中 ",
+      slow: "考えています。少々お待ちください ",
+      rate429: "送信が続いています。{s}秒ほど待ってから、もう一度お試しください。", some: "数",
+      down: "Senpaiは現在ご利用いただけません。少し時間をおいて、もう一度お試しください。",
+      notSent: "メッセージを送信できませんでした。", tooLong: "応答に時間がかかっています。もう一度お試しください。",
+      offline: "Senpaiに接続できません。ネットワークを確認して、もう一度お試しください。",
+      welcome: "こんにちは、Senpaiです！ALTの役割やアイデンティティ、JTEとの協働、JETプログラムの目的について質問してください。お答えはJETのALTを対象にした研究にもとづいており、必ず出典をお示しします。",
+      suggestions: ["ALTはJTEに何を望んでいますか？", "ALTの役割とは何ですか？", "JETプログラムの目的は何ですか？", "ALTは研修に何を求めていますか？"]
+    }
+  };
+  function pick(l) { return l && String(l).toLowerCase().indexOf("ja") === 0 ? "ja" : (l ? "en" : null); }
+  var lang = pick(store.getItem("senpai.lang")) || pick(script && script.getAttribute("data-lang")) ||
+             pick(document.documentElement.lang) || "en";
+  function t(key) { return STRINGS[lang][key]; }
 
   var css = [
     ".senpai-root{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:15px/1.45 system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans JP','Yu Gothic',Meiryo,sans-serif;color:#1f2328}",
@@ -96,24 +129,42 @@
 
   var root = el("div", { "class": "senpai-root", "data-senpai": "" });
   var style = el("style", {}, css);
-  var launch = el("button", { "class": "senpai-launch", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false" }, "Ask Senpai");
-  var panel = el("section", { "class": "senpai-panel", role: "dialog", "aria-label": "Senpai, orientation assistant", "aria-modal": "false" });
+  var launch = el("button", { "class": "senpai-launch", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false" }, "");
+  var panel = el("section", { "class": "senpai-panel", role: "dialog", "aria-modal": "false" });
   var head = el("div", { "class": "senpai-head" });
   var title = el("h2", {}, "Senpai");
-  var roleLabel = el("label", { "class": "senpai-sr", "for": "senpai-role" }, "I am");
-  var role = el("select", { id: "senpai-role", "aria-label": "I am" });
-  [["", "I'm..."], ["alt", "I'm an ALT"], ["jte", "I'm a JTE"]].forEach(function (o) { role.appendChild(el("option", { value: o[0] }, o[1])); });
+  var roleLabel = el("label", { "class": "senpai-sr", "for": "senpai-role" }, "");
+  var role = el("select", { id: "senpai-role" });
+  ["", "alt", "jte"].forEach(function (v) { role.appendChild(el("option", { value: v }, "")); });
   role.value = store.getItem("senpai.role") || "";
-  var close = el("button", { "class": "senpai-close", type: "button", "aria-label": "Close chat" }, "\u00d7");
+  var close = el("button", { "class": "senpai-close", type: "button" }, "\u00d7");
   head.appendChild(title); head.appendChild(roleLabel); head.appendChild(role); head.appendChild(close);
-  var log = el("div", { "class": "senpai-log", role: "log", "aria-live": "polite", "aria-label": "Conversation with Senpai" });
+  var log = el("div", { "class": "senpai-log", role: "log", "aria-live": "polite" });
   var form = el("form", { "class": "senpai-form" });
-  var inputLabel = el("label", { "class": "senpai-sr", "for": "senpai-input" }, "Your question");
-  var input = el("input", { id: "senpai-input", type: "text", maxlength: "2000", autocomplete: "off", placeholder: "Ask about your role, JTEs, JET..." });
-  var send = el("button", { type: "submit" }, "Send");
+  var inputLabel = el("label", { "class": "senpai-sr", "for": "senpai-input" }, "");
+  var input = el("input", { id: "senpai-input", type: "text", maxlength: "2000", autocomplete: "off" });
+  var send = el("button", { type: "submit" }, "");
   form.appendChild(inputLabel); form.appendChild(input); form.appendChild(send);
   panel.appendChild(head); panel.appendChild(log); panel.appendChild(form);
   root.appendChild(launch); root.appendChild(panel);
+
+  // Put the widget's own words in the language (messages already shown stay as they were).
+  function setLang(l) {
+    l = pick(l);
+    if (!l) { return; }
+    lang = l;
+    store.setItem("senpai.lang", l);
+    root.setAttribute("lang", l);
+    launch.textContent = t("launch");
+    panel.setAttribute("aria-label", t("dialog"));
+    roleLabel.textContent = t("iam"); role.setAttribute("aria-label", t("iam"));
+    role.options[0].textContent = t("roleNone"); role.options[1].textContent = t("roleAlt"); role.options[2].textContent = t("roleJte");
+    close.setAttribute("aria-label", t("close"));
+    log.setAttribute("aria-label", t("log"));
+    inputLabel.textContent = t("question"); input.setAttribute("placeholder", t("placeholder"));
+    send.textContent = t("send");
+  }
+  setLang(lang);
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
@@ -138,7 +189,7 @@
 
   function chips(parent, buttons) {
     if (!buttons || !buttons.length) { return; }
-    var box = el("div", { "class": "senpai-chips", role: "group", "aria-label": "Suggested replies" });
+    var box = el("div", { "class": "senpai-chips", role: "group", "aria-label": t("chips") });
     buttons.forEach(function (b) {
       var chip = el("button", { "class": "senpai-chip", type: "button" }, b.title);
       chip.addEventListener("click", function () { ask(b.payload, b.title); });
@@ -168,18 +219,18 @@
   }
 
   function rating(parent, messageId) {
-    var box = el("div", { "class": "senpai-rate", role: "group", "aria-label": "Was this helpful?" });
-    box.appendChild(el("span", {}, "Helpful?"));
-    [[1, "Helpful"], [-1, "Not helpful"]].forEach(function (r) {
+    var box = el("div", { "class": "senpai-rate", role: "group", "aria-label": t("rate") });
+    box.appendChild(el("span", {}, t("helpfulQ")));
+    [[1, t("helpful")], [-1, t("notHelpful")]].forEach(function (r) {
       var b = el("button", { type: "button", "aria-label": r[1], title: r[1], "aria-pressed": "false", "data-rating": String(r[0]) });
       b.appendChild(thumb());
       b.addEventListener("click", function () {
         Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.setAttribute("aria-pressed", "false"); });
         b.setAttribute("aria-pressed", "true");
-        if (!sender) { status.textContent = "Feedback could not be saved."; return; }
+        if (!sender) { status.textContent = t("feedbackFailed"); return; }
         post("/api/feedback", { sender: sender, message_id: messageId, rating: r[0] }).then(function (res) {
-          status.textContent = res.ok ? "Thanks for the feedback." : "Feedback could not be saved.";
-        }, function () { status.textContent = "Feedback could not be saved."; });
+          status.textContent = res.ok ? t("feedbackThanks") : t("feedbackFailed");
+        }, function () { status.textContent = t("feedbackFailed"); });
       });
       box.appendChild(b);
     });
@@ -200,9 +251,9 @@
     richText(node, m.text);
     (m.citations || []).forEach(function (c) {
       var d = el("details", { "class": "senpai-source" });
-      d.appendChild(el("summary", {}, "Source: " + c.source + ", " + c.section));
+      d.appendChild(el("summary", {}, t("source") + c.source + ", " + c.section));
       var full = el("div");
-      richText(full, (c.reference || c.source) + (c.participant ? " Participant: " + c.participant + "." : ""));
+      richText(full, (c.reference || c.source) + (c.participant ? t("participant") + c.participant + "." : ""));
       d.appendChild(full);
       node.appendChild(d);
     });
@@ -222,12 +273,12 @@
     if (busy || !message) { return; }
     busy = true;
     if (!silent) { addUser(shown || message); }
-    var typing = el("div", { "class": "senpai-typing", "aria-label": "Senpai is typing" });
-    typing.appendChild(document.createTextNode("Senpai is typing "));
+    var typing = el("div", { "class": "senpai-typing", "aria-label": t("typing").trim() });
+    typing.appendChild(document.createTextNode(t("typing")));
     for (var i = 0; i < 3; i++) { typing.appendChild(el("span", {}, ".")); }
     log.appendChild(typing); scroll();
     var controller = window.AbortController ? new AbortController() : null;
-    var slow = setTimeout(function () { typing.firstChild.textContent = "Still thinking, thanks for waiting "; }, SLOW_MS);
+    var slow = setTimeout(function () { typing.firstChild.textContent = t("slow"); }, SLOW_MS);
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
     function send(retried) {
       var body = sender ? { sender: sender, message: message } : { message: message };
@@ -245,23 +296,23 @@
     send(false)
       .then(function (r) {
         if (r.res.status === 429) {
-          addNotice("You're sending messages quickly. Please wait " + (r.res.headers.get("Retry-After") || "a few") + " seconds and try again.");
+          addNotice(t("rate429").replace("{s}", r.res.headers.get("Retry-After") || t("some")));
         } else if (!r.res.ok) {
-          addNotice(r.res.status >= 500 ? "Senpai is unavailable right now. Please try again in a minute." : (r.body.error || "That message could not be sent."));
+          addNotice(r.res.status >= 500 ? t("down") : (lang === "en" && r.body.error) || t("notSent"));
         } else {
+          setLang(r.body.lang);
           (r.body.messages || []).forEach(function (m) { addBot(m, r.body.kind); });
           heard(r.body.role);
         }
       })
       .catch(function (e) {
-        addNotice(e && e.name === "AbortError" ? "Senpai is taking too long to answer. Please try again." : "Senpai is unavailable right now. Please check your connection and try again.");
+        addNotice(e && e.name === "AbortError" ? t("tooLong") : t("offline"));
       })
       .then(function () { clearTimeout(timer); clearTimeout(slow); typing.remove(); busy = false; input.focus(); });
   }
 
   function welcome() {
-    addBot({ text: "Hi, I'm Senpai! Ask me about your role as an ALT, working with JTEs, or what the JET Programme is for. My answers come from research with JET ALTs, and I always say where they come from.",
-             buttons: SUGGESTIONS.map(function (q) { return { title: q, payload: q }; }) }, "smalltalk");
+    addBot({ text: t("welcome"), buttons: t("suggestions").map(function (q) { return { title: q, payload: q }; }) }, "smalltalk");
   }
 
   var loaded = false;
@@ -292,7 +343,7 @@
         var msgs = body.messages || [];
         show(function () {
           if (!msgs.length) { welcome(); return; }
-          msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { addBot(m, m.kind); heard(m.role); } });
+          msgs.forEach(function (m) { if (m.from === "user") { addUser(m.text); } else { setLang(m.lang); addBot(m, m.kind); heard(m.role); } });
         });
       }, function () { show(welcome); });
   }
@@ -314,7 +365,7 @@
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { shut(); } });
   role.addEventListener("change", function () {
     store.setItem("senpai.role", role.value);
-    if (role.value) { ask('/inform_role{"role":"' + role.value + '"}', role.value === "jte" ? "I'm a JTE" : "I'm an ALT"); }
+    if (role.value) { ask('/inform_role{"role":"' + role.value + '"}', role.value === "jte" ? t("roleJte") : t("roleAlt")); }
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();

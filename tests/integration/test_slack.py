@@ -376,3 +376,15 @@ def test_a_follow_up_in_slack_leans_on_the_previous_answer(stack: Stack, slack_a
     follow_up = slack_api.wait_for_posts(2)[1]
     assert "*Source:*" in blocks_text(follow_up, "context")  # an answer, with its source line
     assert " comes from " not in blocks_text(follow_up, "section")  # not the citation of the last answer
+
+
+def test_slack_replies_follow_the_messages_language(stack: Stack, slack_api: FakeSlack) -> None:
+    assert send_event(stack, event("こんにちは", user="UJTE7"))[0] == 200
+    [greeting] = slack_api.wait_for_posts(1)
+    assert "Senpaiです" in blocks_text(greeting, "section")
+    assert "JTEです" in json.dumps(greeting, ensure_ascii=False)  # the role buttons, in Japanese
+    slack_api.posts.clear()
+    assert send_event(stack, event("JETプログラムはいつ始まりましたか？", user="UJTE7"))[0] == 200
+    [answer] = slack_api.wait_for_posts(1)
+    assert "1987年" in blocks_text(answer, "section")
+    assert "*出典:* Hiratsuka (2025)" in blocks_text(answer, "context")

@@ -274,3 +274,63 @@ def test_unavailable_service_shows_a_clear_message(page: Any, stack: Stack) -> N
     page.get_by_label("Your question").fill("hello?")
     page.get_by_label("Your question").press("Enter")
     page.get_by_text("Senpai is unavailable right now").wait_for()
+
+
+def ask_in(page: Any, label: str, text: str) -> Any:
+    """Like :func:`ask`, with the input found by its label in the page's language."""
+    replies = page.locator(".senpai-bot")
+    before = replies.count()
+    page.get_by_label(label, exact=True).fill(text)
+    page.get_by_label(label, exact=True).press("Enter")
+    done = (
+        "n => document.querySelectorAll('.senpai-bot').length > n"
+        " && !document.querySelector('.senpai-typing')"
+    )
+    page.wait_for_function(done, arg=before)
+    return replies.nth(before)
+
+
+def test_the_japanese_page_speaks_japanese(browser: Any, stack: Stack, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(stack.url + "/ja/")
+        page.get_by_role("button", name="Senpaiに質問").click()
+        page.get_by_role("dialog", name="Senpai（オリエンテーション・アシスタント）").wait_for()
+        page.locator("[data-senpai][data-history=loaded]").wait_for(state="attached")
+        assert page.get_by_label("質問", exact=True).get_attribute("placeholder").startswith("ALTの役割")
+        assert page.get_by_role("button", name="送信").is_visible()
+        assert page.get_by_label("立場", exact=True).locator("option").all_inner_texts() == [
+            "立場を選ぶ",
+            "ALTです",
+            "JTEです",
+        ]
+        assert "こんにちは、Senpaiです" in page.locator(".senpai-bot").first.inner_text()
+        reply = ask_in(page, "質問", "私はJTEです")
+        assert page.get_by_label("立場", exact=True).input_value() == "jte"
+        reply = ask_in(page, "質問", "ALTは私たちに何を望んでいますか？")
+        assert reply.get_attribute("data-kind") == "answer"
+        assert "JTE" in reply.inner_text()
+        assert reply.locator(".senpai-source summary").first.inner_text().startswith("出典: Hiratsuka (2025)")
+        assert reply.get_by_text("役に立ちましたか？").is_visible()
+        assert reply.get_by_role("button", name="役に立った", exact=True).is_visible()
+        path = Path(os.environ.get("SENPAI_SCREENSHOT_JA", str(tmp_path / "widget-ja.png")))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        assert path.stat().st_size > 10_000
+        page.route("**/api/chat", lambda route: route.fulfill(status=503, body=json.dumps({"error": "down"})))
+        page.get_by_label("質問", exact=True).fill("もう一つ質問です")
+        page.get_by_label("質問", exact=True).press("Enter")
+        page.get_by_text("Senpaiは現在ご利用いただけません").wait_for()  # errors in Japanese too
+    finally:
+        context.close()
+
+
+def test_the_widget_follows_a_conversation_into_japanese(page: Any, stack: Stack) -> None:
+    open_widget(page)
+    assert page.get_by_role("button", name="Send").is_visible()
+    reply = ask(page, "JETプログラムはいつ始まりましたか？")
+    assert "1987年" in reply.inner_text()
+    assert page.get_by_role("button", name="送信").is_visible()  # the widget's own words followed
+    assert page.get_by_label("質問", exact=True).is_visible()

@@ -11,13 +11,14 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import compose, runtime, slots
+from actions import runtime, slots
 from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
 from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole, asks_question
 from actions.runtime import KnowledgeService
 from actions.smalltalk import ActionSmallTalk
 from actions.source import ActionCiteSource
+from actions.texts import say
 from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
 
@@ -107,7 +108,7 @@ async def test_not_covered_question_says_who_to_ask(make_tracker: TrackerFactory
 async def test_gibberish_falls_back_with_the_general_advice(make_tracker: TrackerFactory) -> None:
     messages, _ = await run(ActionAnswer(), make_tracker("qwzx vbnm"))
     assert meta(messages)["kind"] == "fallback"
-    assert compose.WHO_TO_ASK in messages[0]["text"]
+    assert say("en", "not_covered_general").split(". ", 1)[1] in messages[0]["text"]
     assert "they don't cover it." in messages[0]["text"]
 
 
@@ -371,7 +372,7 @@ async def test_set_role_keeps_the_first_role_named(
     if role is None:
         assert messages == []  # no role heard, but a question asked: it is answered next, not "who are you?"
     else:
-        assert meta(messages) == {"kind": "smalltalk", "citations": [], "role": role}  # the widget's switch
+        assert meta(messages) == {"kind": "smalltalk", "citations": [], "role": role, "lang": "en"}
         assert messages[0]["text"] == ACKNOWLEDGE[role]
 
 

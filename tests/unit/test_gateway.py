@@ -518,3 +518,29 @@ def test_an_acknowledgement_before_an_answer_makes_an_answer() -> None:
     reply = shape_reply(said)
     assert reply["kind"] == "answer" and reply["role"] == "alt"
     assert [m["citations"] for m in reply["messages"]] == [[], [CITATION]]
+
+
+async def test_the_japanese_page_is_a_jte_orientation_with_the_widget_in_japanese(client: Client) -> None:
+    resp = await client.get("/ja/")
+    assert resp.status == 200
+    page = await resp.text()
+    assert '<html lang="ja">' in page and "JTE" in page
+    assert 'data-lang="ja"' in page and "default-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+async def test_a_reply_says_its_language(client: Client, fake_rasa: FakeRasa) -> None:
+    fake_rasa.reply = [
+        {"recipient_id": "a", "text": "1987年に始まりました。"},
+        {"recipient_id": "a", "custom": {"senpai": {"kind": "answer", "citations": [], "lang": "ja"}}},
+    ]
+    body = await (await client.post("/api/chat", json={"message": "いつ始まりましたか？"})).json()
+    assert body["lang"] == "ja" and body["kind"] == "answer"
+
+
+async def test_no_reply_is_said_in_the_users_language(client: Client, fake_rasa: FakeRasa) -> None:
+    fake_rasa.reply = []
+    body = await (await client.post("/api/chat", json={"message": "JETとは何ですか？"})).json()
+    assert body["kind"] == "error" and body["lang"] == "ja"
+    assert body["messages"][0]["text"].startswith("いま資料を参照できません")
+    body = await (await client.post("/api/chat", json={"message": "What is JET?"})).json()
+    assert "lang" not in body and body["messages"][0]["text"].startswith("I can't reach my notes")
