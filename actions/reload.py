@@ -42,8 +42,12 @@ class IndexWatcher:
         current = self.service.index
         loop = asyncio.get_running_loop()
         try:
+            japanese = current.japanese.encoder if current.japanese is not None else None
             index = await loop.run_in_executor(
-                None, lambda: Index.load(target, current.encoder, lexical_weight=current.lexical_weight)
+                None,
+                lambda: Index.load(
+                    target, current.encoder, lexical_weight=current.lexical_weight, japanese_encoder=japanese
+                ),
             )
         except IndexLoadError as exc:
             logger.error("not reloading: %s (still serving %s)", exc, self.loaded)

@@ -49,6 +49,14 @@ def load_service(settings: Settings) -> KnowledgeService:
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
+    if (
+        index.japanese is not None
+    ):  # the Japanese encoder gets its own cache, so the gateway's prefetch helps it too
+        japanese = index.japanese
+        japanese.search("準備", 1)
+        index = index.with_japanese(
+            japanese.with_encoder(CachedEncoder(japanese.encoder, settings.query_cache))
+        )
     policy = settings.policy()
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
     return KnowledgeService(index, policy, settings.oos_threshold, studies=studies)

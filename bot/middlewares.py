@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+
+from bot.errors import japanese_error
 
 logger = logging.getLogger("senpai.gateway")
 
@@ -17,19 +20,37 @@ CSP = (
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer every error as ``{"error": "..."}`` with its status; log unexpected ones."""
+    """Answer every error as ``{"error": "...", "error_ja": "..."}`` with its status; log unexpected ones."""
     try:
-        return await handler(request)
+        return _in_japanese_too(await handler(request))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         reason = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
             reason = "request body is too large"
-        return web.json_response({"error": reason}, status=exc.status, headers=_keep(exc))
+        return _in_japanese_too(web.json_response({"error": reason}, status=exc.status, headers=_keep(exc)))
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal error"}, status=500)
+        return _in_japanese_too(web.json_response({"error": "internal error"}, status=500))
+
+
+def _in_japanese_too(response: web.StreamResponse) -> web.StreamResponse:
+    """Add ``error_ja`` to a JSON error that has only the English ``error``."""
+    if (
+        response.status < 400
+        or not isinstance(response, web.Response)
+        or response.content_type != "application/json"
+    ):
+        return response
+    try:
+        data = json.loads(response.text or "")
+    except ValueError:
+        return response
+    if isinstance(data, dict) and isinstance(data.get("error"), str) and "error_ja" not in data:
+        data["error_ja"] = japanese_error(data["error"], response.status)
+        response.text = json.dumps(data, ensure_ascii=False)
+    return response
 
 
 def _keep(exc: web.HTTPException) -> dict[str, str]:

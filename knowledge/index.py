@@ -321,7 +321,13 @@ class Index:
 
     @classmethod
     def load(
-        cls, directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT, lang: str = "en"
+        cls,
+        directory: Path,
+        encoder: Encoder,
+        *,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        lang: str = "en",
+        japanese_encoder: Encoder | None = None,
     ) -> Index:
         """Load an index saved by :meth:`save`, with its Japanese index if it has one.
 
@@ -329,4 +335,6 @@ class Index:
         """
         from knowledge.storage import load_index
 
-        return load_index(directory, encoder, lexical_weight=lexical_weight, lang=lang)
+        return load_index(
+            directory, encoder, lexical_weight=lexical_weight, lang=lang, japanese_encoder=japanese_encoder
+        )

@@ -87,7 +87,12 @@ def save_index(index: Index, directory: Path) -> Path:
 
 
 def load_index(
-    directory: Path, encoder: Encoder, *, lexical_weight: float = LEXICAL_WEIGHT, lang: str = "en"
+    directory: Path,
+    encoder: Encoder,
+    *,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    lang: str = "en",
+    japanese_encoder: Encoder | None = None,
 ) -> Index:
     """Load an index saved by :meth:`save`, with its Japanese index if it has one.
 
@@ -96,6 +101,8 @@ def load_index(
         encoder: The encoder queries will use; it must match the index.
         lexical_weight: Weight of BM25 in the hybrid score (0 is pure dense).
         lang: ``ja`` to load a Japanese index (its own BM25 weight is in its metadata).
+        japanese_encoder: The Japanese index's encoder, when the caller already has
+            one (a reload keeps its cache); by default the one its metadata names is opened.
 
     Raises:
         IndexLoadError: If files are missing or corrupt, or the index was built
@@ -146,7 +153,9 @@ def load_index(
         ja_meta = read_meta(directory / JAPANESE_DIR)
         ja = load_index(
             directory / JAPANESE_DIR,
-            open_japanese_encoder(str(ja_meta.get("model"))),
+            japanese_encoder
+            if japanese_encoder is not None
+            else open_japanese_encoder(str(ja_meta.get("model"))),
             lexical_weight=float(ja_meta.get("lexical_weight", JA_LEXICAL_WEIGHT)),
             lang="ja",
         )

@@ -116,7 +116,7 @@ class Settings:
             return None
         from knowledge.e5 import E5Encoder
 
-        return E5Encoder(self.torch_threads)
+        return E5Encoder(self.torch_threads or 1)
 
     def open_encoder(self) -> Encoder:
         """Open the configured encoder (model, backend, threads), as every process serves it.

@@ -298,7 +298,7 @@
         if (r.res.status === 429) {
           addNotice(t("rate429").replace("{s}", r.res.headers.get("Retry-After") || t("some")));
         } else if (!r.res.ok) {
-          addNotice(r.res.status >= 500 ? t("down") : (lang === "en" && r.body.error) || t("notSent"));
+          addNotice(r.res.status >= 500 ? t("down") : (lang === "ja" ? r.body.error_ja : r.body.error) || t("notSent"));
         } else {
           setLang(r.body.lang);
           (r.body.messages || []).forEach(function (m) { addBot(m, r.body.kind); });

@@ -164,6 +164,7 @@ class StackFigures:
     distinct_ratio_trials: list[float]
     distinct_knowledge_p50: float
     follow_up_ratio_trials: list[float]
+    japanese_ratio_trials: list[float]
     twenty: list[Load]
     rss_1000: dict[str, float]
     rss_5000: dict[str, float]
@@ -192,6 +193,8 @@ class StackFigures:
                 "distinct_questions_knowledge_p50_ms": round(self.distinct_knowledge_p50, 1),
                 "follow_up_ratio_trials": [round(r, 3) for r in self.follow_up_ratio_trials],
                 "follow_up_ratio": round(median(self.follow_up_ratio_trials), 3),
+                "japanese_ratio_trials": [round(r, 3) for r in self.japanese_ratio_trials],
+                "japanese_ratio": round(median(self.japanese_ratio_trials), 3),
                 "errors": self.small_1.errors + self.knowledge_1.errors,
             },
             "twenty_users": {
@@ -246,6 +249,12 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             small, knowledge, follow = Turns(), Turns(), Turns()
             await with_follow_ups(chat, repeated[trial::2] or repeated, small, knowledge, follow)
             follow_ratios.append(follow.p50 / small.p50)
+        japanese = questions(PROJECT_ROOT / "eval" / "devset-ja.yaml")[::8][:24]
+        ja_ratios = []  # a JTE asking in Japanese: the Japanese index and its encoder, against small talk
+        for _ in range(2 if quick else 3):
+            small, knowledge = Turns(), Turns()
+            await one_user(chat, japanese, len(japanese), small, knowledge)
+            ja_ratios.append(knowledge.p50 / small.p50)
         twenty = []  # a room of 20 at once, three times: the figures are the trials' medians
         for _ in range(3):
             load = await many_users(chat, repeated, 20, 5 if quick else 10)
@@ -269,6 +278,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         distinct_ratio_trials=distinct_ratios,
         distinct_knowledge_p50=distinct_knowledge.p50,
         follow_up_ratio_trials=follow_ratios,
+        japanese_ratio_trials=ja_ratios,
         twenty=twenty,
         rss_1000=rss_1000,
         rss_5000=rss_5000,

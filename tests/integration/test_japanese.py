@@ -63,7 +63,7 @@ def test_bad_japanese_input_gets_a_clear_error(stack: Stack) -> None:
     status, body = stack.patiently(
         "POST", "/api/chat", json.dumps({"sender": stack.token("ja-bad"), "message": "　"}).encode()
     )
-    assert status == 400 and "message" in body["error"]
+    assert status == 400 and "message" in body["error"] and body["error_ja"].startswith("メッセージが空です")
     status, body = stack.patiently(
         "POST", "/api/chat", json.dumps({"sender": stack.token("ja-bad"), "message": "あ" * 3000}).encode()
     )

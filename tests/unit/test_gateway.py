@@ -544,3 +544,18 @@ async def test_no_reply_is_said_in_the_users_language(client: Client, fake_rasa:
     assert body["messages"][0]["text"].startswith("いま資料を参照できません")
     body = await (await client.post("/api/chat", json={"message": "What is JET?"})).json()
     assert "lang" not in body and body["messages"][0]["text"].startswith("I can't reach my notes")
+
+
+async def test_errors_are_also_said_in_japanese(client: Client) -> None:
+    resp = await client.post("/api/chat", json={"message": "   "})
+    body = await resp.json()
+    assert (
+        resp.status == 400 and body["error"] == "'message' must not be empty"
+    )  # the English stays as it was
+    assert body["error_ja"] == "メッセージが空です。質問を入力してください。"
+    resp = await client.post("/api/chat", json={"message": "あ" * 2001})
+    assert resp.status == 400 and (await resp.json())["error_ja"].startswith("メッセージが長すぎます")
+    resp = await client.post("/api/chat", data=b"x" * 20_000, headers={"Content-Type": "application/json"})
+    assert resp.status == 413 and (await resp.json())["error_ja"].startswith("リクエストが大きすぎます")
+    resp = await client.get("/nope")
+    assert resp.status == 404 and (await resp.json())["error_ja"] == "見つかりませんでした。"

@@ -302,3 +302,21 @@ def _fields(template: str) -> list[str]:
 
 def test_the_tiny_corpus_source_fixture_is_plain() -> None:
     assert textwrap.dedent(SOURCES).strip().startswith("sources:")
+
+
+def test_the_japanese_encoder_keeps_its_cache_and_waits_passively(
+    tiny_bilingual: Index, tmp_path: Path, japanese_encoder: Any
+) -> None:
+    import os
+
+    from knowledge import CachedEncoder
+
+    assert os.environ.get("OMP_WAIT_POLICY") == "PASSIVE"  # no OpenMP thread spinning between calls
+    saved = tiny_bilingual.save(tmp_path / "index")
+    cached = CachedEncoder(japanese_encoder, 16)
+    loaded = Index.load(saved, tiny_bilingual.encoder, lexical_weight=0.0, japanese_encoder=cached)
+    assert loaded.japanese is not None and loaded.japanese.encoder is cached
+    loaded.warm("設立は何年？")  # what the gateway's prefetch does while Rasa parses
+    assert len(cached) == 1
+    assert loaded.search("設立は何年？", 1)[0].id == "programme-start"
+    assert len(cached) == 1  # the search used the prefetched embedding
