@@ -10,7 +10,7 @@ from pathlib import Path
 from senpai.commands.evaluate import cmd_eval
 from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_check_verbatim, cmd_search
 from senpai.commands.measure import cmd_bench, cmd_loadtest
-from senpai.commands.run import cmd_actions, cmd_gateway, cmd_migrate, cmd_up
+from senpai.commands.run import cmd_actions, cmd_forget, cmd_gateway, cmd_migrate, cmd_up
 from settings import PROJECT_ROOT, Settings
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "migrate", help="move conversations stored under bare Slack user ids to slack:TEAM:USER"
     ).set_defaults(func=cmd_migrate)
+    forget = sub.add_parser(
+        "forget", help="delete one conversation's messages and ratings (privacy requests)"
+    )
+    forget.add_argument(
+        "who", help="the widget's sender id (w1...) or a stored id (web:..., slack:TEAM:USER)"
+    )
+    forget.set_defaults(func=cmd_forget)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)
     sub.add_parser("gateway", help="run the gateway").set_defaults(func=cmd_gateway)
     return parser

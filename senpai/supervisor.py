@@ -29,6 +29,7 @@ from senpai.children import (
     wait_healthy,
 )
 from senpai.migrations import migrate_slack_conversations
+from senpai.privacy import expire_daily
 from settings import Settings
 
 __all__ = ["PreflightError", "preflight", "run", "supervise"]
@@ -96,6 +97,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
             await child.start()
             say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
     later = asyncio.create_task(start_when_ready([c for c in children if c.after], stop))
+    retention = asyncio.create_task(expire_daily(settings, say))  # at start, then daily
     health_url = f"{settings.public_url}healthz"
     ready = asyncio.create_task(wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set()))
     code = 0
@@ -128,6 +130,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
     finally:
         ready.cancel()
         later.cancel()
+        retention.cancel()
         say("stopping...")
         await asyncio.gather(*(c.stop() for c in reversed(children)))
         if endpoints != PRODUCTION_ENDPOINTS:

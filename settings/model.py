@@ -74,6 +74,7 @@ class Settings:
     answer_threshold_ja: float = 0.72
     scope_margin_ja: float = 0.025
     japanese: bool = True
+    retention_days: int = 180
     oos_threshold: float = 0.43
     clarify_margin: float = 0.02
     lexical_weight: float = 0.5
@@ -263,6 +264,7 @@ class Settings:
             answer_threshold_ja=values.number(env, "SENPAI_ANSWER_THRESHOLD_JA", 0.72, -1.0, 1.0),
             scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.025, -1.0, 1.0),
             japanese=values.flag(env, "SENPAI_JAPANESE", True),
+            retention_days=values.integer(env, "SENPAI_RETENTION_DAYS", 180, 1, 3650),
             oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
             clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
             lexical_weight=values.number(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),

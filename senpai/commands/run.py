@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from senpai.commands.common import settings_from_env
 
@@ -21,6 +22,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from senpai.migrations import migrate_slack_conversations
 
     print(asyncio.run(migrate_slack_conversations(settings_from_env())) or "nothing to move")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete one conversation's events and ratings, on request of the person it belongs to."""
+    from senpai.privacy import conversation_id, forget
+
+    try:
+        conversation = conversation_id(args.who)
+        deleted = forget(settings_from_env(), conversation)
+    except ValueError as exc:
+        print(f"senpai forget: {exc}", file=sys.stderr)
+        return 2
+    print(f"deleted {deleted} of {conversation}")
     return 0
 
 

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.integration
 def test_health(stack: Stack) -> None:
     assert stack.request("GET", "/healthz") == (200, {"status": "ok", "rasa": "ok", "actions": "ok"})
     assert "Senpai is up" in stack.output()
+    assert "retention: deleted" in stack.output()  # older conversations go at start (SENPAI_RETENTION_DAYS)
 
 
 def test_answer_with_citation(stack: Stack) -> None:

@@ -1,0 +1,113 @@
+"""How long personal data lives: the retention period, and forgetting one person on request.
+
+Conversations live in Rasa's tracker store (the ``events`` table) and ratings
+in the ``feedback`` table: two SQLite files in the embedded profile, one
+PostgreSQL database in production. :func:`expire` deletes both older than
+``SENPAI_RETENTION_DAYS`` (``senpai up`` runs it at start and then daily);
+:func:`forget` deletes everything of one conversation (``senpai forget``).
+Nothing is copied elsewhere, so nothing else needs deleting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.senders import VERSION, conversation_of
+from settings import Settings
+
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """How many rows went: conversation events and ratings."""
+
+    events: int = 0
+    feedback: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.events} conversation event(s) and {self.feedback} rating(s)"
+
+
+def conversation_id(who: str) -> str:
+    """The tracker store's id of a conversation, from what an organiser or user has in hand.
+
+    Args:
+        who: A web sender id as the widget keeps it (``w1…``), or a stored
+            conversation id (``web:…``, ``slack:TEAM:USER``).
+
+    Raises:
+        ValueError: If ``who`` is neither.
+    """
+    who = who.strip()
+    if who.startswith(VERSION) and ":" not in who:
+        return conversation_of(who)
+    if who.startswith(("web:", "slack:")) and len(who) > len("web:"):
+        return who
+    raise ValueError(
+        f"{who!r} is not a conversation: give the widget's sender id (w1…) "
+        "or a stored id (web:… or slack:TEAM:USER)"
+    )
+
+
+def expire(settings: Settings, days: int, now: float | None = None) -> Deleted:
+    """Delete conversation events and ratings older than ``days`` days."""
+    cutoff = (time.time() if now is None else now) - days * DAY_S
+    return _delete(settings, "timestamp < {p}", "created_at < {p}", (cutoff,))
+
+
+def forget(settings: Settings, conversation: str) -> Deleted:
+    """Delete every event and rating of one conversation (see :func:`conversation_id`)."""
+    return _delete(settings, "sender_id = {p}", "sender = {p}", (conversation,))
+
+
+def _delete(settings: Settings, events_where: str, feedback_where: str, args: Sequence[object]) -> Deleted:
+    if settings.database is not None:
+        return _postgres(settings.database.as_url(), events_where, feedback_where, args)
+    return Deleted(
+        _sqlite(settings.tracker_db, "events", events_where, args),
+        _sqlite(settings.feedback_db, "feedback", feedback_where, args),
+    )
+
+
+def _sqlite(path: Path, table: str, where: str, args: Sequence[object]) -> int:
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path, timeout=10) as db:
+        try:
+            return db.execute(f"DELETE FROM {table} WHERE {where.format(p='?')}", tuple(args)).rowcount
+        except sqlite3.OperationalError:  # the table does not exist yet: nothing stored
+            return 0
+
+
+def _postgres(url: str, events_where: str, feedback_where: str, args: Sequence[object]) -> Deleted:
+    import psycopg
+
+    counts = []
+    with psycopg.connect(url, connect_timeout=5) as db:  # one transaction: both go, or neither
+        for table, where in (("events", events_where), ("feedback", feedback_where)):
+            exists = db.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+            if not exists or not exists[0]:
+                counts.append(0)
+                continue
+            counts.append(
+                db.execute(f"DELETE FROM {table} WHERE {where.format(p='%s')}", tuple(args)).rowcount
+            )
+    return Deleted(*counts)
+
+
+async def expire_daily(settings: Settings, say: Callable[[str], None]) -> None:
+    """Expire old data now and then every day, for as long as the task runs (``senpai up``)."""
+    while True:
+        try:
+            deleted = await asyncio.to_thread(expire, settings, settings.retention_days)
+        except Exception as exc:  # a store that can't be reached now is tried again tomorrow
+            say(f"retention: could not delete old data ({type(exc).__name__}: {exc})")
+        else:
+            say(f"retention: deleted {deleted} older than {settings.retention_days} days")
+        await asyncio.sleep(DAY_S)
