@@ -78,7 +78,13 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str =
         reply = compose.fallback_reply(
             service.index, found.hits, service.answer_threshold, decision.not_covered, lang
         )
-        send(dispatcher, replace(reply, role=role), channel)
+        nearest = found.hits[0] if found.hits else None
+        missed = {
+            "not_covered": decision.not_covered.topic.id if decision.not_covered else None,
+            "nearest": nearest.id if nearest else None,
+            "score": round(nearest.similarity, 4) if nearest else None,
+        }
+        send(dispatcher, replace(reply, role=role, missed=missed), channel)
         forget = [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
         return [*events, *forget, SlotSet(slots.LAST_QUESTION, None)]
     if decision.kind == "clarify":

@@ -36,6 +36,10 @@ class Reply:
     Attributes:
         role: The role Senpai now has for the user (``alt`` or ``jte``), when
             known; the widget shows it on its role switch.
+        lang: The language of the reply (``en`` or ``ja``).
+        missed: On a fallback to a question, what the organisers' insights show
+            about it: the not-covered topic that refused it, and the nearest
+            passage with its score.
     """
 
     kind: str
@@ -45,6 +49,7 @@ class Reply:
     source_line: bool = True
     role: str | None = None
     lang: str = "en"
+    missed: dict[str, Any] | None = None
 
     def plain_text(self) -> str:
         """Return the text with a ``Source: ...`` (``出典: ...``) line, for channels without citations UI."""
@@ -93,4 +98,6 @@ def custom_payload(reply: Reply) -> dict[str, Any]:
     }
     if reply.role is not None:
         meta["role"] = reply.role
+    if reply.missed is not None:
+        meta["missed"] = reply.missed
     return {"senpai": meta}

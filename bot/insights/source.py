@@ -1,0 +1,113 @@
+"""The queries behind the insights, for SQLite (embedded profile) and PostgreSQL (production).
+
+Every figure is computed in SQL over a date range where SQL can; the rows
+that need reading one by one (a fallback and the question before it, the
+citations of answers) are selected by the same range. Senders never leave
+this module as they are stored: :func:`pseudonym` turns them into stable
+names that say nothing about the person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between SQLite and PostgreSQL in the queries."""
+
+    param: str
+    day: str
+    kind: str
+    lang: str
+    missed: str
+    citations: str
+    text: str
+
+
+SQLITE = Dialect(
+    param="?",
+    day="date(timestamp, 'unixepoch')",
+    kind="json_extract(data, '$.data.custom.senpai.kind')",
+    lang="json_extract(data, '$.data.custom.senpai.lang')",
+    missed="json_extract(data, '$.data.custom.senpai.missed')",
+    citations="json_extract(data, '$.data.custom.senpai.citations')",
+    text="json_extract(data, '$.text')",
+)
+POSTGRES = Dialect(
+    param="%s",
+    day="to_char(to_timestamp(timestamp) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    kind="(data::jsonb #>> ARRAY['data', 'custom', 'senpai', 'kind'])",
+    lang="(data::jsonb #>> ARRAY['data', 'custom', 'senpai', 'lang'])",
+    missed="(data::jsonb #> ARRAY['data', 'custom', 'senpai', 'missed'])::text",
+    citations="(data::jsonb #> ARRAY['data', 'custom', 'senpai', 'citations'])::text",
+    text="(data::jsonb ->> 'text')",
+)
+
+
+class Store:
+    """The tracker store and the feedback table, opened per query (the stack keeps writing)."""
+
+    def __init__(self, tracker: str | Path, feedback: str | Path | None = None) -> None:
+        """Open SQLite files (paths), or one PostgreSQL database (a ``postgresql://`` URL)."""
+        self.postgres = isinstance(tracker, str) and tracker.startswith("postgres")
+        self.tracker, self.feedback = tracker, feedback if feedback is not None else tracker
+        self.sql = POSTGRES if self.postgres else SQLITE
+
+    @contextmanager
+    def _connect(self, where: str | Path) -> Iterator[Any]:
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(str(where), connect_timeout=5) as pg:
+                yield pg
+        else:
+            lite = sqlite3.connect(f"file:{where}?mode=ro", uri=True, timeout=10)
+            try:
+                yield lite
+            finally:
+                lite.close()
+
+    def rows(
+        self, query: str, args: Sequence[object] = (), *, feedback: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run one query (``{p}`` stands for a parameter); an absent store or table reads as empty."""
+        where = self.feedback if feedback else self.tracker
+        if not self.postgres and not Path(where).exists():
+            return []
+        try:
+            with self._connect(where) as db:
+                return list(db.execute(query.format(p=self.sql.param), tuple(args)).fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "UndefinedTable":
+                return []
+            raise
+
+
+def pseudonym(sender: str, key: bytes) -> str:
+    """A stable name for a conversation that reveals neither a Slack user id nor a widget sender id."""
+    channel = "slack" if sender.startswith("slack:") else "web"
+    digest = hmac.new(key, b"senpai-pseudonym\0" + sender.encode(), hashlib.sha256).hexdigest()[:8]
+    return f"{channel}-{digest}"
+
+
+def loads(value: Any) -> Any:
+    """A JSON value as the database returned it (text, or already parsed)."""
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None

@@ -1,0 +1,81 @@
+"""``senpai insights``: what newcomers asked and what Senpai could not answer, for a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import sys
+import time
+
+from senpai.commands.common import settings_from_env
+from settings import Settings
+
+DAY_S = 86_400
+
+
+def parse_day(text: str) -> float:
+    """A ``YYYY-MM-DD`` date as the Unix time of its start (UTC).
+
+    Raises:
+        argparse.ArgumentTypeError: If it is not such a date.
+    """
+    try:
+        return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from exc
+
+
+def store_of(settings: Settings) -> object:
+    """The tracker store and feedback table the settings name."""
+    from bot.insights.source import Store
+
+    if settings.database is not None:
+        return Store(settings.database.as_url())
+    return Store(settings.tracker_db, settings.feedback_db)
+
+
+def cmd_insights(args: argparse.Namespace) -> int:
+    """Print the overview and the missed-question clusters of a date range."""
+    from bot.insights import export
+    from bot.insights.missed import cluster
+    from bot.insights.overview import missed, overview
+    from bot.insights.source import Store
+    from knowledge import load_corpus
+
+    settings = settings_from_env()
+    until = args.until + DAY_S if args.until is not None else time.time()
+    since = args.since if args.since is not None else until - 30 * DAY_S
+    if since >= until:
+        print("senpai insights: --since must come before --until", file=sys.stderr)
+        return 2
+    store = store_of(settings)
+    assert isinstance(store, Store)
+    topic_of = {p.id: p.topic for p in load_corpus(settings.corpus_dir).passages}
+    view = overview(store, since, until, topic_of)
+    questions = missed(store, since, until)
+    encoders = {"en": settings.open_encoder()}
+    japanese = settings.open_japanese_encoder()
+    if japanese is not None:
+        encoders["ja"] = japanese
+    clusters = cluster(questions, encoders) if questions else []
+    if args.format == "json":
+        print(export.as_json(view, clusters))
+    elif args.format == "csv":
+        sys.stdout.write(export.to_csv(export.CLUSTER_HEADER, export.cluster_rows(clusters)))
+    else:
+        sys.stdout.write(export.markdown(view, clusters))
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``senpai insights``."""
+    p = sub.add_parser("insights", help="what newcomers asked and what Senpai missed (Markdown, CSV or JSON)")
+    p.add_argument("--since", type=parse_day, help="first day, YYYY-MM-DD (default: 30 days before --until)")
+    p.add_argument("--until", type=parse_day, help="last day, YYYY-MM-DD, included (default: now)")
+    p.add_argument(
+        "--format",
+        choices=("md", "csv", "json"),
+        default="md",
+        help="md: the overview and the clusters; csv: the missed-question clusters; json: everything",
+    )
+    p.set_defaults(func=cmd_insights)
