@@ -178,6 +178,11 @@ passages:
       so the test can check that a rebuilt index is served without a restart.
     questions: ["Who fills the staff room kettle?"]
     citation: {source: pd2025, section: "Test fixture"}
+    title_ja: "職員室のポットの当番"
+    text_ja: >-
+      この文章はSenpaiの統合テストのためだけにあります。職員室のポットは紫のホワイトボードに
+      書かれた週ごとの当番表に従う、という内容で、再構築した索引が再起動なしで使われるかを確かめます。
+    questions_ja: ["職員室のポットは誰が満たしますか？"]
 """
 
 
