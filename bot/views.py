@@ -95,7 +95,7 @@ def too_many(retry_after: float) -> web.Response:
 def client_address(request: web.Request) -> str:
     """The client's address: the peer, or what a trusted reverse proxy says it forwarded for."""
     peer = request.remote or "?"
-    if peer in request.app[keys.SETTINGS].trusted_proxies:
+    if peer in request.config_dict[keys.SETTINGS].trusted_proxies:
         forwarded = request.headers.get("X-Forwarded-For", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:

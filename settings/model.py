@@ -52,6 +52,8 @@ class Settings:
     action_url: str = "http://127.0.0.1:5055"
     action_token: str | None = None
     sender_secret: str | None = None
+    admin_token: str | None = None
+    admin_read_token: str | None = None
     action_timeout_s: float = 3.0
     prefetch: bool = True
     adapter: bool = True
@@ -230,6 +232,18 @@ class Settings:
             raise SettingsError(
                 "SENPAI_SENDER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)"
             )
+        admin_token = values.text(env, "SENPAI_ADMIN_TOKEN")
+        admin_read_token = values.text(env, "SENPAI_ADMIN_READ_TOKEN")
+        for name, token in (
+            ("SENPAI_ADMIN_TOKEN", admin_token),
+            ("SENPAI_ADMIN_READ_TOKEN", admin_read_token),
+        ):
+            if token is not None and len(token) < 16:
+                raise SettingsError(f"{name} must be at least 16 characters (e.g. `openssl rand -hex 16`)")
+        if admin_read_token is not None and (admin_token is None or admin_read_token == admin_token):
+            raise SettingsError(
+                "SENPAI_ADMIN_READ_TOKEN needs SENPAI_ADMIN_TOKEN set, and must differ from it"
+            )
         if profile == "production" and sender_secret is None:
             raise SettingsError(
                 "SENPAI_PROFILE=production needs SENPAI_SENDER_SECRET, shared by every gateway "
@@ -244,6 +258,8 @@ class Settings:
             action_url=values.url(env, "SENPAI_ACTION_URL", "http://127.0.0.1:5055"),
             action_token=values.text(env, "SENPAI_ACTION_TOKEN"),
             sender_secret=sender_secret,
+            admin_token=admin_token,
+            admin_read_token=admin_read_token,
             action_timeout_s=values.number(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
             prefetch=values.flag(env, "SENPAI_PREFETCH", True),
             adapter=values.flag(env, "SENPAI_ADAPTER", True),

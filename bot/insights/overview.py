@@ -135,6 +135,13 @@ def _roles(store: Store, since: float, until: float) -> dict[str, int]:
             f"SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' AND {_RANGE}", (since, until)
         )
     }
+    last = roles_by_sender(store, until)
+    roles = Counter(last.get(s, "unknown") for s in senders)
+    return {role: roles.get(role, 0) for role in ("alt", "jte", "unknown")}
+
+
+def roles_by_sender(store: Store, until: float) -> dict[str, str]:
+    """The role each conversation had said by ``until`` (``alt`` or ``jte``; absent if never said)."""
     last: dict[str, str] = {}
     for sender, data in store.rows(
         "SELECT sender_id, data FROM events WHERE type_name = 'slot' AND timestamp < {p} ORDER BY id",
@@ -143,8 +150,7 @@ def _roles(store: Store, since: float, until: float) -> dict[str, int]:
         event = loads(data) or {}
         if event.get("name") == "role":
             last[str(sender)] = str(event.get("value") or "unknown")
-    roles = Counter(last.get(s, "unknown") for s in senders)
-    return {role: roles.get(role, 0) for role in ("alt", "jte", "unknown")}
+    return last
 
 
 def bot_messages(store: Store, senders: set[str]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,334 @@
+"""The ``/admin/`` pages: sign-in, overview, missed questions, thumbs-down, transcripts and exports."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from aiohttp import web
+
+from bot.admin.auth import COOKIE, Gatekeeper, Session, same_origin, set_cookie
+from bot.insights import export
+from bot.insights.missed import Cluster, cluster
+from bot.insights.overview import KINDS, bot_messages, feedback_rows, missed, overview
+from bot.insights.source import Store, pseudonym
+from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
+from bot.senders import load_secret
+from knowledge.encoder import Encoder
+from settings import Settings
+
+DAY_S = 86_400
+GATE = web.AppKey("gate", Gatekeeper)
+STORE = web.AppKey("store", Store)
+PAGES = web.AppKey("pages", jinja2.Environment)
+NAME_KEY = web.AppKey("name_key", bytes)
+ENCODERS = web.AppKey("encoders", dict)
+ENCODER_LOCK = web.AppKey("encoder_lock", asyncio.Lock)
+ADMIN_SETTINGS = web.AppKey("admin_settings", Settings)
+
+
+def create_admin_app(settings: Settings) -> web.Application:
+    """The admin sub-application, mounted at ``/admin/`` when ``SENPAI_ADMIN_TOKEN`` is set."""
+    assert settings.admin_token is not None
+    app = web.Application()
+    app[ADMIN_SETTINGS] = settings
+    app[GATE] = Gatekeeper(settings.admin_token, settings.admin_read_token)
+    app[STORE] = (
+        Store(settings.database.as_url())
+        if settings.database is not None
+        else Store(settings.tracker_db, settings.feedback_db)
+    )
+    app[PAGES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+    )
+    app[NAME_KEY] = hashlib.sha256(
+        b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
+    ).digest()
+    app[ENCODERS] = {}
+    app.cleanup_ctx.append(_lock)
+    app.router.add_get("/", overview_page)
+    app.router.add_post("/sign-in", sign_in)
+    app.router.add_post("/sign-out", sign_out)
+    app.router.add_get("/missed", missed_page)
+    app.router.add_get("/unhelpful", unhelpful_page)
+    app.router.add_get("/transcripts", transcripts_page)
+    app.router.add_get("/export.csv", export_csv)
+    app.router.add_get("/export.json", export_json)
+    return app
+
+
+async def _lock(app: web.Application) -> AsyncIterator[None]:
+    app[ENCODER_LOCK] = asyncio.Lock()
+    yield
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    """A page from its template (autoescaped), never cached."""
+    page = request.app[PAGES].get_template(template).render(**values)
+    response = web.Response(text=page, content_type="text/html", status=status)
+    response.headers["Cache-Control"] = "no-store"
+    # The gateway's default, no-referrer, makes a browser send "Origin: null" with a form's POST,
+    # and the same-origin check needs the real origin; same-origin still sends nothing elsewhere.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def date_range(query: Mapping[str, str]) -> tuple[float, float, str, str]:
+    """``since`` and ``until`` (days, ``until`` included) from the query; the last 30 days by default."""
+
+    def day(name: str) -> float | None:
+        try:
+            return float(calendar.timegm(time.strptime(query.get(name, ""), "%Y-%m-%d")))
+        except ValueError:
+            return None
+
+    end = day("until")
+    until = end + DAY_S if end is not None else (time.time() // DAY_S + 1) * DAY_S
+    since = day("since") or until - 30 * DAY_S
+    since = min(since, until - DAY_S)
+    return since, until, export.day(since), export.day(until - 1)
+
+
+def base(request: web.Request, session: Session | None, title: str) -> dict[str, Any]:
+    """What every page needs: the session, the range and its query string."""
+    since, until, first, last = date_range(request.query)
+    return {
+        "title": title,
+        "session": session,
+        "since": first,
+        "until": last,
+        "range": (since, until),
+        "range_query": urlencode({"since": first, "until": last}),
+        "extra": [],
+    }
+
+
+def signed_in(request: web.Request) -> Session | None:
+    """The organiser's session, if signed in."""
+    return request.app[GATE].session(request)
+
+
+def client(request: web.Request) -> str:
+    """The address a sign-in counts against."""
+    from bot.views import client_address
+
+    return client_address(request)
+
+
+async def overview_page(request: web.Request) -> web.Response:
+    """The overview, or the sign-in form."""
+    session = signed_in(request)
+    if session is None:
+        return render(request, "sign_in.html", **base(request, None, "Sign in"))
+    values = base(request, session, "Overview")
+    since, until = values["range"]
+    view = await asyncio.to_thread(overview, request.app[STORE], since, until, _topics(request))
+    days = [d for d, _, _ in view.days]
+    kind_days = sorted(view.kinds_by_day)
+    values.update(
+        view=view,
+        conversations=sum(c for _, c, _ in view.days),
+        rates=view.kind_rates(),
+        days_labels=json.dumps(days),
+        days_series=json.dumps(
+            [
+                {"label": "conversations", "data": [c for _, c, _ in view.days]},
+                {"label": "messages", "data": [m for _, _, m in view.days]},
+            ]
+        ),
+        kinds_labels=json.dumps(kind_days),
+        kinds_series=json.dumps(
+            [{"label": k, "data": [view.kinds_by_day[d].get(k, 0) for d in kind_days]} for k in KINDS]
+        ),
+    )
+    return render(request, "overview.html", **values)
+
+
+def _topics(request: web.Request) -> dict[str, str]:
+    from knowledge.corpus import load_corpus
+
+    try:
+        return {p.id: p.topic for p in load_corpus(request.app[ADMIN_SETTINGS].corpus_dir, None).passages}
+    except Exception:  # the corpus being edited must not take the page down
+        return {}
+
+
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    """Check a token; a good one gets a session cookie, a wrong one counts against the address."""
+    if not same_origin(request):
+        raise web.HTTPForbidden(text="cross-site request refused")
+    gate, address = request.app[GATE], client(request)
+    wait = gate.blocked_for(address)
+    if wait > 0:
+        raise web.HTTPTooManyRequests(
+            text=f"too many wrong tokens; try again in {int(wait) + 1} s",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    form = await request.post()
+    role = gate.sign_in(str(form.get("token", "")), address)
+    if role is None:
+        return render(
+            request, "sign_in.html", 401, error="That token is not right.", **base(request, None, "Sign in")
+        )
+    response = web.HTTPSeeOther("/admin/")
+    set_cookie(response, request, gate.cookie(role))
+    return response
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    """End the session (a state-changing request: same origin and the session's CSRF token)."""
+    session = require_change(request, await request.post())
+    response = web.HTTPSeeOther("/admin/")
+    set_cookie(response, request, "", max_age=0)
+    del session
+    return response
+
+
+def require_change(request: web.Request, form: Mapping[str, Any]) -> Session:
+    """The session of a state-changing request, which must come from this site with its CSRF token."""
+    session = signed_in(request)
+    if session is None:
+        raise web.HTTPUnauthorized(text="sign in first")
+    if not same_origin(request) or form.get("csrf") != session.csrf:
+        raise web.HTTPForbidden(text="cross-site request refused")
+    return session
+
+
+def require(request: web.Request) -> Session:
+    """The session of a reading request; without one, the sign-in page."""
+    session = signed_in(request)
+    if session is None:
+        raise web.HTTPSeeOther("/admin/")
+    return session
+
+
+async def encoders(request: web.Request) -> dict[str, Encoder]:
+    """The encoders clustering uses, loaded on first use (the gateway otherwise needs none)."""
+    found: dict[str, Encoder] = request.app[ENCODERS]
+    async with request.app[ENCODER_LOCK]:
+        if not found:
+            settings = request.app[ADMIN_SETTINGS]
+
+            def load() -> dict[str, Encoder]:
+                loaded = {"en": settings.open_encoder()}
+                japanese = settings.open_japanese_encoder()
+                if japanese is not None:
+                    loaded["ja"] = japanese
+                return loaded
+
+            found.update(await asyncio.to_thread(load))
+    return found
+
+
+async def clusters_of(request: web.Request, since: float, until: float) -> list[Cluster]:
+    """The missed-question clusters of a range."""
+    asked = await asyncio.to_thread(missed, request.app[STORE], since, until)
+    if not asked:
+        return []
+    found = await encoders(request)
+    return await asyncio.to_thread(cluster, asked, found)
+
+
+async def missed_page(request: web.Request) -> web.Response:
+    """Missed questions, clustered by meaning, largest first."""
+    values = base(request, require(request), "Missed questions")
+    values["clusters"] = await clusters_of(request, *values["range"])
+    return render(request, "missed.html", **values)
+
+
+async def unhelpful_page(request: web.Request) -> web.Response:
+    """Every thumbs-down: the question, the answer exactly as shown, its citations and the comment."""
+    values = base(request, require(request), "Marked unhelpful")
+    store, key = request.app[STORE], request.app[NAME_KEY]
+    rated = [r for r in await asyncio.to_thread(feedback_rows, store, *values["range"]) if r[2] < 0]
+    shown = await asyncio.to_thread(bot_messages, store, {r[0] for r in rated})
+    values["rows"] = [
+        {
+            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at)),
+            "name": pseudonym(sender, key),
+            "question": shown.get(mid, {}).get("question", "(not found)"),
+            "answer": shown.get(mid, {}).get("text", "(the message is no longer stored)"),
+            "cited": ", ".join(
+                f"{c.get('passage_id')} ({c.get('source')}, {c.get('section')})"
+                for c in shown.get(mid, {}).get("citations", [])
+                if isinstance(c, dict)
+            )
+            or "nothing",
+            "comment": comment,
+        }
+        for sender, mid, _rating, comment, at in reversed(rated)
+    ]
+    return render(request, "unhelpful.html", **values)
+
+
+def filters_of(request: web.Request) -> Filters:
+    """The transcript filters in the query."""
+    q = request.query
+    return Filters(q.get("channel", ""), q.get("role", ""), q.get("kind", ""), q.get("passage", "").strip())
+
+
+async def _transcripts(request: web.Request, since: float, until: float) -> list[Any]:
+    key = request.app[NAME_KEY]
+    return await asyncio.to_thread(
+        transcripts, request.app[STORE], since, until, lambda s: pseudonym(s, key), filters_of(request)
+    )
+
+
+async def transcripts_page(request: web.Request) -> web.Response:
+    """Conversations, filtered by date, channel, role, reply kind and passage."""
+    values = base(request, require(request), "Transcripts")
+    filters = filters_of(request)
+    values.update(
+        filters=filters,
+        found=await _transcripts(request, *values["range"]),
+        filter_query=urlencode(
+            {
+                "since": values["since"],
+                "until": values["until"],
+                **{k: v for k, v in vars(filters).items() if v},
+            }
+        ),
+    )
+    return render(request, "transcripts.html", **values)
+
+
+async def _export(request: web.Request) -> tuple[tuple[str, ...], list[list[Any]], list[Any]]:
+    if signed_in(request) is None:
+        raise web.HTTPUnauthorized(text="sign in at /admin/ first")
+    since, until, _, _ = date_range(request.query)
+    if request.query.get("what") == "clusters":
+        found = await clusters_of(request, since, until)
+        return export.CLUSTER_HEADER, export.cluster_rows(found), found
+    rows = message_rows(await _transcripts(request, since, until))
+    return MESSAGE_HEADER, rows, rows
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    """Messages or missed-question clusters as CSV (formula-safe), as filtered."""
+    header, rows, _ = await _export(request)
+    name = "senpai-clusters.csv" if request.query.get("what") == "clusters" else "senpai-messages.csv"
+    return web.Response(
+        text=export.to_csv(header, rows),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+async def export_json(request: web.Request) -> web.Response:
+    """Messages or missed-question clusters as JSON, as filtered."""
+    header, rows, _ = await _export(request)
+    data = [dict(zip(header, row, strict=True)) for row in rows]
+    return web.json_response(
+        data, dumps=lambda d: json.dumps(d, ensure_ascii=False), headers={"Cache-Control": "no-store"}
+    )
+
+
+__all__ = ["COOKIE", "create_admin_app"]

@@ -1,0 +1,24 @@
+/*
+ * Charts on the Senpai insights page, drawn by Chart.js (vendored from the npm registry,
+ * bot/static/vendor/, MIT licence). Each <canvas class="chart"> carries its labels and
+ * series as JSON in data attributes; the same numbers are in the table beside it, so the
+ * page reads without JavaScript.
+ */
+(function () {
+  "use strict";
+  function draw() {
+    if (!window.Chart) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("canvas.chart"), function (canvas) {
+      var stacked = canvas.getAttribute("data-stacked") === "1";
+      new window.Chart(canvas, {
+        type: canvas.getAttribute("data-chart") || "line",
+        data: { labels: JSON.parse(canvas.getAttribute("data-labels") || "[]"),
+                datasets: JSON.parse(canvas.getAttribute("data-series") || "[]") },
+        options: { animation: false, responsive: true, maintainAspectRatio: false,
+                   scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } } }
+      });
+      canvas.setAttribute("data-drawn", "1");
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+}());
