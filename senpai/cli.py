@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="performance against the floor of each step (writes bench/latest.json)")
     p.add_argument("--quick", action="store_true", help="fewer trials, no 5,000-turn memory run")
+    p.add_argument(
+        "--insights",
+        action="store_true",
+        help="the insights page on 100,000 messages (writes bench/insights.json)",
+    )
     p.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "latest.json")
     p.set_defaults(func=cmd_bench)
 

@@ -109,6 +109,18 @@ class Settings:
             japanese=japanese,
         )
 
+    def open_batch_encoders(self) -> dict[str, Encoder]:
+        """The encoders of each language for embedding many texts at once (the insights' clustering).
+
+        They use every core: an organiser's page, not a chat turn, is waiting.
+        """
+        wide = replace(self, torch_threads=os.cpu_count() or 1)
+        found = {"en": wide.open_encoder()}
+        japanese = wide.open_japanese_encoder()
+        if japanese is not None:
+            found["ja"] = japanese
+        return found
+
     def open_japanese_encoder(self) -> Encoder | None:
         """The Japanese index's encoder (multilingual-e5-small), or ``None`` with ``SENPAI_JAPANESE=0``.
 

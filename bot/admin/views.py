@@ -215,16 +215,7 @@ async def encoders(request: web.Request) -> dict[str, Encoder]:
     found: dict[str, Encoder] = request.app[ENCODERS]
     async with request.app[ENCODER_LOCK]:
         if not found:
-            settings = request.app[ADMIN_SETTINGS]
-
-            def load() -> dict[str, Encoder]:
-                loaded = {"en": settings.open_encoder()}
-                japanese = settings.open_japanese_encoder()
-                if japanese is not None:
-                    loaded["ja"] = japanese
-                return loaded
-
-            found.update(await asyncio.to_thread(load))
+            found.update(await asyncio.to_thread(request.app[ADMIN_SETTINGS].open_batch_encoders))
     return found
 
 

@@ -62,7 +62,9 @@ def cluster(missed: Sequence[Missed], encoders: Mapping[str, Encoder]) -> list[C
 
 def _cluster_one_language(language: str, items: list[Missed], encoder: Encoder, cut: float) -> list[Cluster]:
     texts = list(dict.fromkeys(" ".join(m.text.split()) for m in items))
-    vectors = encoder.encode(texts)
+    by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding in each batch
+    vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
+    vectors[by_length] = encoder.encode([texts[i] for i in by_length])
     if len(texts) == 1:
         labels = np.zeros(1, dtype=int)
     else:

@@ -53,11 +53,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     topic_of = {p.id: p.topic for p in load_corpus(settings.corpus_dir).passages}
     view = overview(store, since, until, topic_of)
     questions = missed(store, since, until)
-    encoders = {"en": settings.open_encoder()}
-    japanese = settings.open_japanese_encoder()
-    if japanese is not None:
-        encoders["ja"] = japanese
-    clusters = cluster(questions, encoders) if questions else []
+    clusters = cluster(questions, settings.open_batch_encoders()) if questions else []
     if args.format == "json":
         print(export.as_json(view, clusters))
     elif args.format == "csv":

@@ -86,6 +86,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from senpai.benchmarks import report
     from senpai.harness import StackError
 
+    if args.insights:
+        return _bench_insights(args)
     try:
         figures = report.measure(args.quick)
     except StackError as exc:
@@ -94,6 +96,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(report.table(figures))
     report.write(figures, args.out)
     print(f"Wrote {args.out}")
+    return 0
+
+
+def _bench_insights(args: argparse.Namespace) -> int:
+    """``senpai bench --insights``: the insights on 100,000 messages, on SQLite and PostgreSQL."""
+    import json
+
+    from senpai.benchmarks import insights
+    from senpai.benchmarks.report import machine
+
+    settings = Settings.from_env()
+    encoders = settings.open_batch_encoders()
+    figures = insights.measure(encoders, "postgresql://root@127.0.0.1:5432/postgres", args.quick)
+    figures["machine"] = machine()
+    out = args.out.with_name("insights.json") if args.out.name == "latest.json" else args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(figures, indent=2))
+    print(f"Wrote {out}")
     return 0
 
 

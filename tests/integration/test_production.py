@@ -24,6 +24,9 @@ pytestmark = pytest.mark.integration
 REDIS = ("127.0.0.1", 6379)
 
 
+ADMIN_TOKEN = "organiser-token-production"
+
+
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     if not reachable(REDIS):
@@ -40,6 +43,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[S
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "SENPAI_RASA_REPLICAS": "2",
         "SENPAI_SENDER_SECRET": secrets.token_hex(32),
+        "SENPAI_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     running = start_stack(tmp_path_factory.mktemp("production"), env)
     try:
@@ -134,6 +138,29 @@ def test_feedback_goes_to_the_shared_postgresql_database(stack: Stack, database:
     with psycopg.connect(database) as db:
         rows = db.execute("SELECT sender, message_id, rating FROM feedback WHERE id = %s", (stored["id"],))
         assert rows.fetchall() == [(stack.conversation("rated"), answer["messages"][0]["id"], -1)]
+
+
+def test_the_insights_page_counts_what_postgresql_holds(stack: Stack, database: str) -> None:
+    import psycopg
+
+    from tests.integration.test_admin import get, sign_in, today
+
+    for theme in ("where can I park my car at school", "how do I renew my visa"):
+        assert stack.chat(f"missed-{theme[:8]}", theme)["kind"] == "fallback"
+    status, cookie = sign_in(stack, ADMIN_TOKEN)
+    assert status == 303
+    with psycopg.connect(database) as db:
+        stored = db.execute(
+            "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND (data::jsonb ->> 'text') NOT LIKE '/%%'"
+        ).fetchone()[0]
+    status, page, _ = get(stack, f"/admin/?since={today()}&until={today()}", cookie.split(";")[0])
+    assert status == 200 and f"<strong>{stored}</strong> messages" in page
+    status, missed, _ = get(stack, f"/admin/missed?since={today()}&until={today()}", cookie.split(";")[0])
+    assert "where can I park my car at school" in missed and "how do I renew my visa" in missed
+    status, unhelpful, _ = get(
+        stack, f"/admin/unhelpful?since={today()}&until={today()}", cookie.split(";")[0]
+    )
+    assert "When did the JET Programme start?" in unhelpful  # the thumbs-down of the feedback test
 
 
 def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:
