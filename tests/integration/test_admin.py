@@ -126,7 +126,12 @@ def test_an_organiser_signs_in_and_sees_the_charts_and_the_missed_questions(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.set_default_timeout(60_000)
-        page.goto(stack.url + "/admin/")
+        page.goto(stack.url + "/admin/missed")  # not signed in: the sign-in form, not the list
+        page.get_by_label("Organiser token").fill("not-the-token-at-all")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("alert").wait_for()
+        assert "not right" in page.get_by_role("alert").inner_text()
+        assert page.locator("ol.clusters").count() == 0
         page.get_by_label("Organiser token").fill(TOKEN)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("heading", name="Overview").wait_for()
