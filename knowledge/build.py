@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import faiss
-import numpy as np
 
 from knowledge.adapter import AdapterConfig
 from knowledge.corpus import Passage, passage_views
+from knowledge.embed_cache import EmbeddingCache, embed
 from knowledge.encoder import Encoder
 from knowledge.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
 from knowledge.not_covered import NotCoveredTopic, load_not_covered
@@ -29,6 +30,7 @@ def build_index(
     adapter: AdapterConfig | None = None,
     japanese: Encoder | None = None,
     lang: str = "en",
+    cache_dir: Path | None = None,
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
@@ -50,6 +52,8 @@ def build_index(
         japanese: The encoder of a Japanese index over the passages' Japanese
             views, which Japanese queries are handed to; ``None`` builds none.
         lang: Which views this index embeds (``en``, or ``ja`` for the Japanese index).
+        cache_dir: Where embeddings are kept between builds (one file per model,
+            :mod:`knowledge.embed_cache`); ``None`` encodes everything.
 
     Returns:
         The index, ready to search or save.
@@ -61,12 +65,10 @@ def build_index(
     outside = tuple(load_not_covered() if not_covered is None else not_covered)
     texts = [view for passage in passages for view in passage_views(passage, lang)]
     texts += [example for topic in outside for example in topic.examples_in(lang)]
-    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
-        batch = texts[start : start + batch_size]
-        vectors[start : start + len(batch)] = encoder.encode(batch, batch_size=batch_size)
-        if progress is not None:
-            progress(start + len(batch), len(texts))
+    cache = EmbeddingCache(cache_dir, encoder.name) if cache_dir is not None else None
+    vectors = embed(texts, encoder, batch_size=batch_size, cache=cache, progress=progress)
+    if cache is not None:
+        cache.save()
     faiss.normalize_L2(vectors)
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
@@ -83,6 +85,7 @@ def build_index(
             batch_size=batch_size,
             lexical_weight=JA_LEXICAL_WEIGHT,
             lang="ja",
+            cache_dir=cache_dir,
         )
         index = index.with_japanese(ja)
     return index if adapter is None else index.with_adapter(adapter)

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-index", help="validate the corpus and build the knowledge index")
     p.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-cache", action="store_true", help="encode every text again (a cold build)")
     p.set_defaults(func=cmd_build_index)
 
     p = sub.add_parser("search", help="search the knowledge index")

@@ -174,6 +174,11 @@ class Settings:
         return self.data_dir / "tracker.db"
 
     @property
+    def embedding_cache_dir(self) -> Path:
+        """Where ``build-index`` keeps embeddings between builds (one file per model)."""
+        return self.data_dir / "embeddings"
+
+    @property
     def feedback_db(self) -> Path:
         """SQLite file of the widget's thumbs up/down."""
         return self.data_dir / "feedback.sqlite3"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,26 +14,55 @@ from typing import Any
 from settings import PROJECT_ROOT, Settings
 
 
+def _build(env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "senpai", "build-index", "--force", "--quiet"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
 def index_build(settings: Settings, trials: int) -> dict[str, Any]:
-    """Time ``senpai build-index --force`` in a scratch directory (model load included): passages/s."""
+    """Time ``senpai build-index`` in a scratch data directory (model loads included).
+
+    A cold build starts with no embeddings cached (passages/s); then one
+    question is added to one passage and the index rebuilt with the cache
+    the cold build left (``rebuild_one_change_s``).
+    """
     from knowledge import load_corpus
 
     passages = len(load_corpus(settings.corpus_dir))
-    walls = []
+    cold, warm = [], []
     for _ in range(trials):
         with tempfile.TemporaryDirectory(prefix="senpai-bench-index-") as scratch:
-            env = {**os.environ, "SENPAI_INDEX_DIR": str(Path(scratch) / "index")}
-            start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "senpai", "build-index", "--force", "--quiet"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
+            root = Path(scratch)
+            env = {
+                **os.environ,
+                "SENPAI_DATA_DIR": str(root),
+                "SENPAI_INDEX_DIR": str(root / "index"),
+                "SENPAI_ONNX_DIR": str(settings.onnx_dir),  # the model's export is not what is measured
+            }
+            cold.append(_build(env))
+            corpus = root / "corpus"
+            shutil.copytree(settings.corpus_dir, corpus)
+            topic = corpus / "jte.yaml"
+            text = topic.read_text(encoding="utf-8")
+            marker = "    questions:\n"
+            topic.write_text(
+                text.replace(marker, marker + '      - "who decides what the ALT does in my lessons"\n', 1)
             )
-            walls.append(time.perf_counter() - start)
-    best = sorted(walls)[len(walls) // 2]
-    return {"passages": passages, "wall_s": round(best, 2), "passages_per_s": round(passages / best, 1)}
+            warm.append(_build({**env, "SENPAI_CORPUS_DIR": str(corpus)}))
+    best = sorted(cold)[len(cold) // 2]
+    return {
+        "passages": passages,
+        "wall_s": round(best, 2),
+        "passages_per_s": round(passages / best, 1),
+        "rebuild_one_change_s": round(sorted(warm)[len(warm) // 2], 2),
+    }
 
 
 def training(settings: Settings) -> dict[str, Any]:

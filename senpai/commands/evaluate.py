@@ -43,7 +43,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     assert encoder is not None
     japanese = _is_japanese(questions)
     ja_encoder = settings.open_japanese_encoder()
-    plain = build_index(corpus.passages, encoder, topics=corpus.topics, japanese=ja_encoder)
+    plain = build_index(
+        corpus.passages,
+        encoder,
+        topics=corpus.topics,
+        japanese=ja_encoder,
+        cache_dir=settings.embedding_cache_dir,
+    )
     adapter = settings.adapter_config()
     index = plain if adapter is None else plain.with_adapter(adapter)  # the same vectors, embedded once
     index.search("warm-up", 1)
@@ -147,6 +153,7 @@ def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
         lexical_weight=settings.lexical_weight,
         adapter=settings.adapter_config(),
         japanese=settings.open_japanese_encoder(),
+        cache_dir=settings.embedding_cache_dir,
     )
     return index, settings.policy()
 

@@ -67,8 +67,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
     try:
-        encoder = settings.open_encoder()
-        japanese = settings.open_japanese_encoder()
+        batch = settings.open_batch_encoders()  # every core: a build is no chat turn
+        encoder, japanese = batch["en"], batch.get("ja")
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -86,6 +86,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         progress=progress,
         adapter=adapter,
         japanese=japanese,
+        cache_dir=None if args.no_cache else settings.embedding_cache_dir,
     )
     bar.close()
     target = publish(index, settings.index_dir)
