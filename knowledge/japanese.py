@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.figures import compare
-from knowledge.schema import MIN_EXAMPLES, CorpusError, require_str, str_list
+from knowledge.schema import CorpusError, example_list, require_str, str_list
 
 #: Limits of the Japanese fields, in characters (Japanese has no spaces to count words by).
 MAX_TITLE_JA = 60
@@ -109,17 +109,7 @@ def parse_topic_ja(raw: Mapping[str, Any], english_who: str, file: Path, tid: st
     who = require_ja(raw, "who_to_ask_ja", file, tid, kind="topic")
     _limit(who, "who_to_ask_ja", 10, MAX_WHO_TO_ASK_JA, file, tid, "topic")
     _figures_agree(english_who, who, "who_to_ask_ja", file, tid, "topic")
-    examples = tuple(tidy(e) for e in str_list(raw, "examples_ja", file, tid, kind="topic"))
-    if len(examples) < MIN_EXAMPLES:
-        raise CorpusError(
-            file,
-            f"field 'examples_ja' has {len(examples)}; give at least {MIN_EXAMPLES} questions in Japanese",
-            tid,
-            kind="topic",
-        )
-    for example in examples:
-        if len(example) > MAX_EXAMPLE_JA:
-            raise CorpusError(
-                file, f"example {example[:20]!r}... is over {MAX_EXAMPLE_JA} characters", tid, kind="topic"
-            )
+    examples = example_list(
+        raw, "examples_ja", file, tid, max_chars=MAX_EXAMPLE_JA, what="questions in Japanese", clean=tidy
+    )
     return TopicJa(title, who, examples)

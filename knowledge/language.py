@@ -76,20 +76,21 @@ def detect(text: str, default: Lang = "en") -> Lang:
 
 
 #: Asking for a language: "英語で", "in Japanese please", "日本語でお願いします", "can you answer in English".
-_ASK_JA = re.compile(
-    r"^(?:(?:please\s+)?(?:answer|reply|respond|speak|talk|write)(?:\s+to\s+me)?\s+in\s+japanese|"
-    r"(?:can|could)\s+you\s+(?:answer|reply|respond|speak|talk|write)(?:\s+to\s+me)?\s+in\s+japanese|"
-    r"in\s+japanese|japanese)(?:\s+please)?[\s.!?]*$|^(?:日本語|にほんご)で?(?:お願い(?:します|いたします)?|"
-    r"話して(?:ください)?|答えて(?:ください)?|教えて(?:ください)?|)(?:ください)?[。！!？?]*$",
-    re.IGNORECASE,
-)
-_ASK_EN = re.compile(
-    r"^(?:(?:please\s+)?(?:answer|reply|respond|speak|talk|write)(?:\s+to\s+me)?\s+in\s+english|"
-    r"(?:can|could)\s+you\s+(?:answer|reply|respond|speak|talk|write)(?:\s+to\s+me)?\s+in\s+english|"
-    r"in\s+english|english)(?:\s+please)?[\s.!?]*$|^(?:英語|えいご)で?(?:お願い(?:します|いたします)?|"
-    r"話して(?:ください)?|答えて(?:ください)?|教えて(?:ください)?|)(?:ください)?[。！!？?]*$",
-    re.IGNORECASE,
-)
+_VERB = r"(?:answer|reply|respond|speak|talk|write)(?:\s+to\s+me)?"
+_POLITE = r"(?:お願い(?:します|いたします)?|話して(?:ください)?|答えて(?:ください)?|教えて(?:ください)?|)"
+
+
+def _asking_for(english: str, japanese: str) -> re.Pattern[str]:
+    """A message that only asks for one language, in English or in Japanese."""
+    return re.compile(
+        rf"^(?:(?:please\s+)?{_VERB}\s+in\s+{english}|(?:can|could)\s+you\s+{_VERB}\s+in\s+{english}|"
+        rf"in\s+{english}|{english})(?:\s+please)?[\s.!?]*$|^(?:{japanese})で?{_POLITE}(?:ください)?[。！!？?]*$",
+        re.IGNORECASE,
+    )
+
+
+_ASK_JA = _asking_for("japanese", "日本語|にほんご")
+_ASK_EN = _asking_for("english", "英語|えいご")
 
 
 def requested_language(text: str) -> Lang | None:

@@ -19,11 +19,10 @@ from knowledge.schema import (
     MAX_EXAMPLE_CHARS,
     MAX_TITLE_CHARS,
     MAX_WHO_TO_ASK_CHARS,
-    MIN_EXAMPLES,
     CorpusError,
+    example_list,
     load_yaml,
     require_str,
-    str_list,
 )
 
 DEFAULT_NOT_COVERED_FILE = Path(__file__).parent / "scope" / "not_covered.yaml"
@@ -130,22 +129,10 @@ def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredT
             raise CorpusError(
                 path, f"field 'who_to_ask' is over {MAX_WHO_TO_ASK_CHARS} characters", tid, kind="topic"
             )
-        examples = str_list(raw, "examples", path, tid, kind="topic")
-        if len(examples) < MIN_EXAMPLES:
-            raise CorpusError(
-                path,
-                f"field 'examples' has {len(examples)}; give at least {MIN_EXAMPLES} example questions",
-                tid,
-                kind="topic",
-            )
+        examples = example_list(
+            raw, "examples", path, tid, max_chars=MAX_EXAMPLE_CHARS, what="example questions"
+        )
         for example in examples:
-            if len(example) > MAX_EXAMPLE_CHARS:
-                raise CorpusError(
-                    path,
-                    f"example {example[:40]!r}... is over {MAX_EXAMPLE_CHARS} characters",
-                    tid,
-                    kind="topic",
-                )
             key = fold(example)
             if key in seen_examples:
                 raise CorpusError(

@@ -7,7 +7,7 @@ topic) id and the field, so an organiser editing YAML sees exactly what to fix.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,40 @@ def str_list(
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise CorpusError(file, f"field '{key}' must be a list of non-empty strings", pid, kind=kind)
     return tuple(" ".join(v.split()) for v in value)
+
+
+def example_list(
+    data: Mapping[str, Any],
+    key: str,
+    file: Path,
+    tid: str,
+    *,
+    max_chars: int,
+    what: str,
+    clean: Callable[[str], str] = lambda text: text,
+) -> tuple[str, ...]:
+    """A not-covered topic's example questions: at least :data:`MIN_EXAMPLES`, none over ``max_chars``.
+
+    Args:
+        data: The topic's mapping.
+        key: The field (``examples`` or ``examples_ja``).
+        file: The file, for the error.
+        tid: The topic id, for the error.
+        max_chars: The longest an example may be.
+        what: How the examples are named in the error ("example questions").
+        clean: Applied to each example first (the Japanese ones lose YAML's folding spaces).
+    """
+    examples = tuple(clean(e) for e in str_list(data, key, file, tid, kind="topic"))
+    if len(examples) < MIN_EXAMPLES:
+        raise CorpusError(
+            file, f"field '{key}' has {len(examples)}; give at least {MIN_EXAMPLES} {what}", tid, kind="topic"
+        )
+    for example in examples:
+        if len(example) > max_chars:
+            raise CorpusError(
+                file, f"example {example[:40]!r}... is over {max_chars} characters", tid, kind="topic"
+            )
+    return examples
 
 
 def load_yaml(path: Path) -> Any:

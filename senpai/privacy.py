@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.insights.source import DAY_S
 from bot.senders import VERSION, conversation_of
 from settings import Settings
-
-DAY_S = 86_400
 
 
 @dataclass(frozen=True)

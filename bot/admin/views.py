@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import calendar
 import hashlib
 import json
 import time
@@ -19,18 +18,20 @@ from bot.admin.auth import COOKIE, Gatekeeper, Session, same_origin, set_cookie
 from bot.insights import export
 from bot.insights.missed import Cluster, cluster
 from bot.insights.overview import KINDS, bot_messages, feedback_rows, missed, overview
-from bot.insights.source import Store, pseudonym
+from bot.insights.source import DAY_S, Store, day_start, pseudonym
+from bot.insights.source import day as as_day
 from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 from bot.senders import load_secret
+from bot.views import client_address
 from knowledge.encoder import Encoder
 from settings import Settings
 
-DAY_S = 86_400
 GATE = web.AppKey("gate", Gatekeeper)
 STORE = web.AppKey("store", Store)
 PAGES = web.AppKey("pages", jinja2.Environment)
 NAME_KEY = web.AppKey("name_key", bytes)
 ENCODERS = web.AppKey("encoders", dict)
+TOPICS = web.AppKey("topics", dict)
 ENCODER_LOCK = web.AppKey("encoder_lock", asyncio.Lock)
 ADMIN_SETTINGS = web.AppKey("admin_settings", Settings)
 
@@ -41,11 +42,7 @@ def create_admin_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[ADMIN_SETTINGS] = settings
     app[GATE] = Gatekeeper(settings.admin_token, settings.admin_read_token)
-    app[STORE] = (
-        Store(settings.database.as_url())
-        if settings.database is not None
-        else Store(settings.tracker_db, settings.feedback_db)
-    )
+    app[STORE] = Store.of(settings)
     app[PAGES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
     )
@@ -53,6 +50,7 @@ def create_admin_app(settings: Settings) -> web.Application:
         b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
     ).digest()
     app[ENCODERS] = {}
+    app[TOPICS] = {}
     app.cleanup_ctx.append(_lock)
     app.router.add_get("/", overview_page)
     app.router.add_post("/sign-in", sign_in)
@@ -86,7 +84,7 @@ def date_range(query: Mapping[str, str]) -> tuple[float, float, str, str]:
 
     def day(name: str) -> float | None:
         try:
-            return float(calendar.timegm(time.strptime(query.get(name, ""), "%Y-%m-%d")))
+            return day_start(query.get(name, ""))
         except ValueError:
             return None
 
@@ -94,7 +92,7 @@ def date_range(query: Mapping[str, str]) -> tuple[float, float, str, str]:
     until = end + DAY_S if end is not None else (time.time() // DAY_S + 1) * DAY_S
     since = day("since") or until - 30 * DAY_S
     since = min(since, until - DAY_S)
-    return since, until, export.day(since), export.day(until - 1)
+    return since, until, as_day(since), as_day(until - 1)
 
 
 def base(request: web.Request, session: Session | None, title: str) -> dict[str, Any]:
@@ -116,13 +114,6 @@ def signed_in(request: web.Request) -> Session | None:
     return request.app[GATE].session(request)
 
 
-def client(request: web.Request) -> str:
-    """The address a sign-in counts against."""
-    from bot.views import client_address
-
-    return client_address(request)
-
-
 async def overview_page(request: web.Request) -> web.Response:
     """The overview, or the sign-in form."""
     session = signed_in(request)
@@ -130,12 +121,11 @@ async def overview_page(request: web.Request) -> web.Response:
         return render(request, "sign_in.html", **base(request, None, "Sign in"))
     values = base(request, session, "Overview")
     since, until = values["range"]
-    view = await asyncio.to_thread(overview, request.app[STORE], since, until, _topics(request))
+    view = await asyncio.to_thread(overview, request.app[STORE], since, until, await topics(request))
     days = [d for d, _, _ in view.days]
     kind_days = sorted(view.kinds_by_day)
     values.update(
         view=view,
-        conversations=sum(c for _, c, _ in view.days),
         rates=view.kind_rates(),
         days_labels=json.dumps(days),
         days_series=json.dumps(
@@ -152,20 +142,29 @@ async def overview_page(request: web.Request) -> web.Response:
     return render(request, "overview.html", **values)
 
 
-def _topics(request: web.Request) -> dict[str, str]:
-    from knowledge.corpus import load_corpus
+async def topics(request: web.Request) -> dict[str, str]:
+    """Each passage's topic, read from the corpus once (in a thread) and kept for the process."""
+    found: dict[str, str] = request.app[TOPICS]
+    if not found:
+        from knowledge.corpus import load_corpus
 
-    try:
-        return {p.id: p.topic for p in load_corpus(request.app[ADMIN_SETTINGS].corpus_dir, None).passages}
-    except Exception:  # the corpus being edited must not take the page down
-        return {}
+        def read() -> dict[str, str]:
+            try:
+                return {
+                    p.id: p.topic for p in load_corpus(request.app[ADMIN_SETTINGS].corpus_dir, None).passages
+                }
+            except Exception:  # a corpus being edited must not take the page down; it is read again next time
+                return {}
+
+        found.update(await asyncio.to_thread(read))
+    return found
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
     """Check a token; a good one gets a session cookie, a wrong one counts against the address."""
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-site request refused")
-    gate, address = request.app[GATE], client(request)
+    gate, address = request.app[GATE], client_address(request)
     wait = gate.blocked_for(address)
     if wait > 0:
         raise web.HTTPTooManyRequests(

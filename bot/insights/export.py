@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from bot.insights.missed import Cluster
 from bot.insights.overview import Overview
+from bot.insights.source import day
 
 #: A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,11 +42,6 @@ def cluster_rows(clusters: Sequence[Cluster]) -> list[list[Any]]:
 
 
 CLUSTER_HEADER = ("size", "language", "examples", "nearest_passage", "score", "not_covered_topic")
-
-
-def day(seconds: float) -> str:
-    """A Unix time as its UTC date."""
-    return time.strftime("%Y-%m-%d", time.gmtime(seconds))
 
 
 def markdown(view: Overview, clusters: Sequence[Cluster]) -> str:

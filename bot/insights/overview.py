@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.insights.source import Store, loads
+from bot.rasa import message_id
 
 KINDS = ("answer", "fallback", "clarify", "smalltalk", "error")
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
@@ -58,11 +58,6 @@ class Overview:
             totals.update(counts)
         whole = sum(totals.values()) or 1
         return {kind: round(totals.get(kind, 0) / whole, 4) for kind in KINDS}
-
-
-def message_id(sender: str, text: str) -> str:
-    """The id the gateway gives a bot message (see :func:`bot.rasa.message_id`)."""
-    return hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:20]
 
 
 def overview(store: Store, since: float, until: float, topic_of: Mapping[str, str] | None = None) -> Overview:

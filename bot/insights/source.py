@@ -9,15 +9,49 @@ names that say nothing about the person.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import hmac
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from settings import Settings
+
+DAY_S = 86_400
+
+#: Rasa 3.6's ``events`` table (``rasa.core.tracker_store.SQLTrackerStore.SQLEvent``), which the queries
+#: read; ``{id}`` is the dialect's auto-increment key. Rasa creates it; tests and benchmarks fill one.
+EVENTS_TABLE = """
+CREATE TABLE events (
+    id {id},
+    sender_id VARCHAR(255) NOT NULL,
+    type_name VARCHAR(255) NOT NULL,
+    timestamp FLOAT,
+    intent_name VARCHAR(255),
+    action_name VARCHAR(255),
+    data TEXT
+)
+"""
+
+
+def day_start(text: str) -> float:
+    """A ``YYYY-MM-DD`` date as the Unix time its day starts (UTC).
+
+    Raises:
+        ValueError: If it is not such a date.
+    """
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))
+
+
+def day(seconds: float) -> str:
+    """A Unix time as its UTC date."""
+    return time.strftime("%Y-%m-%d", time.gmtime(seconds))
 
 
 @dataclass(frozen=True)
@@ -61,6 +95,13 @@ class Store:
         self.postgres = isinstance(tracker, str) and tracker.startswith("postgres")
         self.tracker, self.feedback = tracker, feedback if feedback is not None else tracker
         self.sql = POSTGRES if self.postgres else SQLITE
+
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        """The tracker store and feedback table of the settings' profile."""
+        if settings.database is not None:
+            return cls(settings.database.as_url())
+        return cls(settings.tracker_db, settings.feedback_db)
 
     @contextmanager
     def _connect(self, where: str | Path) -> Iterator[Any]:

@@ -25,15 +25,10 @@ from typing import Any
 
 from bot.insights.missed import cluster
 from bot.insights.overview import missed, overview
-from bot.insights.source import Store
+from bot.insights.source import DAY_S, EVENTS_TABLE, Store
 from knowledge.encoder import Encoder
 from senpai.benchmarks.stats import rss_mb
 
-DAY_S = 86_400
-EVENTS = (
-    "CREATE TABLE events (id {id}, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,"
-    " timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
-)
 #: Themes of the questions nobody covers, each asked in several ways.
 MISSED = [
     ["where can I park at school", "is there a car park for teachers", "can I drive to school and park"],
@@ -88,16 +83,27 @@ def events(conversations: int, turns: int, now: float, seed: int = 7) -> Iterato
             yield (sender, "bot", at + 0.2, json.dumps(data))
 
 
+def fill_events(db: Any, rows: list[tuple[Any, ...]], *, postgres: bool = False) -> None:
+    """Create Rasa's ``events`` table on a connection and insert ``(sender, type, time, data)`` rows."""
+    db.execute(EVENTS_TABLE.format(id="SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY"))
+    mark = "%s" if postgres else "?"
+    insert = (
+        f"INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
+    if postgres:
+        with db.cursor() as cur:
+            cur.executemany(insert, rows)
+    else:
+        db.executemany(insert, rows)
+
+
 @contextmanager
 def sqlite_store(rows: list[tuple[Any, ...]]) -> Iterator[Store]:
     """A filled SQLite tracker store in a temporary directory."""
     with tempfile.TemporaryDirectory(prefix="senpai-insights-") as tmp:
         path = Path(tmp) / "tracker.db"
         with sqlite3.connect(path) as db:
-            db.execute(EVENTS.format(id="INTEGER PRIMARY KEY"))
-            db.executemany(
-                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", rows
-            )
+            fill_events(db, rows)
         yield Store(path, Path(tmp) / "feedback.sqlite3")
 
 
@@ -112,11 +118,7 @@ def postgres_store(rows: list[tuple[Any, ...]], admin: str) -> Iterator[Store]:
     url = admin.rsplit("/", 1)[0] + f"/{name}"
     try:
         with psycopg.connect(url) as db:
-            db.execute(EVENTS.format(id="SERIAL PRIMARY KEY"))
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, %s, %s, %s)", rows
-                )
+            fill_events(db, rows, postgres=True)
         yield Store(url)
     finally:
         with psycopg.connect(admin, autocommit=True) as db:

@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import calendar
 import sys
 import time
 
 from senpai.commands.common import settings_from_env
-from settings import Settings
-
-DAY_S = 86_400
 
 
 def parse_day(text: str) -> float:
-    """A ``YYYY-MM-DD`` date as the Unix time of its start (UTC).
+    """A ``YYYY-MM-DD`` date as the Unix time of its start (UTC), for argparse.
 
     Raises:
         argparse.ArgumentTypeError: If it is not such a date.
     """
+    from bot.insights.source import day_start
+
     try:
-        return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))
+        return day_start(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from exc
-
-
-def store_of(settings: Settings) -> object:
-    """The tracker store and feedback table the settings name."""
-    from bot.insights.source import Store
-
-    if settings.database is not None:
-        return Store(settings.database.as_url())
-    return Store(settings.tracker_db, settings.feedback_db)
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
@@ -39,7 +28,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     from bot.insights import export
     from bot.insights.missed import cluster
     from bot.insights.overview import missed, overview
-    from bot.insights.source import Store
+    from bot.insights.source import DAY_S, Store
     from knowledge import load_corpus
 
     settings = settings_from_env()
@@ -48,8 +37,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     if since >= until:
         print("senpai insights: --since must come before --until", file=sys.stderr)
         return 2
-    store = store_of(settings)
-    assert isinstance(store, Store)
+    store = Store.of(settings)
     topic_of = {p.id: p.topic for p in load_corpus(settings.corpus_dir).passages}
     view = overview(store, since, until, topic_of)
     questions = missed(store, since, until)

@@ -73,16 +73,7 @@ def open_widget(page: Any) -> None:
 
 def ask(page: Any, text: str) -> Any:
     """Type a question, send it, and return the locator of the new bot reply."""
-    replies = page.locator(".senpai-bot")
-    before = replies.count()
-    page.get_by_label("Your question").fill(text)
-    page.get_by_label("Your question").press("Enter")
-    done = (
-        "n => document.querySelectorAll('.senpai-bot').length > n"
-        " && !document.querySelector('.senpai-typing')"
-    )
-    page.wait_for_function(done, arg=before)
-    return replies.nth(before)
+    return ask_in(page, "Your question", text)
 
 
 def test_question_shows_answer_and_expandable_citation(page: Any, stack: Stack, tmp_path: Path) -> None:

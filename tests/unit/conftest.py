@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
 from settings import Settings
-from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
+from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa, TrackerFactory, tracker
 
 
 async def _serve() -> AsyncIterator[FakeRasa]:
@@ -34,6 +34,12 @@ async def other_rasa() -> AsyncIterator[FakeRasa]:
     """A second fake Rasa, for tests with two replicas."""
     async for fake in _serve():
         yield fake
+
+
+@pytest.fixture
+def make_tracker() -> TrackerFactory:
+    """Makes trackers for the actions' tests (see :func:`tests.unit.fakes.tracker`)."""
+    return tracker
 
 
 @pytest.fixture

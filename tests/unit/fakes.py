@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.senders import SenderKeys
 
@@ -82,3 +85,28 @@ class FakeRasa:
 
 
 Client = TestClient[web.Request, web.Application]
+
+
+#: Makes a tracker whose latest message is ``text`` (the ``make_tracker`` fixture).
+TrackerFactory = Callable[..., Tracker]
+
+
+def tracker(text: str, intent: str = "nlu_fallback", channel: str = "rest", **slot_values: Any) -> Tracker:
+    """A conversation whose latest user message is ``text``, with these slots set."""
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
+    return Tracker("tester", dict(slot_values), message, events, False, None, {}, "action_listen")
+
+
+async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run an action with Rasa SDK's dispatcher: its messages, and the slots it set."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def meta(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The custom payload of the only message."""
+    assert len(messages) == 1
+    payload: dict[str, Any] = messages[0]["custom"]["senpai"]
+    return payload

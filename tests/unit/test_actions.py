@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime, slots
 from actions.answer import ActionAnswer
@@ -21,6 +19,7 @@ from actions.source import ActionCiteSource
 from actions.texts import say
 from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
+from tests.unit.fakes import TrackerFactory, meta, run
 
 THRESHOLD = 0.45
 
@@ -31,36 +30,6 @@ def service(tiny_index: Index) -> Iterator[KnowledgeService]:
     runtime.install(svc)
     yield svc
     svc.close()
-
-
-TrackerFactory = Callable[..., Tracker]
-
-
-@pytest.fixture
-def make_tracker() -> TrackerFactory:
-    def make(
-        text: str,
-        intent: str = "nlu_fallback",
-        channel: str = "rest",
-        **slot_values: Any,
-    ) -> Tracker:
-        message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-        events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
-        return Tracker("tester", dict(slot_values), message, events, False, None, {}, "action_listen")
-
-    return make
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    slot_events = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    return dispatcher.messages, slot_events
-
-
-def meta(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    assert len(messages) == 1
-    return messages[0]["custom"]["senpai"]
 
 
 async def test_answer_cites_the_best_passage(make_tracker: TrackerFactory) -> None:

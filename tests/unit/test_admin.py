@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
+from senpai.benchmarks.insights import fill_events
 from settings import Settings
 from tests.unit import test_insights as seed
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
@@ -40,8 +41,7 @@ def admin_settings(fake_rasa: FakeRasa, tmp_path: Path) -> Settings:
     )
     rows = [*seed.conversations(), seed.user("web:eq", "=1+1 is JET worth it?", seed.T0 + 5000)]
     with sqlite3.connect(settings.tracker_db) as db:
-        db.execute(seed.EVENTS.format(id="INTEGER PRIMARY KEY"))
-        db.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", rows)
+        fill_events(db, rows)
     feedback = FeedbackStore(settings.feedback_db)
     asyncio.run(
         feedback.add("web:a", seed.message_id("web:a", "JET began in 1987 (0)."), -1, "<b>too</b> vague")

@@ -19,10 +19,10 @@ from bot.insights.export import cluster_rows, safe_cell, to_csv
 from bot.insights.missed import cluster
 from bot.insights.overview import message_id, missed, overview
 from bot.insights.source import Store, pseudonym
+from senpai.benchmarks.insights import fill_events
 from senpai.cli import main
 from settings import Settings
 from tests.pg import throwaway_database
-from tests.unit.test_migrations import EVENTS
 
 DAY = 86_400
 T0 = 1_796_000_000.0  # 2026-11-30
@@ -104,10 +104,7 @@ def rate(store: Any, sender: str, text: str, rating: int, comment: str | None = 
 def sqlite_store(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
     settings = Settings(data_dir=tmp_path)
     with sqlite3.connect(settings.tracker_db) as db:
-        db.execute(EVENTS.format(id="INTEGER PRIMARY KEY"))
-        db.executemany(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", conversations()
-        )
+        fill_events(db, conversations())
     feedback = FeedbackStore(settings.feedback_db)
     rate(feedback, "web:a", "JET began in 1987 (0).", -1, '=HYPERLINK("http://evil")')
     rate(feedback, "web:b", "JET began in 1987 (1).", 1)
@@ -124,12 +121,7 @@ def postgres_store() -> Iterator[tuple[Store, Settings]]:
 
     with throwaway_database("senpai_insights") as url:
         with psycopg.connect(url) as db:
-            db.execute(EVENTS.format(id="SERIAL PRIMARY KEY"))
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, %s, %s, %s)",
-                    conversations(),
-                )
+            fill_events(db, conversations(), postgres=True)
 
         async def ratings() -> None:
             feedback = PostgresFeedbackStore(url)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime, slots
 from actions.answer import ActionAnswer
@@ -28,6 +26,7 @@ from knowledge.language import detect, requested_language
 from knowledge.routing import Router
 from knowledge.words import words
 from tests.conftest import NOT_COVERED, SOURCES, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
+from tests.unit.fakes import TrackerFactory, run
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = Policy(threshold=0.45, japanese=Policy(threshold=0.88, scope_margin=0.05))
@@ -211,27 +210,8 @@ def bilingual_service(tiny_bilingual: Index) -> Iterator[KnowledgeService]:
     svc.close()
 
 
-Make = Callable[..., Tracker]
-
-
-@pytest.fixture
-def make_tracker() -> Make:
-    def make(text: str, intent: str = "nlu_fallback", channel: str = "rest", **slot_values: Any) -> Tracker:
-        message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-        events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
-        return Tracker("tester", dict(slot_values), message, events, False, None, {}, "action_listen")
-
-    return make
-
-
-async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-
-
 @pytest.mark.usefixtures("bilingual_service")
-async def test_a_japanese_question_gets_the_japanese_passage(make_tracker: Make) -> None:
+async def test_a_japanese_question_gets_the_japanese_passage(make_tracker: TrackerFactory) -> None:
     messages, slot_events = await run(ActionAnswer(), make_tracker("プログラムはいつ始まりましたか？"))
     payload = messages[0]["custom"]["senpai"]
     assert payload["kind"] == "answer" and payload["lang"] == "ja"
@@ -242,7 +222,9 @@ async def test_a_japanese_question_gets_the_japanese_passage(make_tracker: Make)
 
 
 @pytest.mark.usefixtures("bilingual_service")
-async def test_a_japanese_question_nobody_covers_gets_the_japanese_fallback(make_tracker: Make) -> None:
+async def test_a_japanese_question_nobody_covers_gets_the_japanese_fallback(
+    make_tracker: TrackerFactory,
+) -> None:
     messages, _ = await run(ActionAnswer(), make_tracker("明日は雨が降るかな？"))
     assert messages[0]["custom"]["senpai"]["kind"] == "fallback"
     assert "天気や季節のこと" in messages[0]["text"] and "気象庁" in messages[0]["text"]
@@ -250,7 +232,7 @@ async def test_a_japanese_question_nobody_covers_gets_the_japanese_fallback(make
 
 
 @pytest.mark.usefixtures("bilingual_service")
-async def test_small_talk_and_sources_in_japanese(make_tracker: Make) -> None:
+async def test_small_talk_and_sources_in_japanese(make_tracker: TrackerFactory) -> None:
     messages, _ = await run(ActionSmallTalk(), make_tracker("こんにちは", "greet"))
     assert messages[0]["text"].startswith("こんにちは、Senpaiです")
     messages, _ = await run(
@@ -261,7 +243,9 @@ async def test_small_talk_and_sources_in_japanese(make_tracker: Make) -> None:
 
 
 @pytest.mark.usefixtures("bilingual_service")
-async def test_asking_for_english_is_remembered_and_repeats_the_last_answer(make_tracker: Make) -> None:
+async def test_asking_for_english_is_remembered_and_repeats_the_last_answer(
+    make_tracker: TrackerFactory,
+) -> None:
     tracker = make_tracker(
         "英語で",
         "choose_language",
@@ -280,7 +264,7 @@ async def test_asking_for_english_is_remembered_and_repeats_the_last_answer(make
 
 
 @pytest.mark.usefixtures("bilingual_service")
-async def test_a_role_acknowledged_in_japanese(make_tracker: Make) -> None:
+async def test_a_role_acknowledged_in_japanese(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("私はJTEです", "inform_role")
     tracker.latest_message["entities"] = [{"entity": "role", "value": "jte", "start": 2, "end": 5}]
     messages, slot_events = await run(ActionSetRole(), tracker)

@@ -12,22 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.insights.source import EVENTS_TABLE
 from senpai.migrations import migrate_slack_conversations
 from settings import ServiceURL, Settings
 from tests.pg import throwaway_database
-
-#: Rasa 3.6's ``events`` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
-EVENTS = """
-CREATE TABLE events (
-    id {id},
-    sender_id VARCHAR(255) NOT NULL,
-    type_name VARCHAR(255) NOT NULL,
-    timestamp FLOAT,
-    intent_name VARCHAR(255),
-    action_name VARCHAR(255),
-    data TEXT
-)
-"""
 
 
 def user(sender: str, channel: str, text: str) -> tuple[str, str, str | None, str]:
@@ -74,7 +62,7 @@ def slack_settings(base: Settings, api: str) -> Settings:
 def sqlite_store(tmp_path: Path) -> tuple[Settings, Callable[[], list[tuple[Any, ...]]]]:
     settings = Settings(data_dir=tmp_path)
     with sqlite3.connect(settings.tracker_db) as db:
-        db.execute(EVENTS.format(id="INTEGER PRIMARY KEY"))
+        db.execute(EVENTS_TABLE.format(id="INTEGER PRIMARY KEY"))
         db.executemany(
             "INSERT INTO events (sender_id, type_name, action_name, data) VALUES (?, ?, ?, ?)", ROWS
         )
@@ -92,7 +80,7 @@ def postgres_store() -> Iterator[tuple[Settings, Callable[[], list[tuple[Any, ..
 
     with throwaway_database("senpai_migrate") as url:
         with psycopg.connect(url) as db:
-            db.execute(EVENTS.format(id="SERIAL PRIMARY KEY"))
+            db.execute(EVENTS_TABLE.format(id="SERIAL PRIMARY KEY"))
             with db.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO events (sender_id, type_name, action_name, data) VALUES (%s, %s, %s, %s)",

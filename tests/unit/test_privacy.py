@@ -13,11 +13,11 @@ import pytest
 
 from bot.feedback import FeedbackStore, PostgresFeedbackStore
 from bot.senders import SenderKeys
+from senpai.benchmarks.insights import fill_events
 from senpai.cli import main
 from senpai.privacy import DAY_S, conversation_id, expire, forget
 from settings import ServiceURL, Settings
 from tests.pg import throwaway_database
-from tests.unit.test_migrations import EVENTS
 
 NOW = time.time()
 OLD = NOW - 200 * DAY_S
@@ -50,10 +50,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
     settings = Settings(data_dir=tmp_path)
     with sqlite3.connect(settings.tracker_db) as db:
-        db.execute(EVENTS.format(id="INTEGER PRIMARY KEY"))
-        db.executemany(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", EVENT_ROWS
-        )
+        fill_events(db, EVENT_ROWS)
     store = FeedbackStore(settings.feedback_db)
 
     def age(at: float) -> None:
@@ -78,12 +75,7 @@ def postgres_store() -> Iterator[Store]:
 
     with throwaway_database("senpai_privacy") as url:
         with psycopg.connect(url) as db:
-            db.execute(EVENTS.format(id="SERIAL PRIMARY KEY"))
-            with db.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, %s, %s, %s)",
-                    EVENT_ROWS,
-                )
+            fill_events(db, EVENT_ROWS, postgres=True)
 
         def age(at: float) -> None:
             with psycopg.connect(url) as db:
