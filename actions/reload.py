@@ -23,7 +23,7 @@ logger = logging.getLogger("senpai.actions.reload")
 class IndexWatcher:
     """Reloads the service's index when the published ``current`` build changes."""
 
-    def __init__(self, service: KnowledgeService, root: Path, interval_s: float = 2.0) -> None:
+    def __init__(self, service: KnowledgeService, root: Path, interval_s: float = 1.0) -> None:
         self.service = service
         self.root = Path(root)
         self.interval_s = interval_s

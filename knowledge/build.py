@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import faiss
+import numpy as np
+import numpy.typing as npt
 
 from knowledge.adapter import AdapterConfig
 from knowledge.corpus import Passage, passage_views
@@ -31,6 +33,7 @@ def build_index(
     japanese: Encoder | None = None,
     lang: str = "en",
     cache_dir: Path | None = None,
+    adapter_weight: npt.NDArray[np.float32] | None = None,
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
@@ -54,6 +57,8 @@ def build_index(
         lang: Which views this index embeds (``en``, or ``ja`` for the Japanese index).
         cache_dir: Where embeddings are kept between builds (one file per model,
             :mod:`knowledge.embed_cache`); ``None`` encodes everything.
+        adapter_weight: An adapter fitted before, used instead of fitting one
+            (a quick build; see :meth:`Index.with_adapter`).
 
     Returns:
         The index, ready to search or save.
@@ -88,4 +93,4 @@ def build_index(
             cache_dir=cache_dir,
         )
         index = index.with_japanese(ja)
-    return index if adapter is None else index.with_adapter(adapter)
+    return index if adapter is None else index.with_adapter(adapter, adapter_weight)

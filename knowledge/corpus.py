@@ -83,6 +83,8 @@ class Passage:
     title_ja: str = ""
     text_ja: str = ""
     questions_ja: tuple[str, ...] = ()
+    #: Who wrote a passage drafted on the organisers' page; a developer deletes it on review.
+    draft_by: str = ""
 
     def title_in(self, lang: str) -> str:
         """The title in ``en`` or ``ja`` (English where the Japanese is missing)."""
@@ -110,6 +112,8 @@ class Passage:
         data["questions_ja"] = list(self.questions_ja)
         if not self.also_cited:  # keeps the corpus hash of passages with one source unchanged
             del data["also_cited"]
+        if not self.draft_by:
+            del data["draft_by"]
         return data
 
     @classmethod
@@ -128,6 +132,7 @@ class Passage:
             title_ja=data.get("title_ja", ""),
             text_ja=data.get("text_ja", ""),
             questions_ja=tuple(data.get("questions_ja", ())),
+            draft_by=data.get("draft_by", ""),
         )
 
 
@@ -200,6 +205,7 @@ def _parse_passage(
             f"passage #{position + 1}: field 'id' must match {ID_RE.pattern} (got {pid!r})",
         )
     known = {"id", "audience", "title", "text", "questions", "citation", "also_cited", "related", "topic"}
+    known |= {"draft_by"}
     known |= set(PASSAGE_FIELDS)
     extra = sorted(set(raw) - known)
     if extra:
@@ -229,6 +235,9 @@ def _parse_passage(
     if len({citation, *also_cited}) < len(also_cited) + 1:
         raise CorpusError(file, "field 'also_cited' repeats a citation", pid)
     ja = parse_passage_ja(raw, title, text, file, pid)
+    draft_by = raw.get("draft_by", "")
+    if not isinstance(draft_by, str) or ("draft_by" in raw and not draft_by.strip()):
+        raise CorpusError(file, "field 'draft_by' must name who wrote the draft", pid)
     return Passage(
         id=pid,
         topic=topic,
@@ -242,6 +251,7 @@ def _parse_passage(
         title_ja=ja.title,
         text_ja=ja.text,
         questions_ja=ja.questions,
+        draft_by=draft_by.strip(),
     )
 
 

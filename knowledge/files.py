@@ -87,7 +87,7 @@ def publish(index: Index, root: Path) -> Path:
     """Save an index under ``root/builds/`` and atomically point ``root/current`` at it.
 
     Readers that resolve ``current`` see either the old or the new index, never
-    a half-written one. Older builds beyond the previous one are removed.
+    a half-written one. Builds older than the two before it are removed.
 
     Returns:
         The new build directory.
@@ -107,7 +107,11 @@ def publish(index: Index, root: Path) -> Path:
         link_tmp.unlink()
     link_tmp.symlink_to(Path("builds") / name)
     os.replace(link_tmp, root / CURRENT_LINK)
-    keep = {name, *(p.name for p in sorted(builds.iterdir())[-2:])}
+    # The newest three by time: a reader that resolved ``current`` a moment ago still finds its build.
+    newest = sorted(
+        (p for p in builds.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime
+    )
+    keep = {name, *(p.name for p in newest[-3:])}
     for old in builds.iterdir():
         if old.name not in keep and not old.name.startswith("."):
             shutil.rmtree(old, ignore_errors=True)

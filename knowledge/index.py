@@ -77,6 +77,8 @@ class Index:
             raise IndexLoadError(f"adapter is {adapter.shape}, not {encoder.dim}x{encoder.dim}")
         self.adapter = adapter
         self.adapter_config = adapter_config
+        #: The adapter was fitted on an earlier corpus (a quick build after a curation change).
+        self.adapter_provisional = False
         self.passages: tuple[Passage, ...] = tuple(passages)
         self.not_covered: tuple[NotCoveredTopic, ...] = tuple(not_covered)
         self.lexical_weight = lexical_weight
@@ -161,7 +163,7 @@ class Index:
         """Return the passage with this id, or ``None``."""
         return self._by_id.get(passage_id)
 
-    def with_adapter(self, config: AdapterConfig) -> Index:
+    def with_adapter(self, config: AdapterConfig, weight: Vectors | None = None) -> Index:
         """Return a copy of this index with a linear adapter fitted to its own stored vectors.
 
         Nothing is embedded again: the adapter is fitted on the vectors the
@@ -171,18 +173,27 @@ class Index:
         The copy shares everything but the vectors (BM25, the speller and the
         passages are not rebuilt).
 
+        Args:
+            config: How to fit the adapter.
+            weight: An adapter fitted before, on a corpus a change or two ago,
+                to use instead of fitting (a quick build, marked
+                :attr:`adapter_provisional` until a full build replaces it).
+
         Raises:
             ValueError: If the index already has an adapter.
         """
         if self.adapter is not None:
             raise ValueError("this index already has an adapter")
         vectors = self.vectors_matrix()
-        weight = fit_on_views(vectors, [passage_views(p, self.lang) for p in self.passages], config)
+        provisional = weight is not None
+        if weight is None:
+            weight = fit_on_views(vectors, [passage_views(p, self.lang) for p in self.passages], config)
         faiss_index = faiss.IndexFlatIP(self.encoder.dim)
         if len(vectors):
             faiss_index.add(apply_adapter(vectors, weight))
         clone = copy.copy(self)
         clone._faiss, clone.adapter, clone.adapter_config = faiss_index, weight, config
+        clone.adapter_provisional = provisional
         return clone
 
     def embed(self, query: str) -> Vectors:

@@ -79,6 +79,8 @@ def save_index(index: Index, directory: Path) -> Path:
         "lexical_weight": index.lexical_weight,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if index.adapter_provisional:
+        meta["adapter_provisional"] = True
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     if index.japanese is not None:
         index.japanese.save(tmp / JAPANESE_DIR)

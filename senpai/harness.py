@@ -109,6 +109,9 @@ class LocalStack:
         if not (index / "current").exists():  # its own copy, so a caller may rebuild it
             shutil.copytree(current_dir(shared.index_dir), index / "builds" / "initial")
             (index / "current").symlink_to(Path("builds") / "initial")
+        embeddings = data_dir / "embeddings"  # so a curation rebuild embeds only what changed
+        if shared.embedding_cache_dir.is_dir() and not embeddings.exists():
+            shutil.copytree(shared.embedding_cache_dir, embeddings)
         env = {
             **os.environ,
             "SENPAI_PORT": str(chosen["gateway"]),

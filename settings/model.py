@@ -16,6 +16,7 @@ from knowledge.adapter import AdapterConfig
 from knowledge.corpus import DEFAULT_CORPUS_DIR
 from knowledge.decide import Policy
 from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
+from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
 from settings import values
 from settings.values import Profile, ServiceURL, SettingsError
 
@@ -64,6 +65,7 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     embedding_model: str = DEFAULT_MODEL
     corpus_dir: Path = DEFAULT_CORPUS_DIR
+    not_covered_file: Path = DEFAULT_NOT_COVERED_FILE
     data_dir: Path = PROJECT_ROOT / ".senpai"
     index_dir: Path = PROJECT_ROOT / ".senpai" / "index"
     rasa_bin: Path = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -179,6 +181,11 @@ class Settings:
         return self.data_dir / "embeddings"
 
     @property
+    def curation_db(self) -> Path:
+        """SQLite file of the organisers' changes to the knowledge (the embedded profile)."""
+        return self.data_dir / "curation.sqlite3"
+
+    @property
     def feedback_db(self) -> Path:
         """SQLite file of the widget's thumbs up/down."""
         return self.data_dir / "feedback.sqlite3"
@@ -287,6 +294,7 @@ class Settings:
             slack_api_url=slack_api,
             embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or DEFAULT_MODEL,
             corpus_dir=values.path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
+            not_covered_file=values.path(env, "SENPAI_NOT_COVERED_FILE", DEFAULT_NOT_COVERED_FILE),
             data_dir=data_dir,
             index_dir=values.path(env, "SENPAI_INDEX_DIR", data_dir / "index"),
             rasa_bin=values.path(env, "SENPAI_RASA_BIN", PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"),

@@ -10,6 +10,8 @@ origin and carry the CSRF token of its session.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -32,11 +34,17 @@ class Session:
     role: str
     expires: int
     csrf: str
+    name: str = ""
 
     @property
     def can_edit(self) -> bool:
         """Whether this session may change things (the editing token signed it in)."""
         return self.role == EDIT
+
+    @property
+    def who(self) -> str:
+        """Who a change is recorded as: the name given at sign-in, and the token used."""
+        return f"{self.name or 'an organiser'} ({self.role} token)"
 
 
 class Gatekeeper:
@@ -67,24 +75,29 @@ class Gatekeeper:
     def _mac(self, *parts: str) -> str:
         return hmac.new(self._key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
-    def cookie(self, role: str) -> str:
-        """A session cookie value for a role."""
+    def cookie(self, role: str, name: str = "") -> str:
+        """A session cookie value for a role, carrying the name the organiser gave (at most 60 characters)."""
         expires = str(int(self._clock()) + SESSION_S)
         nonce = secrets.token_urlsafe(12)
-        return ".".join((role, expires, nonce, self._mac(role, expires, nonce)))
+        label = base64.urlsafe_b64encode(" ".join(name.split())[:60].encode()).decode().rstrip("=")
+        return ".".join((role, expires, nonce, label, self._mac(role, expires, nonce, label)))
 
     def session(self, request: web.Request) -> Session | None:
         """The request's session, if its cookie is genuine and not expired."""
         value = request.cookies.get(COOKIE, "")
         parts = value.split(".")
-        if len(parts) != 4 or parts[0] not in self._tokens:
+        if len(parts) != 5 or parts[0] not in self._tokens:
             return None
-        role, expires, nonce, mac = parts
-        if not hmac.compare_digest(mac, self._mac(role, expires, nonce)) or not expires.isdigit():
+        role, expires, nonce, label, mac = parts
+        if not hmac.compare_digest(mac, self._mac(role, expires, nonce, label)) or not expires.isdigit():
             return None
         if int(expires) < self._clock():
             return None
-        return Session(role, int(expires), self._mac("csrf", nonce))
+        try:
+            name = base64.urlsafe_b64decode(label + "=" * (-len(label) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return Session(role, int(expires), self._mac("csrf", nonce), name)
 
 
 def same_origin(request: web.Request) -> bool:

@@ -15,6 +15,8 @@ import jinja2
 from aiohttp import web
 
 from bot.admin.auth import COOKIE, Gatekeeper, Session, same_origin, set_cookie
+from bot.curation.curator import Curator
+from bot.curation.store import CurationStore
 from bot.insights import export
 from bot.insights.missed import Cluster, cluster
 from bot.insights.overview import KINDS, bot_messages, feedback_rows, missed, overview
@@ -23,6 +25,7 @@ from bot.insights.source import day as as_day
 from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 from bot.senders import load_secret
 from bot.views import client_address
+from knowledge.curation import key
 from knowledge.encoder import Encoder
 from settings import Settings
 
@@ -30,9 +33,8 @@ GATE = web.AppKey("gate", Gatekeeper)
 STORE = web.AppKey("store", Store)
 PAGES = web.AppKey("pages", jinja2.Environment)
 NAME_KEY = web.AppKey("name_key", bytes)
-ENCODERS = web.AppKey("encoders", dict)
 TOPICS = web.AppKey("topics", dict)
-ENCODER_LOCK = web.AppKey("encoder_lock", asyncio.Lock)
+CURATOR = web.AppKey("curator", Curator)
 ADMIN_SETTINGS = web.AppKey("admin_settings", Settings)
 
 
@@ -46,12 +48,12 @@ def create_admin_app(settings: Settings) -> web.Application:
     app[PAGES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
     )
+    app[PAGES].globals["fix_query"] = lambda questions: urlencode([("q", q) for q in questions])
     app[NAME_KEY] = hashlib.sha256(
         b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
     ).digest()
-    app[ENCODERS] = {}
     app[TOPICS] = {}
-    app.cleanup_ctx.append(_lock)
+    app.cleanup_ctx.append(_curator)
     app.router.add_get("/", overview_page)
     app.router.add_post("/sign-in", sign_in)
     app.router.add_post("/sign-out", sign_out)
@@ -60,11 +62,15 @@ def create_admin_app(settings: Settings) -> web.Application:
     app.router.add_get("/transcripts", transcripts_page)
     app.router.add_get("/export.csv", export_csv)
     app.router.add_get("/export.json", export_json)
+    from bot.admin.curate import add_routes
+
+    add_routes(app)
     return app
 
 
-async def _lock(app: web.Application) -> AsyncIterator[None]:
-    app[ENCODER_LOCK] = asyncio.Lock()
+async def _curator(app: web.Application) -> AsyncIterator[None]:
+    store = await asyncio.to_thread(CurationStore.of, app[ADMIN_SETTINGS])
+    app[CURATOR] = Curator(app[ADMIN_SETTINGS], store)
     yield
 
 
@@ -178,7 +184,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             request, "sign_in.html", 401, error="That token is not right.", **base(request, None, "Sign in")
         )
     response = web.HTTPSeeOther("/admin/")
-    set_cookie(response, request, gate.cookie(role))
+    set_cookie(response, request, gate.cookie(role, str(form.get("name", ""))))
     return response
 
 
@@ -210,17 +216,15 @@ def require(request: web.Request) -> Session:
 
 
 async def encoders(request: web.Request) -> dict[str, Encoder]:
-    """The encoders clustering uses, loaded on first use (the gateway otherwise needs none)."""
-    found: dict[str, Encoder] = request.app[ENCODERS]
-    async with request.app[ENCODER_LOCK]:
-        if not found:
-            found.update(await asyncio.to_thread(request.app[ADMIN_SETTINGS].open_batch_encoders))
-    return found
+    """The encoders clustering and rebuilds use, loaded on first use (the gateway otherwise needs none)."""
+    return await asyncio.to_thread(request.app[CURATOR].encoders)
 
 
 async def clusters_of(request: web.Request, since: float, until: float) -> list[Cluster]:
-    """The missed-question clusters of a range."""
+    """The missed-question clusters of a range, less the questions organisers already acted on."""
     asked = await asyncio.to_thread(missed, request.app[STORE], since, until)
+    handled = await asyncio.to_thread(request.app[CURATOR].handled)
+    asked = [m for m in asked if key(m.text) not in handled]
     if not asked:
         return []
     found = await encoders(request)

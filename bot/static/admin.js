@@ -22,3 +22,19 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
 }());
+
+/* The fix form: show the text of a passage picked from the full list, so it is read before attaching. */
+(function () {
+  "use strict";
+  function wire() {
+    var select = document.getElementById("other-passage");
+    var shown = document.getElementById("other-text");
+    if (!select || !shown) { return; }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      shown.textContent = option && option.value ?
+        option.getAttribute("data-text") + " (" + option.getAttribute("data-cite") + ")" : "";
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", wire); } else { wire(); }
+}());

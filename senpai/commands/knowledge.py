@@ -6,9 +6,13 @@ import argparse
 import dataclasses
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from senpai.commands.common import published_index, settings_from_env
 from settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge import Corpus
 
 
 def _export_onnx(settings: Settings) -> None:
@@ -26,6 +30,20 @@ def _export_onnx(settings: Settings) -> None:
         )
 
 
+def curated(settings: Settings) -> Corpus:
+    """The YAML plus the organisers' live changes (the curation store), validated as the YAML is.
+
+    Raises:
+        CorpusError: If the YAML, or a change on it, is invalid.
+        CurationError: If a live change no longer applies.
+    """
+    from bot.curation.store import CurationStore
+    from knowledge.curation import curated_corpus
+
+    live = [r.data for r in CurationStore.of(settings).live()]
+    return curated_corpus(settings.corpus_dir, settings.not_covered_file, live)
+
+
 def cmd_build_index(args: argparse.Namespace) -> int:
     """Export the model if needed, validate the corpus and publish a fresh index, unless it is up to date."""
     from tqdm import tqdm
@@ -33,8 +51,6 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     from knowledge import (
         CorpusError,
         EncoderError,
-        build_index,
-        load_corpus,
         publish,
         read_meta,
     )
@@ -42,8 +58,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 
     settings = settings_from_env()
     try:
-        corpus = load_corpus(settings.corpus_dir)
-    except CorpusError as exc:
+        corpus = curated(settings)
+    except (CorpusError, ValueError) as exc:
         print(f"senpai build-index: corpus error: {exc}", file=sys.stderr)
         return 1
     try:
@@ -63,12 +79,14 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             meta.get("corpus_hash") == fingerprint
             and meta.get("model") == settings.embedding_model
             and meta.get("adapter") == wanted
+            and not meta.get("adapter_provisional")
         ):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
+    from bot.curation.curator import build_for
+
     try:
         batch = settings.open_batch_encoders()  # every core: a build is no chat turn
-        encoder, japanese = batch["en"], batch.get("ja")
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -79,15 +97,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         bar.n = done
         bar.refresh()
 
-    index = build_index(
-        corpus.passages,
-        encoder,
-        topics=corpus.topics,
-        progress=progress,
-        adapter=adapter,
-        japanese=japanese,
-        cache_dir=None if args.no_cache else settings.embedding_cache_dir,
-    )
+    index = build_for(settings, corpus, batch, progress=progress, cache=not args.no_cache)
     bar.close()
     target = publish(index, settings.index_dir)
     ja = f", and {index.japanese.vectors} Japanese vectors" if index.japanese is not None else ""
