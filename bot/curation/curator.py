@@ -107,6 +107,7 @@ class Curator:
         self._encoders: dict[str, Encoder] = {}
         self._index: Index | None = None
         self._generation = 0
+        self._depth = 0
         self._settler: threading.Thread | None = None
 
     def encoders(self) -> dict[str, Encoder]:
@@ -119,13 +120,23 @@ class Curator:
     @contextmanager
     def _serialised(self) -> Iterator[None]:
         """One change at a time, in this process and across processes (the lock file)."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.settings.data_dir / "curation.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._lock:
+            if self._depth:  # re-entered (the command line refits inside its change): the lock is held
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.settings.data_dir / "curation.lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def corpus(self, extra: Sequence[Mapping[str, Any]] = (), *, without: int | None = None) -> Corpus:
         """The YAML plus the live changes (less ``without``, plus ``extra``), validated as the YAML is."""
@@ -277,6 +288,10 @@ class Curator:
                 weight = serving.adapter
         index = build_for(settings, corpus, self.encoders(), adapter_weight=weight)
         target = publish(index, settings.index_dir)
+        self._index = index
+        seconds = time.perf_counter() - start
+        self.last_build = BuildStatus(time.time(), True, seconds, None, target.name)
+        logger.info("published %s (%d passages) in %.2f s", target.name, len(index), seconds)
         if weight is not None:
             self._generation += 1
             if self.settle_in_background:
@@ -286,10 +301,6 @@ class Curator:
                 self._settler.start()
             else:
                 self._settle(self._generation)
-        self._index = index
-        seconds = time.perf_counter() - start
-        self.last_build = BuildStatus(time.time(), True, seconds, None, target.name)
-        logger.info("published %s (%d passages) in %.2f s", target.name, len(index), seconds)
         return seconds
 
     def _failed(self, exc: Exception, record: Record) -> Outcome:

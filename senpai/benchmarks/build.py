@@ -36,7 +36,7 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
     from knowledge import load_corpus
 
     passages = len(load_corpus(settings.corpus_dir))
-    cold, warm = [], []
+    cold, english, warm, curated = [], [], [], []
     for _ in range(trials):
         with tempfile.TemporaryDirectory(prefix="senpai-bench-index-") as scratch:
             root = Path(scratch)
@@ -46,7 +46,9 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
                 "SENPAI_INDEX_DIR": str(root / "index"),
                 "SENPAI_ONNX_DIR": str(settings.onnx_dir),  # the model's export is not what is measured
             }
+            english.append(_build({**env, "SENPAI_JAPANESE": "0", "SENPAI_INDEX_DIR": str(root / "en")}))
             cold.append(_build(env))
+            curated.append(_curation_change(env))
             corpus = root / "corpus"
             shutil.copytree(settings.corpus_dir, corpus)
             topic = corpus / "jte.yaml"
@@ -61,8 +63,27 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
         "passages": passages,
         "wall_s": round(best, 2),
         "passages_per_s": round(passages / best, 1),
+        "english_only_passages_per_s": round(passages / sorted(english)[len(english) // 2], 1),
         "rebuild_one_change_s": round(sorted(warm)[len(warm) // 2], 2),
+        "curation_publish_s": round(sorted(curated)[len(curated) // 2], 3),
     }
+
+
+def _curation_change(env: dict[str, str]) -> float:
+    """Seconds from an organiser's attach to its index published (the curator, encoders loaded)."""
+    from bot.curation.curator import Curator
+    from bot.curation.store import CurationStore
+
+    scratch = Settings.from_env(env)
+    curator = Curator(scratch, CurationStore.of(scratch), settle_in_background=False)
+    curator.index()  # the page is open: encoders and the serving index are loaded
+    question = "what do ALTs hope I'll do"
+    change = {"kind": "attach", "passage": "jte-alt2-clear-instructions", "questions": [question]}
+    start = time.perf_counter()
+    outcome = curator.propose(change, "bench", confirm=True)
+    if not outcome.ok:
+        raise RuntimeError(f"the bench's curation change was refused: {outcome.message}")
+    return outcome.build_s or time.perf_counter() - start
 
 
 def training(settings: Settings) -> dict[str, Any]:

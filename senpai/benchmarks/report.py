@@ -91,6 +91,8 @@ def measure(quick: bool) -> dict[str, Any]:
         "startup_s": sorted(s.get("stack", 0.0) for s in figures.startups)[len(figures.startups) // 2],
         "index_build_passages_per_s": built["passages_per_s"],
         "index_rebuild_one_change_s": built["rebuild_one_change_s"],
+        "index_build_english_passages_per_s": built["english_only_passages_per_s"],
+        "curation_change_published_s": built["curation_publish_s"],
     }
     verdicts = {}
     for key, (limit, kind) in TARGETS.items():

@@ -190,3 +190,12 @@ def test_export_writes_the_yaml_and_empties_the_store(curator: Curator) -> None:
     assert QUESTION in corpus.get("programme-size").questions
     assert [(r.kind, r.state) for r in curator.store.changes()] == [("attach", EXPORTED), ("ignore", LIVE)]
     assert corpus.fingerprint() == curator.corpus().fingerprint()
+
+
+def test_the_command_line_refits_before_it_returns(curator: Curator) -> None:
+    settings = curator.settings
+    inline = Curator(settings, curator.store, settle_in_background=False)
+    outcome = inline.propose({"kind": "attach", "passage": "programme-size", "questions": [QUESTION]}, "cli")
+    assert outcome.ok, outcome.message
+    assert "adapter_provisional" not in read_meta(current_dir(settings.index_dir))
+    assert inline.last_build.ok and inline._index is not None and not inline._index.adapter_provisional
