@@ -73,9 +73,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, repo: Path) -> Iterator[Stac
 class Organiser:
     """An organiser signed in to the admin API: the session cookie and its CSRF token."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, token: str = TOKEN) -> None:
         self.stack = stack
-        status, cookie = sign_in(stack, TOKEN)
+        status, cookie = sign_in(stack, token)
         assert status == 303
         self.cookie = cookie.split(";")[0]
         status, body, _ = get(stack, "/admin/api/session", self.cookie)

@@ -163,6 +163,26 @@ def test_the_insights_page_counts_what_postgresql_holds(stack: Stack, database: 
     assert "When did the JET Programme start?" in unhelpful  # the thumbs-down of the feedback test
 
 
+def test_organisers_changes_go_to_postgresql(stack: Stack, database: str) -> None:
+    import psycopg
+
+    from tests.integration.test_admin import get, today
+    from tests.integration.test_curation import Organiser
+
+    for n, question in enumerate(("how do I renew my visa", "where can I park my car at school")):
+        assert stack.chat(f"curation-asker-{n}", question)["kind"] == "fallback"
+    organiser = Organiser(stack, ADMIN_TOKEN)
+    status, made = organiser.post(
+        "/admin/api/changes", {"kind": "ignore", "questions": ["how do I renew my visa"]}
+    )
+    assert status == 200, made
+    with psycopg.connect(database) as db:
+        rows = db.execute("SELECT kind, state, who FROM curation_changes").fetchall()
+    assert rows == [("ignore", "live", "an organiser (edit token)")]
+    _, missed, _ = get(stack, f"/admin/missed?since={today()}&until={today()}", organiser.cookie)
+    assert "how do I renew my visa" not in missed and "where can I park my car at school" in missed
+
+
 def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:
     os.kill(stack.pid_of("rasa-2"), signal.SIGKILL)
     statuses = []
