@@ -54,8 +54,8 @@ run: setup build-index train ## Run the whole assistant on http://127.0.0.1:8080
 	$(BIN)/senpai up
 
 PROFILE ?= embedded
-loadtest: setup build-index train ## 50 simulated users x 10 messages on /api/chat (PROFILE=production for PostgreSQL + Redis)
-	$(BIN)/senpai loadtest --profile $(PROFILE) $(if $(USERS),--users $(USERS)) $(if $(MESSAGES),--messages $(MESSAGES))
+loadtest: setup build-index train ## 50 simulated users x 10 messages on /api/chat (PROFILE=production; SCENARIO=orientation: 300 arriving in a minute)
+	$(BIN)/senpai loadtest --profile $(PROFILE) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(USERS),--users $(USERS)) $(if $(MESSAGES),--messages $(MESSAGES))
 
 bench: setup build-index train ## Performance against the floor of each step; writes bench/latest.json (QUICK=1: shorter)
 	$(BIN)/senpai bench $(if $(QUICK),--quick)

@@ -18,6 +18,11 @@
   mode with ``synchronous=NORMAL``: a committed turn survives any crash of
   Rasa or of Senpai, and only a power cut or an operating-system crash can
   undo the last moments. (PostgreSQL, the production profile, is unaffected.)
+- **One kept-alive HTTP session per endpoint.** Rasa 3.6 makes a new aiohttp
+  session for every call to the action server, so every custom action pays
+  for a new TCP connection (and its teardown) on Rasa's event loop. Here each
+  endpoint keeps one session, made on first use in the running event loop, and
+  its keep-alive connections are reused.
 - **Action responses checked against a compiled schema.** Rasa validates every
   action server response with ``jsonschema.validate``, which first re-checks
   the schema itself against the JSON Schema meta-schema, on every call. That
@@ -87,6 +92,40 @@ def compile_action_response_check() -> None:
     RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
 
 
+class _Borrowed:
+    """``async with`` on a kept session: it yields the session and leaves it open."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> object:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def reuse_endpoint_sessions() -> None:
+    """Make ``EndpointConfig.session()`` hand out one kept-alive session per endpoint and event loop."""
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    make = EndpointConfig.session
+    kept: dict[tuple[object, ...], object] = {}  # Rasa copies endpoints: keep sessions by what they are
+
+    def session(self: EndpointConfig) -> _Borrowed:
+        loop = asyncio.get_running_loop()
+        auth = tuple(sorted((self.basic_auth or {}).items()))
+        key = (self.url, tuple(sorted((self.headers or {}).items())), auth, id(loop))
+        found = kept.get(key)
+        if found is None or found.closed or found.loop is not loop:  # type: ignore[attr-defined]
+            found = kept[key] = make(self)
+        return _Borrowed(found)
+
+    EndpointConfig.session = session  # type: ignore[method-assign,assignment]
+
+
 def tune_sqlite() -> None:
     """Pool SQLite connections, and open each in WAL mode with ``synchronous=NORMAL`` and a busy time-out."""
     import sqlite3
@@ -124,6 +163,7 @@ def main() -> None:
 
     remote_actions.DEFAULT_REQUEST_TIMEOUT = timeout  # type: ignore[attr-defined]
     compile_action_response_check()
+    reuse_endpoint_sessions()
     tune_sqlite()
     sys.argv = ["rasa", *argv_with_token(sys.argv[1:])]
     rasa_main()

@@ -92,7 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("loadtest", help="many simulated users on /api/chat; errors, latency, lost messages")
-    p.add_argument("--users", type=int, default=50, help="concurrent simulated users (default 50)")
+    p.add_argument(
+        "--scenario",
+        choices=["steady", "orientation"],
+        default="steady",
+        help="steady: every user at once, no pauses; orientation: 300 ALTs arriving within a minute, "
+        "3 questions each with thinking time, 1 in 5 following up",
+    )
+    p.add_argument(
+        "--users", type=int, default=None, help="simulated users (default 50; 300 for orientation)"
+    )
     p.add_argument("--messages", type=int, default=10, help="messages per user (default 10)")
     p.add_argument(
         "--profile",

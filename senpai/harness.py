@@ -89,6 +89,7 @@ class LocalStack:
         *,
         ports: Mapping[str, int] | None = None,
         timeout_s: float = STARTUP_S,
+        every_replica: bool = True,
     ) -> LocalStack:
         """Start a stack and wait until it is up.
 
@@ -97,6 +98,8 @@ class LocalStack:
             extra_env: More environment (a profile, Slack settings, rate limits...).
             ports: Reuse these ``gateway``, ``rasa`` and ``actions`` ports.
             timeout_s: How long to wait for "Senpai is up".
+            every_replica: Also wait until every Rasa replica has joined ("Senpai is
+                up" needs only one), as tests of the replicas expect.
 
         Raises:
             StackError: If it exits or is not up in time (with the end of its output).
@@ -136,6 +139,8 @@ class LocalStack:
         stack = cls(proc, f"http://127.0.0.1:{chosen['gateway']}", log, env, data_dir, chosen)
         try:
             stack.wait_for_output("Senpai is up", timeout_s)
+            if every_replica and replicas > 1:
+                stack.wait_for_output(f"all {replicas} Rasa replicas up", timeout_s)
         except BaseException:
             stack.stop()
             raise

@@ -79,6 +79,14 @@ async def start_when_ready(children: list[Child], stop: asyncio.Event) -> None:
         say(f"started {child.name} (pid {child.proc.pid if child.proc else '?'})")
 
 
+async def _all_replicas(settings: Settings, health_url: str, started: float, stop: asyncio.Event) -> None:
+    """Say when every Rasa replica has joined (after "Senpai is up", which needs only one)."""
+    if len(settings.rasa_urls) > 1 and await wait_healthy(
+        health_url, STARTUP_TIMEOUT_S * 2, lambda: not stop.is_set()
+    ):
+        say(f"all {len(settings.rasa_urls)} Rasa replicas up after {time.monotonic() - started:.1f}s")
+
+
 async def supervise(settings: Settings, stop: asyncio.Event) -> int:
     """Run the children until ``stop`` is set or one keeps crashing.
 
@@ -99,7 +107,12 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
     later = asyncio.create_task(start_when_ready([c for c in children if c.after], stop))
     retention = asyncio.create_task(expire_daily(settings, say))  # at start, then daily
     health_url = f"{settings.public_url}healthz"
-    ready = asyncio.create_task(wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set()))
+    # Up as soon as one Rasa replica serves (healthz 200, "degraded" until the rest join): the
+    # gateway routes around a replica that is still loading, so nobody waits for all of them.
+    ready = asyncio.create_task(
+        wait_healthy(health_url, STARTUP_TIMEOUT_S, lambda: not stop.is_set(), ok_only=False)
+    )
+    whole = asyncio.create_task(_all_replicas(settings, health_url, started, stop))
     code = 0
     try:
         while not stop.is_set():
@@ -129,6 +142,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
                     stop.set()
     finally:
         ready.cancel()
+        whole.cancel()
         later.cancel()
         retention.cancel()
         say("stopping...")

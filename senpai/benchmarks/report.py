@@ -26,6 +26,9 @@ TARGETS: dict[str, tuple[float, str]] = {
     "gateway_rss_mb": (150.0, "max"),
     "rss_growth_percent_max": (5.0, "max"),
     "startup_s": (45.0, "max"),
+    "knowledge_vs_smalltalk_p95_20users": (1.3, "max"),
+    "throughput_ratio_20users": (0.8, "min"),
+    "startup_vs_one_replica": (1.3, "max"),
 }
 
 
@@ -93,6 +96,11 @@ def measure(quick: bool) -> dict[str, Any]:
         "index_rebuild_one_change_s": built["rebuild_one_change_s"],
         "index_build_english_passages_per_s": built["english_only_passages_per_s"],
         "curation_change_published_s": built["curation_publish_s"],
+        "knowledge_vs_smalltalk_p95_20users": figures.p95_ratio_20,
+        "throughput_ratio_20users": figures.throughput_ratio_20,
+        "startup_vs_one_replica": median(
+            [s["vs_one_replica"] for s in figures.startups if "vs_one_replica" in s]
+        ),
     }
     verdicts = {}
     for key, (limit, kind) in TARGETS.items():

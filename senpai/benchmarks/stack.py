@@ -116,6 +116,23 @@ async def many_users(chat: Chat, asked: Sequence[str], users: int, pairs: int) -
     return small, knowledge, time.perf_counter() - start
 
 
+async def only(chat: Chat, texts: Sequence[str], users: int, each: int, expect: tuple[str, ...]) -> Load:
+    """``users`` people at once, each sending ``each`` messages of one kind, every one a new conversation."""
+    turns = Turns()
+    start = time.perf_counter()
+
+    async def person(offset: int) -> None:
+        for n in range(each):
+            await chat.say(None, texts[(offset + n * users) % len(texts)], turns, expect)
+
+    await asyncio.gather(*(person(u) for u in range(users)))
+    return Load(Turns(), turns, time.perf_counter() - start)
+
+
+#: Small-talk messages for a small-talk-only load (each answered by Rasa alone, no custom action).
+SMALL_TALKS = ("hi", "hello", "thanks", "thank you", "good morning", "hey there")
+
+
 @dataclass(frozen=True)
 class Load:
     """One trial of many users at once: their small-talk and knowledge turns, and its wall time."""
@@ -145,6 +162,12 @@ def startup_phases(output: str) -> dict[str, float]:
     up = re.findall(r"Senpai is up after ([\d.]+)s", output)
     if up:
         phases["stack"] = float(up[-1])
+    every = re.findall(r"all \d+ Rasa replicas up after ([\d.]+)s", output)
+    if every:
+        phases["every_replica"] = float(every[-1])
+    one = phases.get("rasa-1", phases.get("rasa"))
+    if up and one:
+        phases["vs_one_replica"] = round(phases["stack"] / one, 3)
     return phases
 
 
@@ -166,6 +189,7 @@ class StackFigures:
     follow_up_ratio_trials: list[float]
     japanese_ratio_trials: list[float]
     twenty: list[Load]
+    throughput_trials: list[tuple[Load, Load]]
     rss_1000: dict[str, float]
     rss_5000: dict[str, float]
     turns_at: dict[str, int]
@@ -175,6 +199,16 @@ class StackFigures:
     def knowledge_p95_20(self) -> float:
         """The 20-user knowledge p95 (ms): the median over the trials."""
         return _median_of(self.twenty, lambda t: t.knowledge.p95)
+
+    @property
+    def p95_ratio_20(self) -> float:
+        """Knowledge p95 over small-talk p95 in the same 20-user runs: the median over the trials."""
+        return round(median([t.knowledge.p95 / t.small.p95 for t in self.twenty]), 3)
+
+    @property
+    def throughput_ratio_20(self) -> float:
+        """Turns/s of 20 users asking only questions over 20 users only chatting: the median over trials."""
+        return round(median([k.throughput / s.throughput for s, k in self.throughput_trials]), 3)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready details."""
@@ -207,6 +241,16 @@ class StackFigures:
                 "turns": sum(t.turns for t in self.twenty),
                 "errors": sum(t.small.errors + t.knowledge.errors for t in self.twenty),
                 "throughput_per_s": _median_of(self.twenty, lambda t: t.throughput),
+                "p95_ratio_trials": [round(t.knowledge.p95 / t.small.p95, 3) for t in self.twenty],
+                "smalltalk_only_throughput_per_s": [
+                    round(s.throughput, 1) for s, _ in self.throughput_trials
+                ],
+                "knowledge_only_throughput_per_s": [
+                    round(k.throughput, 1) for _, k in self.throughput_trials
+                ],
+                "only_errors": sum(
+                    s.knowledge.errors + k.knowledge.errors for s, k in self.throughput_trials
+                ),
             },
             "rss_mb_after_1000_turns": self.rss_1000,
             "rss_mb_after_5000_turns": self.rss_5000,
@@ -255,10 +299,13 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             small, knowledge = Turns(), Turns()
             await one_user(chat, japanese, len(japanese), small, knowledge)
             ja_ratios.append(knowledge.p50 / small.p50)
-        twenty = []  # a room of 20 at once, three times: the figures are the trials' medians
+        twenty, throughputs = [], []  # a room of 20 at once, three times: the figures are the medians
         for _ in range(3):
             load = await many_users(chat, repeated, 20, 5 if quick else 10)
             twenty.append(Load(*load))
+            chatting = await only(chat, SMALL_TALKS, 20, 5 if quick else 10, ("smalltalk",))
+            asking = await only(chat, repeated, 20, 5 if quick else 10, KNOWLEDGE_KINDS)
+            throughputs.append((chatting, asking))
         turns_at = {"after_20_users": chat.turns}
         target = 1000
         while chat.turns < target:
@@ -280,6 +327,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         follow_up_ratio_trials=follow_ratios,
         japanese_ratio_trials=ja_ratios,
         twenty=twenty,
+        throughput_trials=throughputs,
         rss_1000=rss_1000,
         rss_5000=rss_5000,
         turns_at=turns_at,

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from settings import Settings
 
@@ -60,11 +60,21 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
         database_url = args.database_url
         sqlite_path = args.tracker_db
     try:
-        print(f"{args.users} users x {args.messages} messages against {url} ...", flush=True)
-        start = clock.perf_counter()
-        outcomes, senders = asyncio.run(loadtest.drive(url, args.users, args.messages))
-        wall = clock.perf_counter() - start
-        report = loadtest.summarise(args.profile, args.users, args.messages, outcomes, wall)
+        report: Any
+        if args.scenario == "orientation":
+            from senpai import orientation
+
+            scenario = orientation.Scenario(users=args.users or orientation.Scenario.users)
+            print(f"An orientation hall: {scenario.users} users against {url} ...", flush=True)
+            turns, senders, wall = asyncio.run(orientation.drive(url, scenario))
+            report = orientation.summarise(scenario, turns, wall)
+        else:
+            users = args.users or 50
+            print(f"{users} users x {args.messages} messages against {url} ...", flush=True)
+            start = clock.perf_counter()
+            outcomes, senders = asyncio.run(loadtest.drive(url, users, args.messages))
+            wall = clock.perf_counter() - start
+            report = loadtest.summarise(args.profile, users, args.messages, outcomes, wall)
         if sqlite_path is not None or database_url is not None:
             report.stored = loadtest.count_user_events(
                 senders, sqlite_path=sqlite_path, database_url=database_url
@@ -74,7 +84,8 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
         if stack is not None:
             stack.stop()
     print(report.table())
-    out = args.out if args.out.suffix else args.out / f"loadtest-{args.profile}.json"
+    name = "orientation" if args.scenario == "orientation" else "loadtest"
+    out = args.out if args.out.suffix else args.out / f"{name}-{args.profile}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     print(f"Wrote {out}")

@@ -118,3 +118,32 @@ def test_a_dead_replicas_senders_are_served_by_the_other(stack: Stack) -> None:
     served = sum(events(stack, sender).count("user") for sender in senders)
     assert served == len(senders) + statuses.count(200)
     stack.wait_for_output("rasa-2 exited unexpectedly", 30)
+
+
+def test_senpai_is_up_with_the_first_replica_and_the_second_joins_later(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    import re
+    import time
+
+    from senpai.harness import LocalStack
+
+    env = {"SENPAI_RASA_REPLICAS": "2"}
+    started = LocalStack.start(tmp_path_factory.mktemp("first-replica"), env, every_replica=False)
+    early = Stack(**vars(started))
+    try:
+        status, health = early.request("GET", "/healthz")
+        assert status == 200 and health["status"] in ("degraded", "ok")
+        assert health["actions"] == "ok" and "ok" in (health["rasa-1"], health["rasa-2"])
+        reply = early.chat("early-bird", "When did the JET Programme start?")  # served while rasa-2 loads
+        assert reply["kind"] == "answer" and "jet-start-1987" in cited(reply)
+        early.wait_for_output("all 2 Rasa replicas up", 120)
+        up = float(re.findall(r"Senpai is up after ([\d.]+)s", early.output())[0])
+        every = float(re.findall(r"all 2 Rasa replicas up after ([\d.]+)s", early.output())[0])
+        assert up < every
+        deadline = time.monotonic() + 10
+        while early.request("GET", "/healthz")[1]["status"] != "ok":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        early.stop()

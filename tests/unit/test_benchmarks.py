@@ -12,13 +12,24 @@ LOG = """\
 [senpai] started rasa (pid 11)
 [senpai] gateway ready after 0.8s
 [senpai] actions ready after 8.1s
+[senpai] rasa-1 ready after 10.0s
 [senpai] Senpai is up after 11.3s. Open http://127.0.0.1:8080/
-[senpai] rasa ready after 11.4s
+[senpai] started rasa-2 (pid 12)
+[senpai] rasa-2 ready after 10.4s
+[senpai] all 2 Rasa replicas up after 21.9s
 """
 
 
 def test_startup_phases_come_from_the_supervisors_log() -> None:
-    assert stack.startup_phases(LOG) == {"gateway": 0.8, "actions": 8.1, "rasa": 11.4, "stack": 11.3}
+    assert stack.startup_phases(LOG) == {
+        "gateway": 0.8,
+        "actions": 8.1,
+        "rasa-1": 10.0,
+        "rasa-2": 10.4,
+        "stack": 11.3,
+        "every_replica": 21.9,
+        "vs_one_replica": 1.13,
+    }
 
 
 def test_the_benchmark_asks_real_development_set_questions() -> None:
@@ -69,6 +80,9 @@ def test_faiss_types_report_exact_recall_for_flat_and_high_recall_for_the_others
 
 
 def test_twenty_user_figures_are_medians_over_the_trials() -> None:
+    def only(turns_per_s: float) -> stack.Load:
+        return stack.Load(stack.Turns(), stack.Turns([1.0] * int(turns_per_s * 2)), wall_s=2.0)
+
     def load(p95_like: float, errors: int = 0) -> stack.Load:
         knowledge = stack.Turns([10.0] * 18 + [p95_like] * 2, errors)
         return stack.Load(stack.Turns([5.0] * 20), knowledge, wall_s=2.0)
@@ -82,12 +96,15 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
         follow_up_ratio_trials=[1.4, 1.6, 1.5],
         japanese_ratio_trials=[1.7, 1.9, 1.8],
         twenty=[load(900.0, errors=1), load(200.0), load(300.0)],  # one noisy trial
+        throughput_trials=[(only(10.0), only(7.0)), (only(10.0), only(9.0)), (only(10.0), only(8.5))],
         rss_1000={},
         rss_5000={},
         turns_at={},
         startups=[],
     )
     assert figures.knowledge_p95_20 == 300.0
+    assert figures.p95_ratio_20 == 60.0  # 300 ms against small talk's 5 ms, the middle trial
+    assert figures.throughput_ratio_20 == 0.85
     assert figures.as_dict()["one_user"]["follow_up_ratio"] == 1.5  # the median of the trials
     assert figures.as_dict()["one_user"]["japanese_ratio"] == 1.8
     twenty = figures.as_dict()["twenty_users"]

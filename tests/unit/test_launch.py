@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 
 import pytest
 
 from connectors.launch import argv_with_token
+from settings import PROJECT_ROOT, Settings
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -33,3 +36,53 @@ def test_a_token_already_given_is_kept_and_no_token_adds_nothing(monkeypatch: py
     assert argv_with_token(["run", "-t", "mine"]) == ["run", "-t", "mine"]
     monkeypatch.delenv("SENPAI_RASA_TOKEN")
     assert argv_with_token(["run"]) == ["run"]
+
+
+RASA_PYTHON = Settings().rasa_bin.parent / "python"
+
+#: Run in Rasa's own Python: five action calls through copies of one endpoint; prints the connections used.
+CONNECTIONS = """
+import asyncio, sys
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+import connectors.launch as launch
+
+async def main():
+    peers = set()
+    async def handle(request):
+        peers.add(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": []})
+    app = web.Application()
+    app.router.add_post("/webhook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Token": "t"})
+    for _ in range(5):
+        reply = await endpoint.copy().request(json={"next_action": "a"}, method="post", timeout=3)
+        assert reply == {"events": []}
+    await runner.cleanup()
+    return len(peers)
+
+if sys.argv[1] == "patched":
+    launch.reuse_endpoint_sessions()
+print(asyncio.run(main()))
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa's environment is not set up (make setup)")
+@pytest.mark.parametrize(("mode", "connections"), [("as-shipped", "5"), ("patched", "1")])
+def test_action_calls_reuse_one_connection_only_with_the_patch(mode: str, connections: str) -> None:
+    """Pins Rasa 3.6.21: a new connection per action call; with the patch, one kept alive across copies."""
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", CONNECTIONS, mode],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == connections
