@@ -3,9 +3,10 @@
 Conversations live in Rasa's tracker store (the ``events`` table) and ratings
 in the ``feedback`` table: two SQLite files in the embedded profile, one
 PostgreSQL database in production. :func:`expire` deletes both older than
-``SENPAI_RETENTION_DAYS`` (``senpai up`` runs it at start and then daily);
-:func:`forget` deletes everything of one conversation (``senpai forget``).
-Nothing is copied elsewhere, so nothing else needs deleting.
+``SENPAI_RETENTION_DAYS`` (``senpai up`` runs it at start and then daily), and
+the organisers' changes nobody kept (ignored questions, undone or failed
+changes: what people typed); :func:`forget` deletes everything of one
+conversation (``senpai forget``). Nothing else is copied elsewhere.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.insights.source import DAY_S
@@ -28,9 +29,11 @@ class Deleted:
 
     events: int = 0
     feedback: int = 0
+    curation: int = 0
 
     def __str__(self) -> str:
-        return f"{self.events} conversation event(s) and {self.feedback} rating(s)"
+        kept = f", and {self.curation} organisers' change(s) nobody kept" if self.curation else ""
+        return f"{self.events} conversation event(s) and {self.feedback} rating(s){kept}"
 
 
 def conversation_id(who: str) -> str:
@@ -56,8 +59,11 @@ def conversation_id(who: str) -> str:
 
 def expire(settings: Settings, days: int, now: float | None = None) -> Deleted:
     """Delete conversation events and ratings older than ``days`` days."""
+    from bot.curation.store import CurationStore
+
     cutoff = (time.time() if now is None else now) - days * DAY_S
-    return _delete(settings, "timestamp < {p}", "created_at < {p}", (cutoff,))
+    deleted = _delete(settings, "timestamp < {p}", "created_at < {p}", (cutoff,))
+    return replace(deleted, curation=CurationStore.of(settings).expire(cutoff))
 
 
 def forget(settings: Settings, conversation: str) -> Deleted:

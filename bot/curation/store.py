@@ -149,6 +149,19 @@ class CurationStore:
             rows = db.execute(self._sql(query), (state,) if state else ()).fetchall()
         return [Record.of(r) for r in reversed(rows)]
 
+    def expire(self, cutoff: float) -> int:
+        """Delete, from before ``cutoff``, what nobody kept: ignores, undone and failed changes.
+
+        Their questions are what people typed, so they follow the retention
+        period of the conversations; live and exported changes are knowledge.
+        """
+        query = (
+            "DELETE FROM curation_changes WHERE created_at < ? "
+            f"AND (kind = 'ignore' OR state IN ('{UNDONE}', '{FAILED}'))"
+        )
+        with self._connect() as db:
+            return int(db.execute(self._sql(query), (cutoff,)).rowcount or 0)
+
     def live(self) -> list[Record]:
         """The changes the index is built with, oldest first."""
         return self.changes(LIVE, limit=1_000_000)

@@ -153,3 +153,24 @@ def test_retention_has_a_limit_by_default_and_refuses_nonsense() -> None:
     assert Settings.from_env({"SENPAI_RETENTION_DAYS": "30"}).retention_days == 30
     with pytest.raises(SettingsError, match="SENPAI_RETENTION_DAYS"):
         Settings.from_env({"SENPAI_RETENTION_DAYS": "0"})
+
+
+def test_retention_deletes_the_organisers_changes_nobody_kept(store: Store) -> None:
+    from bot.curation.store import EXPORTED, FAILED, UNDONE, CurationStore
+
+    settings, _ = store
+    curation = CurationStore.of(settings)
+    made = [
+        curation.add({"kind": "attach", "passage": "p", "questions": ["live"]}, "o"),
+        curation.add({"kind": "attach", "passage": "p", "questions": ["exported"]}, "o"),
+        curation.add({"kind": "ignore", "questions": ["my name is Aiko Tanaka"]}, "o"),
+        curation.add({"kind": "attach", "passage": "p", "questions": ["undone"]}, "o"),
+        curation.add({"kind": "draft", "passage": {}, "questions": ["failed"]}, "o"),
+    ]
+    curation.end(made[1].id, EXPORTED, "dev")
+    curation.end(made[3].id, UNDONE, "o")
+    curation.end(made[4].id, FAILED, "o")
+    assert expire(settings, 180).curation == 0  # nothing is that old yet
+    later = time.time() + 181 * 86400
+    assert expire(settings, 180, now=later).curation == 3  # the ignore, the undone and the failed
+    assert {r.data["questions"][0] for r in curation.changes()} == {"live", "exported"}  # knowledge stays
