@@ -20,6 +20,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,11 +110,15 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
+def _is_head(line: str, ident: str) -> bool:
+    """Whether the line opens the list item whose id is ``ident`` (quoted or not)."""
+    return line.rstrip() in (f"  - id: {ident}", f'  - id: "{ident}"')
+
+
 def _block(lines: list[str], ident: str, file: Path, what: str) -> tuple[int, int]:
     """The lines ``[start, end)`` of the list item whose id is ``ident``."""
-    head = f"  - id: {ident}"
     for start, line in enumerate(lines):
-        if line.rstrip() in (head, f'  - id: "{ident}"'):
+        if _is_head(line, ident):
             end = start + 1
             while end < len(lines) and not lines[end].startswith("  - ") and not _top_level(lines[end]):
                 end += 1
@@ -188,7 +193,7 @@ class _Files:
 
     def passage_file(self, pid: str) -> Path:
         for path in self.topic_files():
-            if any(line.rstrip() in (f"  - id: {pid}", f'  - id: "{pid}"') for line in self.of(path)):
+            if any(_is_head(line, pid) for line in self.of(path)):
                 return path
         raise CurationError(f"unknown passage id '{pid}'")
 
@@ -196,11 +201,8 @@ class _Files:
         kind = change["kind"]
         split = _split(questions_of(change))
         if kind == "attach":
-            path = self.passage_file(str(change["passage"]))
-            for lang, key in (("en", "questions"), ("ja", "questions_ja")):
-                if split[lang]:
-                    lines = self.of(path)
-                    _append_items(lines, _block(lines, change["passage"], path, "passage"), key, split[lang])
+            pid = str(change["passage"])
+            self._add_to(self.passage_file(pid), pid, "passage", ("questions", "questions_ja"), split)
         elif kind == "not_covered":
             self._not_covered(change, split)
         elif kind == "draft":
@@ -217,10 +219,17 @@ class _Files:
             topic["examples_ja"] = [*split["ja"], *(topic.get("examples_ja") or [])]
             _append_block(lines, _ordered(topic, TOPIC_ORDER), "topics", path)
             return
-        _block(lines, str(change["topic"]), path, "not-covered topic")  # an unknown id is refused here
-        for lang, key in (("en", "examples"), ("ja", "examples_ja")):
+        self._add_to(path, str(change["topic"]), "not-covered topic", ("examples", "examples_ja"), split)
+
+    def _add_to(
+        self, path: Path, ident: str, what: str, keys: tuple[str, str], split: dict[str, list[str]]
+    ) -> None:
+        """Append the questions to the item's English and Japanese lists (``keys``); refuse an unknown id."""
+        lines = self.of(path)
+        _block(lines, ident, path, what)
+        for lang, key in zip(("en", "ja"), keys, strict=True):
             if split[lang]:
-                _append_items(lines, _block(lines, str(change["topic"]), path, "topic"), key, split[lang])
+                _append_items(lines, _block(lines, ident, path, what), key, split[lang])
 
     def _draft(self, change: Mapping[str, Any], split: dict[str, list[str]]) -> None:
         passage = dict(change["passage"])
@@ -301,14 +310,37 @@ def key(question: str) -> str:
 
 
 def already_asked(corpus: Corpus, change: Mapping[str, Any]) -> str | None:
-    """Why a change's question is already in the corpus (an example of some passage or topic), if it is."""
-    known = {key(q): f"passage '{p.id}'" for p in corpus.passages for q in (*p.questions, *p.questions_ja)}
-    known |= {
-        key(q): f"not-covered topic '{t.id}'"
-        for t in corpus.not_covered
-        for q in (*t.examples, *t.examples_ja)
-    }
-    for q in questions_of(change):
-        if key(q.text) in known:
-            return f"{q.text!r} is already an example question of {known[key(q.text)]}"
+    """Why a change's question was already in the corpus (an example of some passage or topic), if it was.
+
+    Args:
+        corpus: The corpus with the change applied (the copies the change adds
+            to its own target are not counted), or without it.
+        change: The change.
+    """
+    places: dict[str, list[str]] = {}
+    for p in corpus.passages:
+        for text in (*p.questions, *p.questions_ja):
+            places.setdefault(key(text), []).append(f"passage '{p.id}'")
+    for t in corpus.not_covered:
+        for text in (*t.examples, *t.examples_ja):
+            places.setdefault(key(text), []).append(f"not-covered topic '{t.id}'")
+    asked = questions_of(change)
+    own = Counter(key(q.text) for q in asked)
+    target = _target(change)
+    for q in asked:
+        found = list(places.get(key(q.text), []))
+        for _ in range(own[key(q.text)]):
+            if target in found:
+                found.remove(target)
+        if found:
+            return f"{q.text!r} is already an example question of {found[0]}"
     return None
+
+
+def _target(change: Mapping[str, Any]) -> str:
+    """Where the change puts its questions, named as :func:`already_asked` names places."""
+    if change["kind"] == "attach":
+        return f"passage '{change['passage']}'"
+    if change["kind"] == "draft":
+        return f"passage '{change['passage'].get('id')}'"
+    return f"not-covered topic '{change.get('topic') or (change.get('new_topic') or {}).get('id')}'"

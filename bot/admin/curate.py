@@ -18,11 +18,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.admin.views import ADMIN_SETTINGS, CURATOR, base, render, require, require_change
+from bot.admin.views import CURATOR, base, render, require, require_change
 from bot.curation.curator import Outcome
 from bot.curation.store import LIVE
-from knowledge.corpus import Corpus, load_corpus
-from knowledge.schema import load_sources
 
 #: Hits shown as suggestions on the fix form.
 SUGGESTIONS = 5
@@ -107,15 +105,6 @@ def change_of(form: MultiDictProxy[Any]) -> dict[str, Any]:
     return change
 
 
-async def _corpus(request: web.Request) -> Corpus:
-    curator = request.app[CURATOR]
-    try:
-        return await asyncio.to_thread(curator.corpus)
-    except Exception:  # a change that no longer applies must not hide the form; show the YAML alone
-        settings = request.app[ADMIN_SETTINGS]
-        return await asyncio.to_thread(load_corpus, settings.corpus_dir, settings.not_covered_file)
-
-
 async def fix_page(request: web.Request, outcome: Outcome | None = None, pending: Any = None) -> web.Response:
     """The fix form for some questions: suggested passages with their text, topics, ignore, draft."""
     session = require(request)
@@ -123,21 +112,13 @@ async def fix_page(request: web.Request, outcome: Outcome | None = None, pending
     questions = [q for q in request.query.getall("q", []) if q.strip()][:20]
     if pending is not None:
         questions = list(pending.get("questions", questions))
-    curator, corpus = request.app[CURATOR], await _corpus(request)
-    suggestions = []
-    if questions:
-        try:
-            index = await asyncio.to_thread(curator.index)
-            hits = await asyncio.to_thread(index.search, questions[0], SUGGESTIONS)
-            suggestions = [(h, h.passage) for h in hits]
-        except Exception:  # no published index yet: the full list below still works
-            suggestions = []
-    sources = await asyncio.to_thread(load_sources, request.app[ADMIN_SETTINGS].corpus_dir / "sources.yaml")
+    index = await asyncio.to_thread(request.app[CURATOR].index)  # what serves: passages, topics, studies
+    hits = await asyncio.to_thread(index.search, questions[0], SUGGESTIONS) if questions else []
     values.update(
         questions=questions,
-        suggestions=suggestions,
-        corpus=corpus,
-        sources=sorted(sources),
+        suggestions=[(h, h.passage) for h in hits],
+        index=index,
+        sources=sorted({c.source for p in index.passages for c in p.citations}),
         outcome=outcome,
         pending=json.dumps(pending, ensure_ascii=False) if pending is not None else None,
     )

@@ -35,6 +35,7 @@ from knowledge.curation import (
     check_change,
     curated_corpus,
     export,
+    key,
     questions_of,
 )
 from knowledge.decide import NAMED_TOPIC_FLOOR, outside_scope
@@ -106,6 +107,7 @@ class Curator:
         self._lock = threading.RLock()
         self._encoders: dict[str, Encoder] = {}
         self._index: Index | None = None
+        self._index_at: Path | None = None  # the build directory ``_index`` came from
         self._generation = 0
         self._depth = 0
         self._settler: threading.Thread | None = None
@@ -144,15 +146,17 @@ class Curator:
         return curated_corpus(self.settings.corpus_dir, self.settings.not_covered_file, [*live, *extra])
 
     def index(self) -> Index:
-        """The published index (the one just built, or loaded from disk)."""
-        if self._index is None:
+        """The published index: the one just built, or loaded again when another process published one."""
+        serving = current_dir(self.settings.index_dir)
+        if self._index is None or serving != self._index_at:
             found = self.encoders()
             self._index = Index.load(
-                current_dir(self.settings.index_dir),
+                serving,
                 found["en"],
                 lexical_weight=self.settings.lexical_weight,
                 japanese_encoder=found.get("ja"),
             )
+            self._index_at = serving
         return self._index
 
     def conflicts(self, change: Mapping[str, Any]) -> list[str]:
@@ -182,15 +186,16 @@ class Curator:
     def propose(self, change: Mapping[str, Any], who: str, *, confirm: bool = False) -> Outcome:
         """Check a change, show its conflicts (unless confirmed), record it and make it live."""
         change = {**change, "who": who} if change.get("kind") == "draft" else dict(change)
+        corpus, conflicts = None, []
         with self._serialised():
             try:
                 check_change(change)
-                current = self.corpus()
-                reason = already_asked(current, change) if change["kind"] != "ignore" else None
-                if reason:
-                    return Outcome(False, 400, reason)
-                corpus = self.corpus([change]) if change["kind"] != "ignore" else current
-                conflicts = self.conflicts(change) if change["kind"] != "ignore" else []
+                if change["kind"] != "ignore":  # an ignore changes no knowledge: nothing to check
+                    corpus = self.corpus([change])
+                    reason = already_asked(corpus, change)
+                    if reason:
+                        return Outcome(False, 400, reason)
+                    conflicts = self.conflicts(change)
             except (CurationError, CorpusError) as exc:
                 return Outcome(False, 400, str(exc))
             except (EncoderError, IndexLoadError) as exc:
@@ -198,7 +203,7 @@ class Curator:
             if conflicts and not confirm:
                 return Outcome(False, 409, "Check these conflicts, then confirm.", conflicts=conflicts)
             record = self.store.add(change, who)
-            if change["kind"] == "ignore":
+            if corpus is None:  # an ignore
                 return Outcome(True, 200, "Ignored: it leaves the missed list.", record)
             try:
                 seconds = self._rebuild(corpus, quick=True)
@@ -269,10 +274,8 @@ class Curator:
 
     def handled(self) -> set[str]:
         """The questions organisers have acted on (live or exported), folded: they leave the missed list."""
-        from knowledge.curation import key
-
-        records = [*self.store.changes(LIVE, 100_000), *self.store.changes(EXPORTED, 100_000)]
-        return {key(q.text) for r in records for q in questions_of(r.data)}
+        records = self.store.changes(limit=1_000_000)
+        return {key(q.text) for r in records if r.state in (LIVE, EXPORTED) for q in questions_of(r.data)}
 
     def _rebuild(self, corpus: Corpus, *, quick: bool = False) -> float:
         """Build and publish; ``quick`` reuses the serving adapter, then refits it (see :meth:`_settle`)."""
@@ -288,7 +291,7 @@ class Curator:
                 weight = serving.adapter
         index = build_for(settings, corpus, self.encoders(), adapter_weight=weight)
         target = publish(index, settings.index_dir)
-        self._index = index
+        self._index, self._index_at = index, current_dir(settings.index_dir)
         seconds = time.perf_counter() - start
         self.last_build = BuildStatus(time.time(), True, seconds, None, target.name)
         logger.info("published %s (%d passages) in %.2f s", target.name, len(index), seconds)

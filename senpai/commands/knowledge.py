@@ -37,11 +37,10 @@ def curated(settings: Settings) -> Corpus:
         CorpusError: If the YAML, or a change on it, is invalid.
         CurationError: If a live change no longer applies.
     """
+    from bot.curation.curator import Curator
     from bot.curation.store import CurationStore
-    from knowledge.curation import curated_corpus
 
-    live = [r.data for r in CurationStore.of(settings).live()]
-    return curated_corpus(settings.corpus_dir, settings.not_covered_file, live)
+    return Curator(settings, CurationStore.of(settings)).corpus()
 
 
 def cmd_build_index(args: argparse.Namespace) -> int:
