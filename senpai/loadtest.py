@@ -121,24 +121,48 @@ class Report:
         return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One message sent to ``/api/chat``.
+
+    Attributes:
+        seconds: Until the reply was read.
+        status: The HTTP status, or 0 when no reply came (a network error or a time-out).
+        kind: The reply's ``kind`` (``?`` if it has none), or the network error's name.
+        sender: The sender id the reply carries, if any.
+    """
+
+    seconds: float
+    status: int
+    kind: str
+    sender: str | None
+
+
+async def chat_once(session: aiohttp.ClientSession, url: str, sender: str | None, text: str) -> Sent:
+    """Send one message (a new conversation when ``sender`` is ``None``) and time the reply."""
+    payload = {"message": text} if sender is None else {"sender": sender, "message": text}
+    start = time.perf_counter()
+    try:
+        async with session.post(f"{url}/api/chat", json=payload) as resp:
+            body = await resp.json(content_type=None)
+            found = body if isinstance(body, dict) else {}
+            issued = found.get("sender") if isinstance(found.get("sender"), str) else None
+            return Sent(time.perf_counter() - start, resp.status, str(found.get("kind", "?")), issued)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Sent(time.perf_counter() - start, 0, type(exc).__name__, None)
+
+
 async def _user(
     session: aiohttp.ClientSession, url: str, messages: list[str], outcomes: list[Outcome], senders: set[str]
 ) -> None:
     """One simulated user: the first message starts a conversation, the rest go on with its issued id."""
     sender: str | None = None
     for text in messages:
-        start = time.perf_counter()
-        payload = {"message": text} if sender is None else {"sender": sender, "message": text}
-        try:
-            async with session.post(f"{url}/api/chat", json=payload) as resp:
-                body = await resp.json(content_type=None)
-                kind = str(body.get("kind", "?")) if isinstance(body, dict) else "?"
-                outcomes.append(Outcome(time.perf_counter() - start, resp.status, kind))
-                if sender is None and isinstance(body, dict) and isinstance(body.get("sender"), str):
-                    sender = body["sender"]
-                    senders.add(sender)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            outcomes.append(Outcome(time.perf_counter() - start, 0, type(exc).__name__))
+        sent = await chat_once(session, url, sender, text)
+        outcomes.append(Outcome(sent.seconds, sent.status, sent.kind))
+        if sender is None and sent.sender is not None:
+            sender = sent.sender
+            senders.add(sender)
 
 
 async def drive(

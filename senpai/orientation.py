@@ -22,6 +22,7 @@ import aiohttp
 
 from senpai.benchmarks.stack import FOLLOW_UPS, KNOWLEDGE_KINDS, questions
 from senpai.benchmarks.stats import percentile
+from senpai.loadtest import chat_once
 
 TURN_KINDS = ("smalltalk", "knowledge", "follow_up")
 EXPECTED = {"smalltalk": ("smalltalk",), "knowledge": KNOWLEDGE_KINDS, "follow_up": KNOWLEDGE_KINDS}
@@ -120,18 +121,9 @@ class OrientationReport:
 async def _say(
     session: aiohttp.ClientSession, url: str, sender: str | None, text: str, turn: str, into: list[Turn]
 ) -> str | None:
-    payload = {"message": text} if sender is None else {"sender": sender, "message": text}
-    start = time.perf_counter()
-    try:
-        async with session.post(f"{url}/api/chat", json=payload) as resp:
-            body = await resp.json(content_type=None)
-            kind = str(body.get("kind", "?")) if isinstance(body, dict) else "?"
-            into.append(Turn(turn, time.perf_counter() - start, resp.status, kind))
-            if sender is None and isinstance(body, dict) and isinstance(body.get("sender"), str):
-                return str(body["sender"])
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        into.append(Turn(turn, time.perf_counter() - start, 0, type(exc).__name__))
-    return sender
+    sent = await chat_once(session, url, sender, text)
+    into.append(Turn(turn, sent.seconds, sent.status, sent.kind))
+    return sent.sender if sender is None else sender
 
 
 async def _person(

@@ -22,6 +22,7 @@ import yaml
 
 from senpai.benchmarks.stats import median, percentile, rss_mb
 from senpai.harness import LocalStack
+from senpai.loadtest import chat_once
 from settings import PROJECT_ROOT, Settings, rasa_replica_names
 
 SMALL_TALK = "hi"
@@ -65,21 +66,12 @@ class Chat:
         Returns:
             The conversation's sender id (issued by the gateway when ``sender`` is ``None``).
         """
-        payload = {"message": text} if sender is None else {"sender": sender, "message": text}
-        start = time.perf_counter()
-        try:
-            async with self.session.post(f"{self.url}/api/chat", json=payload) as resp:
-                body = await resp.json(content_type=None)
-                ok = resp.status == 200 and isinstance(body, dict) and body.get("kind") in expect
-                if isinstance(body, dict) and isinstance(body.get("sender"), str):
-                    sender = body["sender"]
-        except (aiohttp.ClientError, TimeoutError):
-            ok = False
-        into.ms.append((time.perf_counter() - start) * 1000)
+        sent = await chat_once(self.session, self.url, sender, text)
+        into.ms.append(sent.seconds * 1000)
         self.turns += 1
-        if not ok:
+        if sent.status != 200 or sent.kind not in expect:
             into.errors += 1
-        return sender
+        return sent.sender or sender
 
 
 KNOWLEDGE_KINDS = ("answer", "clarify", "fallback")
