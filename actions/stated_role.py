@@ -11,40 +11,46 @@ which an ALT could say as well.
 
 from __future__ import annotations
 
-import re
-
 from knowledge.language import normalise
+from knowledge.patterns import SPACE, compile_re2
 
 #: "I'm", "im", "I am", "I work as", or "As" opening a sentence or clause ("she sees
 #: herself as an ALT" is not the user's role).
-_SELF = r"(?:\bi\s*['’]?\s*m|\bim|\bi\s+am|\bi\s+work\s+as|(?:^|[.!?,;:]\s*)as)"
+_SELF = (
+    rf"(?:\bi{SPACE}*['’]?{SPACE}*m|\bim|\bi{SPACE}+am|\bi{SPACE}+work{SPACE}+as|(?:^|[.!?,;:]{SPACE}*)as)"
+)
 _MODIFIERS = (
     r"(?:(?:new|first[- ]year|second[- ]year|third[- ]year|current|jet|"
     r"junior[- ]high(?:[- ]school)?|senior[- ]high(?:[- ]school)?|high[- ]school|"
-    r"elementary(?:[- ]school)?)\s+)*"
+    r"elementary(?:[- ]school)?)" + SPACE + "+)*"
 )
-_JTE = r"(?:jte|japanese\s+teacher\s+of\s+english|japanese\s+english\s+teacher)"
-_JTES = r"(?:jtes|japanese\s+teachers\s+of\s+english|japanese\s+english\s+teachers)"
-_ALT = r"(?:alt|assistant\s+language\s+teacher)"
-_ALTS = r"(?:alts|assistant\s+language\s+teachers)"
+_S = SPACE + "+"
+_JTE = rf"(?:jte|japanese{_S}teacher{_S}of{_S}english|japanese{_S}english{_S}teacher)"
+_JTES = rf"(?:jtes|japanese{_S}teachers{_S}of{_S}english|japanese{_S}english{_S}teachers)"
+_ALT = rf"(?:alt|assistant{_S}language{_S}teacher)"
+_ALTS = rf"(?:alts|assistant{_S}language{_S}teachers)"
 #: "I'm a JTE", "as an ALT", "I'm one of the JTEs": one of many, in the plural only after "one of the".
-_STATEMENT = re.compile(
-    rf"{_SELF}\s+(?:"
-    rf"one\s+of\s+the\s+{_MODIFIERS}(?:(?P<jtes>{_JTES})|{_ALTS})"
-    rf"|(?:an?\s+|the\s+)?{_MODIFIERS}(?:(?P<jte>{_JTE})|{_ALT})"
-    rf")(?![\w'’])",
-    re.IGNORECASE,
+#: The role word must end the word: it is followed by something other than a letter, digit or
+#: apostrophe, or by the end (RE2 has no lookahead, so that character is part of the match).
+_STATEMENT = compile_re2(
+    rf"{_SELF}{_S}(?:"
+    rf"one{_S}of{_S}the{_S}{_MODIFIERS}(?:(?P<jtes>{_JTES})|{_ALTS})"
+    rf"|(?:an?{_S}|the{_S})?{_MODIFIERS}(?:(?P<jte>{_JTE})|{_ALT})"
+    rf")(?:[^\pL\pN_'’]|$)",
+    ignore_case=True,
 )
 
 
 #: Japanese: 「私はJTEです」「JTEをしています」「ALTの○○です」「日本人英語教師です」「外国語指導助手として」.
 _JA_JTE = r"(?:jte|日本人英語教師|日本人の英語教師|日本人英語教員)"
 _JA_ALT = r"(?:alt|外国語指導助手)"
-_JA_STATEMENT = re.compile(
-    rf"(?:^|私は|わたしは|僕は|ぼくは|自分は|で|[、。\s])\s*(?:(?P<jte>{_JA_JTE})|{_JA_ALT})"
-    r"\s*(?:です|をしています|をしております|として|で(?:す|ございます)|やってます|をやっています)",
-    re.IGNORECASE,
+_JA_STATEMENT = compile_re2(
+    rf"(?:^|私は|わたしは|僕は|ぼくは|自分は|で|[、。\s\p{{Z}}]){SPACE}*(?:(?P<jte>{_JA_JTE})|{_JA_ALT})"
+    rf"{SPACE}*(?:です|をしています|をしております|として|で(?:す|ございます)|やってます|をやっています)",
+    ignore_case=True,
 )
+#: 「…ではない」「…じゃありません」 just after the statement: the user is not one.
+_JA_DENIED = compile_re2(r"(?:では|じゃ)(?:ない|ありません)")
 
 
 def stated_role(text: str) -> str | None:
@@ -65,8 +71,6 @@ def stated_role(text: str) -> str | None:
     if match is not None:
         return "jte" if match.group("jte") or match.group("jtes") else "alt"
     japanese = _JA_STATEMENT.search(text)
-    if japanese is not None and not re.search(
-        r"(?:では|じゃ)(?:ない|ありません)", text[japanese.end() - 4 :]
-    ):
+    if japanese is not None and not _JA_DENIED.search(text[japanese.end() - 4 :]):
         return "jte" if japanese.group("jte") else "alt"
     return None

@@ -9,7 +9,6 @@ in the first place is :mod:`knowledge.routing`'s call.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from knowledge.decide import Decision, Policy, decide
 from knowledge.hits import Hit, Hits
 from knowledge.index import Index
 from knowledge.language import has_japanese, normalise
+from knowledge.patterns import SPACE, compile_re2
 from knowledge.words import CONTINUATIONS, QUESTION_WORDS, QUESTION_WORDS_JA, REFERRING, content_words, words
 
 #: A follow-up has at most this many content words of its own.
@@ -28,9 +28,9 @@ FOLLOW_UP_MAX_CONTENT = 4
 
 Reading = Literal["standalone", "follow_up", "either"]
 #: A Japanese fragment that continues the last question: 「高校では？」「JTEの場合は？」「じゃあ小学校は？」.
-_CONTINUES_JA = re.compile(r"^(?:では|じゃあ|それで|で、)|(?:では|の場合は|だと)\s*[?？]?$")
+_CONTINUES_JA = compile_re2(rf"^(?:では|じゃあ|それで|で、)|(?:では|の場合は|だと){SPACE}*[?？]?$")
 #: 「JTEは？」: one word and は, asking the last question of something else.
-_ABOUT_JA = re.compile(r"は\s*[?？]?$")
+_ABOUT_JA = compile_re2(rf"は{SPACE}*[?？]?$")
 #: A message this short may lean on the previous exchange even without a word that points back.
 SHORT = 2
 

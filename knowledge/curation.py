@@ -17,7 +17,6 @@ YAML is; :func:`export` writes the same edits into the files, a clean diff.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -31,6 +30,7 @@ import yaml
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.japanese import MAX_EXAMPLE_JA
 from knowledge.language import detect
+from knowledge.patterns import compile_re2
 from knowledge.schema import MAX_EXAMPLE_CHARS, CorpusError
 
 KINDS = ("attach", "not_covered", "draft", "ignore")
@@ -304,9 +304,13 @@ def export(corpus_dir: Path, not_covered_file: Path, changes: Sequence[Mapping[s
     return _edited(Path(corpus_dir), Path(not_covered_file), changes).write()
 
 
+#: Anything but letters and digits (Python's ``[\W_]``), in any script.
+_NOT_WORD = compile_re2(r"[^\pL\pN]+")
+
+
 def key(question: str) -> str:
     """A question folded for comparison in either language: case, punctuation and spacing ignored."""
-    return " ".join(re.sub(r"[\W_]+", " ", question.casefold()).split())
+    return " ".join(_NOT_WORD.sub(" ", question.casefold()).split())
 
 
 def already_asked(corpus: Corpus, change: Mapping[str, Any]) -> str | None:

@@ -11,14 +11,15 @@ repeat, but the Japanese may write them in digits: "eleven ALTs" can be "11名".
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_EN = re.compile(rf"({_NUMBER})(?:\s*(million|billion|thousand)\b)?", re.IGNORECASE)
-_JA = re.compile(rf"({_NUMBER})(?:\s*(億)(?:\s*({_NUMBER})\s*(万))?|\s*(万|千))?")
+from knowledge.patterns import SPACE, compile_re2, compile_tokens
+
+_NUMBER = r"\p{Nd}+(?:,\p{Nd}{3})*(?:\.\p{Nd}+)?"
+_EN = compile_re2(rf"({_NUMBER})(?:{SPACE}*(million|billion|thousand)\b)?", ignore_case=True)
+_JA = compile_re2(rf"({_NUMBER})(?:{SPACE}*(億)(?:{SPACE}*({_NUMBER}){SPACE}*(万))?|{SPACE}*(万|千))?")
 _SCALE = {
     "thousand": Decimal(1000),
     "million": Decimal(10) ** 6,
@@ -81,7 +82,7 @@ _MONTHS = [
     "november",
     "december",
 ]
-_WORD = re.compile(r"[a-z]+")
+_WORD = compile_tokens(r"[a-z]+")
 
 
 def _value(number: str, scale: str | None = None) -> Decimal:

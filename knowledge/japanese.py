@@ -9,7 +9,6 @@ disagree with the English (:mod:`knowledge.figures`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +61,21 @@ def _limit(value: str, field: str, low: int, high: int, file: Path, pid: str, ki
         )
 
 
-_SPACE_BETWEEN_JAPANESE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
-
-
 def tidy(value: str) -> str:
-    """Japanese folded onto one line, without the spaces YAML's folded blocks put where lines broke."""
-    return _SPACE_BETWEEN_JAPANESE.sub("", " ".join(value.split()))
+    """Japanese folded onto one line, without the spaces YAML's folded blocks put where lines broke.
+
+    A space is dropped where it stands between two characters outside ASCII;
+    every other run of white space becomes one space.
+    """
+    parts = value.split()
+    if not parts:
+        return ""
+    out = [parts[0]]
+    for part in parts[1:]:
+        if out[-1][-1].isascii() or part[0].isascii():
+            out.append(" ")
+        out.append(part)
+    return "".join(out)
 
 
 def require_ja(data: Mapping[str, Any], key: str, file: Path, pid: str, *, kind: str) -> str:

@@ -7,13 +7,13 @@ gets an honest "I don't know, ask ..." (see :func:`knowledge.decide.decide`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from knowledge.japanese import TOPIC_FIELDS, parse_topic_ja
+from knowledge.patterns import compile_tokens
 from knowledge.schema import (
     ID_RE,
     MAX_EXAMPLE_CHARS,
@@ -80,9 +80,12 @@ class NotCoveredTopic:
         )
 
 
+_FOLD_WORD = compile_tokens(r"[a-z0-9]+")
+
+
 def fold(text: str) -> str:
     """A question folded for comparison: lower case, words and digits only."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return " ".join(_FOLD_WORD.findall(text.lower()))
 
 
 def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredTopic, ...]:

@@ -18,7 +18,16 @@ from typing import Literal
 
 import yaml
 
-from knowledge.words import FILLER, PEOPLE, QUESTION_WORDS, REFERRING, asks_ja, content_words, words
+from knowledge.words import (
+    FILLER,
+    PEOPLE,
+    QUESTION_WORDS,
+    QUESTION_WORDS_JA,
+    REFERRING,
+    content_of,
+    content_words,
+    words,
+)
 
 Route = Literal["smalltalk", "source", "more", "question"]
 
@@ -51,7 +60,12 @@ class Vocabulary:
 
     def covers(self, text: str) -> bool:
         """Whether a message is one of the examples, or uses no content word they don't but fillers."""
-        return " ".join(words(text)) in self.examples or set(content_words(text)) <= self.content | FILLER
+        said = words(text)
+        return self.covers_words(" ".join(said), set(content_of(said)))
+
+    def covers_words(self, joined: str, stems: set[str]) -> bool:
+        """:meth:`covers` for a message's words joined by spaces, and its content words."""
+        return joined in self.examples or stems <= self.content | FILLER
 
 
 def nlu_examples(paths: Iterable[Path]) -> dict[str, list[str]]:
@@ -90,7 +104,8 @@ class Router:
 
     def smalltalk_intent(self, text: str) -> str:
         """Which kind of small talk a message is (for a message NLU filed elsewhere): the best-covered."""
-        said = set(content_words(text)) | {" ".join(words(text))}
+        listed = words(text)
+        said = set(content_of(listed)) | {" ".join(listed)}
         return max(
             SMALLTALK_INTENTS,
             key=lambda i: len(said & (self.by_intent[i].content | self.by_intent[i].examples)),
@@ -114,17 +129,21 @@ class Router:
             hint: What Rasa's NLU took it for, which only chooses between kinds
                 that both fit (``None`` offline).
         """
-        said = set(words(text))
-        stems = set(content_words(text))
+        listed = words(text)  # split once: every check below reads these
+        joined, said, stems = " ".join(listed), set(listed), set(content_of(listed))
         where_from = "where" in said and "from" in said and bool(said & REFERRING)
         fits: list[Route] = []
-        cited = stems & self.source.content or where_from or self._example(self.source, text)
-        if self.source.covers(text) and not said & PEOPLE and cited:
+        cited = stems & self.source.content or where_from or joined in self.source.examples
+        if self.source.covers_words(joined, stems) and not said & PEOPLE and cited:
             fits.append("source")
-        if self.more.covers(text) and (stems & self.more.content or self._example(self.more, text)):
+        if self.more.covers_words(joined, stems) and (
+            stems & self.more.content or joined in self.more.examples
+        ):
             fits.append("more")
-        asks = bool(said) and (words(text)[0] in QUESTION_WORDS or asks_ja(text))  # "how many of them?"
-        if self.smalltalk.covers(text) and (self._example(self.smalltalk, text) or (stems and not asks)):
+        # "how many of them?"; Japanese asks anywhere in the sentence ("ALTは何人？")
+        asks = bool(said) and (listed[0] in QUESTION_WORDS or bool(said & QUESTION_WORDS_JA))
+        small = self.smalltalk
+        if small.covers_words(joined, stems) and (joined in small.examples or (stems and not asks)):
             fits.append("smalltalk")
         if not fits:
             return "question"
@@ -132,7 +151,3 @@ class Router:
             return hint
         cues = {"source": self.source.content, "more": self.more.content, "smalltalk": self.smalltalk.content}
         return max(fits, key=lambda kind: len(stems & cues[kind]))  # "say a bit more" is more, not source
-
-    @staticmethod
-    def _example(vocabulary: Vocabulary, text: str) -> bool:
-        return " ".join(words(text)) in vocabulary.examples

@@ -6,20 +6,21 @@ topic) id and the field, so an organiser editing YAML sees exactly what to fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from knowledge.patterns import compile_re2
+
 AUDIENCES = ("alt", "jte", "all")
 MIN_WORDS = 20
 MAX_WORDS = 130
 MAX_CHARS = 1000
 MAX_TITLE_CHARS = 80
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
-TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+ID_RE = compile_re2(r"^[a-z0-9][a-z0-9-]{1,79}$")
+TOPIC_RE = compile_re2(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 #: Limits of the not-covered file.

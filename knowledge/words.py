@@ -6,16 +6,15 @@ Shared by :mod:`knowledge.routing` (what a message is) and :mod:`knowledge.conte
 
 from __future__ import annotations
 
-import re
-
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from knowledge.ja_tokens import ja_tokens
 from knowledge.language import has_japanese, normalise
 from knowledge.normalize import CONTRACTIONS
+from knowledge.patterns import compile_tokens
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = compile_tokens(r"[a-z0-9]+(?:'[a-z]+)?")
 _STEM = Stemmer.Stemmer("english")
 #: Words that point back at something said before.
 REFERRING = frozenset(
@@ -91,4 +90,9 @@ def asks_ja(text: str) -> bool:
 
 def content_words(text: str) -> list[str]:
     """The words that carry content, stemmed ("sources" is "sourc"), without :data:`STOPWORDS`."""
-    return list(_STEM.stemWords([w for w in words(text) if w not in STOPWORDS and len(w) > 1]))
+    return content_of(words(text))
+
+
+def content_of(said: list[str]) -> list[str]:
+    """:func:`content_words` of words already split by :func:`words`."""
+    return list(_STEM.stemWords([w for w in said if w not in STOPWORDS and len(w) > 1]))
