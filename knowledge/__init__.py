@@ -12,8 +12,10 @@ Shaped like bm25s: build (:mod:`knowledge.build`), search (:mod:`knowledge.index
 :mod:`knowledge.decide`), save and load to plain files (:mod:`knowledge.files`).
 The corpus and its rules are in :mod:`knowledge.corpus`, :mod:`knowledge.schema`
 and :mod:`knowledge.not_covered`; the encoder in :mod:`knowledge.encoder` and
-:mod:`knowledge.onnx`; measuring it in :mod:`knowledge.evaluate` and
-:mod:`knowledge.scope_check`.
+:mod:`knowledge.onnx`, and what of a query reaches it in :mod:`knowledge.window`;
+measuring it in :mod:`knowledge.evaluate` and :mod:`knowledge.scope_check`.
+Every pattern over user text is compiled by :mod:`knowledge.patterns` (RE2,
+linear time).
 
 May import nothing else of Senpai's: it is the bottom layer, used by the
 settings, the gateway, the action server and the tools.

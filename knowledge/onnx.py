@@ -185,9 +185,15 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
 class OnnxEncoder:
     """An :class:`~knowledge.encoder.Encoder` running an export with ONNX Runtime (no torch)."""
 
-    def __init__(self, name: str, session: Any, tokenizer: Any, dim: int, inputs: list[str]) -> None:
+    def __init__(
+        self, name: str, session: Any, tokenizer: Any, dim: int, inputs: list[str], max_tokens: int = 512
+    ) -> None:
         self.name = name
         self.dim = dim
+        #: The model's maximum sequence length; longer texts are truncated to it.
+        self.max_tokens = max_tokens
+        #: WordPiece gives at most one token a character; other tokenizers (byte-level BPE) up to four.
+        self.tokens_per_char = 1 if type(tokenizer.model).__name__ == "WordPiece" else 4
         self._session = session
         self._tokenizer = tokenizer
         self._inputs = inputs
@@ -222,7 +228,18 @@ class OnnxEncoder:
             )
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
-        return cls(str(meta["model"]), session, tokenizer, int(meta["dim"]), list(meta["inputs"]))
+        return cls(
+            str(meta["model"]),
+            session,
+            tokenizer,
+            int(meta["dim"]),
+            list(meta["inputs"]),
+            int(meta["max_seq_length"]),
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model is given for ``text`` (at most :attr:`max_tokens`: it truncates)."""
+        return len(self._tokenizer.encode(text).ids)
 
     def vocabulary(self) -> frozenset[str]:
         """Whole words the model's tokenizer knows (used to tell typos from real words)."""

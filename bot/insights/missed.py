@@ -19,6 +19,7 @@ import numpy as np
 from bot.insights.overview import Missed
 from knowledge.encoder import Encoder
 from knowledge.language import detect
+from knowledge.window import fit
 
 #: Where a cluster is cut, in cosine distance, per encoder (e5's similarities sit closer together).
 CUT = {"en": 0.6, "ja": 0.12}
@@ -64,7 +65,8 @@ def _cluster_one_language(language: str, items: list[Missed], encoder: Encoder, 
     texts = list(dict.fromkeys(" ".join(m.text.split()) for m in items))
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding in each batch
     vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
-    vectors[by_length] = encoder.encode([texts[i] for i in by_length])
+    # Each is cut to the encoder's query window, as in a chat turn: a stored message's cost is bounded.
+    vectors[by_length] = encoder.encode([fit(texts[i], encoder) for i in by_length])
     if len(texts) == 1:
         labels = np.zeros(1, dtype=int)
     else:

