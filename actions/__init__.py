@@ -1,5 +1,7 @@
 """Senpai's action server (rasa-sdk): the custom Rasa actions, one small module per concern.
 
+- :mod:`actions.respond` and :mod:`actions.reading`: every turn reads the message in a
+  worker thread, routes it, and runs within a time budget.
 - :mod:`actions.answer`: answer a question from the knowledge index.
 - :mod:`actions.follow_up`: "tell me more".
 - :mod:`actions.source`: "where is that from?".

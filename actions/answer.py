@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,8 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
-from actions.stated_role import stated_role
-from knowledge.context import Previous, needs_previous
+from knowledge.context import Previous
+
+if TYPE_CHECKING:
+    from actions.reading import Reading
 
 
 class ActionAnswer(Action):
@@ -41,7 +43,7 @@ def previous_exchange(tracker: Tracker) -> Previous | None:
     return Previous(str(question), tuple(passages), tracker.get_slot(slots.LAST_TOPIC))
 
 
-async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading) -> list[EventType]:
     """Answer the latest user message from the index, clarify, or fall back honestly.
 
     A follow-up ("and in high school?", "why?") is read with the previous
@@ -51,7 +53,8 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str =
     Args:
         dispatcher: Where the reply goes.
         tracker: The conversation; its latest message is the question.
-        lang: The language to reply in (``en`` or ``ja``).
+        reading: The latest message, read (:mod:`actions.reading`): its text,
+            the language to reply in, and the role it states.
 
     Returns:
         The slot events that remember the exchange for follow-ups, "tell me
@@ -60,16 +63,16 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str =
     """
     service = get_service()
     message = tracker.latest_message or {}
-    query = (message.get("text") or "").strip()
+    query, lang = reading.text, reading.lang
     intent = (message.get("intent") or {}).get("name")
     known = tracker.get_slot(slots.ROLE)
-    role = stated_role(query) or known
+    role = reading.stated_role or known
     events: list[EventType] = [SlotSet(slots.ROLE, role)] if role != known else []
     channel = tracker.get_latest_input_channel()
     previous = previous_exchange(tracker)
-    found = await service.in_context(query, previous, intent=intent, audience=role)
+    found = reading.found or await service.in_context(query, previous, intent=intent, audience=role)
     decision = found.decision
-    if previous is None and needs_previous(query) and not found.strong and decision.not_covered is None:
+    if previous is None and reading.needs_previous and not found.strong and decision.not_covered is None:
         # "why?" with nothing before it: ask for a whole question rather than guess.
         reply = compose.nothing_to_follow(service.index, query, service.answer_threshold, lang)
         send(dispatcher, replace(reply, role=role), channel)

@@ -14,11 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions import slots
 from knowledge.language import Lang, detect, requested_language
+from knowledge.patterns import scrub
 
 
 def latest_text(tracker: Tracker) -> str:
-    """The latest user message, stripped."""
-    return ((tracker.latest_message or {}).get("text") or "").strip()
+    """The latest user message, stripped, with any lone surrogate made readable (:func:`scrub`)."""
+    return scrub(((tracker.latest_message or {}).get("text") or "").strip())
 
 
 def reply_language(tracker: Tracker) -> tuple[Lang, Lang | None, list[EventType]]:

@@ -1,15 +1,24 @@
-"""What every action does first: decide what the message really is, then handle it.
+"""What every action does first: decide what the message really is, then handle it, within a time budget.
 
 Rasa's NLU picks the action (``action_answer``, ``action_tell_me_more``,
 ``action_cite_source``, ``action_small_talk``), but its guess is only a hint.
-:meth:`knowledge.context.Router.route` takes a message for small talk, a
+:meth:`knowledge.routing.Router.route` takes a message for small talk, a
 source request or "tell me more" only when that kind's own vocabulary covers
 it; everything else is a question and is answered, in the light of the
 conversation. So "is that one common?" is never answered with a citation,
 and "is the stock market going up?" never with "I'm a bot".
+
+Every turn runs under :func:`within_budget`: the message is read in a worker
+thread (:mod:`actions.reading`), and a turn that takes longer than the
+service's budget gets an apology in the user's language (kind ``error``)
+instead of holding the conversation until Rasa's action time-out.
 """
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -19,36 +28,84 @@ from actions import compose, slots
 from actions.answer import answer
 from actions.channels import send
 from actions.follow_up import tell_more
-from actions.language import latest_text, reply_language
-from actions.reply import SMALLTALK, Reply
+from actions.language import latest_text
+from actions.reading import Reading, read
+from actions.reply import ERROR, SMALLTALK, Reply
 from actions.runtime import get_service
 from actions.smalltalk import small_talk
 from actions.source import cite_source
 from actions.texts import say
-from knowledge.language import Lang
+from knowledge.language import Lang, has_japanese
 from knowledge.routing import Route
+
+logger = logging.getLogger("senpai.actions")
 
 
 async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, hint: Route) -> list[EventType]:
-    """Route the latest message and reply to it, in the conversation's language.
+    """Route the latest message and reply to it, in the conversation's language, within the turn's budget.
 
     Args:
         dispatcher: Where the reply goes.
         tracker: The conversation.
         hint: What the action Rasa chose stands for.
     """
-    lang, requested, events = reply_language(tracker)
-    if requested is not None:
-        return [*events, *switch_language(dispatcher, tracker, requested)]
-    text = latest_text(tracker)
-    route = get_service().router.route(text, hint)
-    if route == "source":
+
+    async def work(scratch: CollectingDispatcher) -> list[EventType]:
+        reading = await read_latest(tracker, hint)
+        return await handle(scratch, tracker, reading)
+
+    return await within_budget(dispatcher, tracker, work)
+
+
+async def read_latest(tracker: Tracker, hint: Route | None) -> Reading:
+    """Read the latest message (:func:`actions.reading.read`) in a worker thread of its lane."""
+    service = get_service()
+    return await service.offload(latest_text(tracker), read, tracker, service, hint)
+
+
+async def handle(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading) -> list[EventType]:
+    """Reply to a message already read: switch language, cite, say more, chat, or answer."""
+    lang, events = reading.lang, reading.events
+    if reading.requested is not None:
+        return [*events, *switch_language(dispatcher, tracker, reading.requested)]
+    if reading.route == "source":
         return [*events, *await cite_source(dispatcher, tracker, lang)]
-    if route == "more":
+    if reading.route == "more":
         return [*events, *await tell_more(dispatcher, tracker, lang)]
-    if route == "smalltalk":
-        return [*events, *await small_talk(dispatcher, tracker, lang)]
-    return [*events, *await answer(dispatcher, tracker, lang)]
+    if reading.route == "smalltalk":
+        return [*events, *await small_talk(dispatcher, tracker, lang, reading.smalltalk_intent)]
+    return [*events, *await answer(dispatcher, tracker, reading)]
+
+
+async def within_budget(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    work: Callable[[CollectingDispatcher], Awaitable[list[EventType]]],
+) -> list[EventType]:
+    """Run one turn's ``work`` for at most the service's turn budget.
+
+    The work replies into a scratch dispatcher, copied to ``dispatcher`` only
+    when it finishes in time. Otherwise the user gets an apology in their
+    language (kind ``error``), no slot changes, and the conversation goes on:
+    their message stays in it, and they can send it again. The work's threads
+    finish on their own; what they cost is bounded (:mod:`knowledge.window`).
+
+    Returns:
+        The work's events, or none when it ran out of time.
+    """
+    service = get_service()
+    scratch = CollectingDispatcher()
+    try:
+        events = await asyncio.wait_for(work(scratch), service.turn_budget_s)
+    except TimeoutError:
+        text = latest_text(tracker)
+        lang: Lang = "ja" if tracker.get_slot(slots.LANGUAGE) == "ja" or has_japanese(text) else "en"
+        budget = service.turn_budget_s
+        logger.warning("a turn of %d characters took over its %.1f s budget; apologised", len(text), budget)
+        send(dispatcher, Reply(ERROR, say(lang, "too_slow"), lang=lang), tracker.get_latest_input_channel())
+        return []
+    dispatcher.messages.extend(scratch.messages)
+    return events
 
 
 def switch_language(dispatcher: CollectingDispatcher, tracker: Tracker, lang: Lang) -> list[EventType]:

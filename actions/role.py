@@ -17,7 +17,6 @@ The rule for ``inform_role`` runs ``action_set_role``, then ``action_answer_if_a
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,9 +26,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.answer import answer
 from actions.channels import send
-from actions.language import reply_language
 from actions.reply import SMALLTALK, Button, Reply
 from knowledge.language import has_japanese, normalise
+from knowledge.patterns import SPACE, compile_re2, compile_tokens
 
 ROLES = frozenset({"alt", "jte"})
 INFORM_ROLE = "inform_role"
@@ -60,7 +59,9 @@ ROLE_BUTTONS_JA = (
     Button("JTEです", '/inform_role{"role": "jte"}'),
 )
 #: Japanese ways of asking ("…ですか", "教えて", "なぜ").
-_ASKS_JA = re.compile(r"(?:ですか|ますか|でしょうか|教えて|なぜ|どうして|何|誰|いつ|どこ|どう|どの|ですかね)")
+_ASKS_JA = compile_re2(
+    r"(?:ですか|ますか|でしょうか|教えて|なぜ|どうして|何|誰|いつ|どこ|どう|どの|ですかね)"
+)
 
 #: Words that open a question (or a request) at the start of a sentence or clause.
 QUESTION_OPENERS = frozenset(
@@ -98,8 +99,8 @@ QUESTION_OPENERS = frozenset(
         "anything",
     ]
 )
-_CLAUSES = re.compile(r"[.!;,:\n]+|\s+(?:and|but|so)\s+", re.IGNORECASE)
-_WORD = re.compile(r"[a-z']+")
+_CLAUSES = compile_re2(rf"[.!;,:\n]+|{SPACE}+(?:and|but|so){SPACE}+", ignore_case=True)
+_WORD = compile_tokens(r"[a-z']+")
 
 
 def asks_question(text: str) -> bool:
@@ -139,21 +140,34 @@ class ActionSetRole(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Set and acknowledge the role; a message that is not about the user's role changes nothing."""
+        from actions.respond import read_latest, within_budget
+
         message = tracker.latest_message or {}
         if (message.get("intent") or {}).get("name") != INFORM_ROLE:
             return []  # "how do I support my ALT?" names a role, but not the user's
-        lang, _, events = reply_language(tracker)
-        channel = tracker.get_latest_input_channel()
-        text = (message.get("text") or "").strip()
-        role = first_role(message.get("entities") or [])
-        if role is None:
-            if not asks_question(text):
-                ask, buttons = (ASK_ROLE_JA, ROLE_BUTTONS_JA) if lang == "ja" else (ASK_ROLE, ROLE_BUTTONS)
-                send(dispatcher, Reply(SMALLTALK, ask, buttons=buttons, lang=lang), channel)
-            return events  # a question comes next (action_answer_if_asked), not "who are you?"
-        said = (ACKNOWLEDGE_JA if lang == "ja" else ACKNOWLEDGE)[role]
-        send(dispatcher, Reply(SMALLTALK, said, role=role, lang=lang), channel)
-        return events if role == tracker.get_slot(slots.ROLE) else [*events, SlotSet(slots.ROLE, role)]
+
+        async def work(scratch: CollectingDispatcher) -> list[EventType]:
+            reading = await read_latest(tracker, None)
+            return set_role(scratch, tracker, reading.lang, reading.asks, reading.events)
+
+        return await within_budget(dispatcher, tracker, work)
+
+
+def set_role(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, asks: bool, events: list[EventType]
+) -> list[EventType]:
+    """Acknowledge the first role the message names, or ask for one unless the message asks something."""
+    message = tracker.latest_message or {}
+    channel = tracker.get_latest_input_channel()
+    role = first_role(message.get("entities") or [])
+    if role is None:
+        if not asks:
+            ask, buttons = (ASK_ROLE_JA, ROLE_BUTTONS_JA) if lang == "ja" else (ASK_ROLE, ROLE_BUTTONS)
+            send(dispatcher, Reply(SMALLTALK, ask, buttons=buttons, lang=lang), channel)
+        return events  # a question comes next (action_answer_if_asked), not "who are you?"
+    said = (ACKNOWLEDGE_JA if lang == "ja" else ACKNOWLEDGE)[role]
+    send(dispatcher, Reply(SMALLTALK, said, role=role, lang=lang), channel)
+    return events if role == tracker.get_slot(slots.ROLE) else [*events, SlotSet(slots.ROLE, role)]
 
 
 class ActionAnswerIfAsked(Action):
@@ -167,8 +181,12 @@ class ActionAnswerIfAsked(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Answer the message as a question if it asks one; otherwise say nothing more."""
-        text = ((tracker.latest_message or {}).get("text") or "").strip()
-        if not asks_question(text):
-            return []
-        lang, _, _ = reply_language(tracker)  # action_set_role, just before, set the language slot
-        return await answer(dispatcher, tracker, lang)
+        from actions.respond import read_latest, within_budget
+
+        async def work(scratch: CollectingDispatcher) -> list[EventType]:
+            reading = await read_latest(tracker, None)
+            if not reading.asks:
+                return []
+            return await answer(scratch, tracker, reading)  # action_set_role set the language slot
+
+        return await within_budget(dispatcher, tracker, work)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import ParamSpec, TypeVar
 
 from actions.slots import INTENT_TOPICS
 from knowledge import Hits, Index
@@ -29,13 +31,25 @@ CANDIDATES = 8
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 #: At most this many early embeddings wait for a worker; more are skipped (the search embeds then).
 MAX_WARMING = 2
-#: Longer texts are not embedded early (the gateway's own message limit is far below this).
-MAX_WARM_CHARS = 4000
+#: Messages longer than this are long: their work runs in the long lane, and they are not embedded early.
+LONG_CHARS = 300
+#: A turn's time budget when none is configured; below Rasa's default 3 s action time-out.
+TURN_BUDGET_S = 2.0
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass
 class KnowledgeService:
     """Searches the index off the event loop, with the calibrated thresholds.
+
+    Work on a user's text runs in worker threads, in two lanes: messages of
+    up to :data:`LONG_CHARS` characters in the quick lane (two threads), longer
+    ones in the long lane (one thread). Every step's cost is bounded whatever
+    the length (linear-time text work, and encoders cut to their query window:
+    :mod:`knowledge.window`), and a burst of long messages queues in its own
+    lane, so it can take at most one core from everyone else's turns.
 
     Attributes:
         index: The loaded passage index.
@@ -44,6 +58,8 @@ class KnowledgeService:
             question is out of scope.
         router: Says what a message is (small talk, a follow-up request, a question).
         studies: What people call each study ("and the other study?").
+        turn_budget_s: How long a turn may take before the user gets an apology
+            instead (:func:`actions.respond.within_budget`).
     """
 
     index: Index
@@ -51,8 +67,12 @@ class KnowledgeService:
     oos_threshold: float
     router: Router = field(default_factory=lambda: Router.from_nlu(NLU_DIR))
     studies: Studies | None = None
+    turn_budget_s: float = TURN_BUDGET_S
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
+    )
+    _long: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-long")
     )
     _warming: set[Future[None]] = field(default_factory=set)
 
@@ -67,34 +87,40 @@ class KnowledgeService:
             return replace(self.policy, threshold=max(self.oos_threshold, self.policy.threshold))
         return self.policy
 
+    def lane(self, text: str) -> ThreadPoolExecutor:
+        """The worker threads for work on ``text``: the long lane for a long message."""
+        return self._long if len(text) > LONG_CHARS else self._pool
+
+    async def offload(self, text: str, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run ``work(*args, **kwargs)``, which reads ``text``, in that text's lane; the loop only waits."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.lane(text), lambda: work(*args, **kwargs))
+
     async def search(
         self, query: str, k: int, *, topic: str | None = None, audience: str | None = None
     ) -> Hits:
         """Search in a worker thread so encoding never blocks the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool, lambda: self.index.search(query, k, topic=topic, audience=audience)
-        )
+        return await self.offload(query, self.index.search, query, k, topic=topic, audience=audience)
 
     async def in_context(
         self, text: str, previous: Previous | None, *, intent: str | None, audience: str | None
     ) -> InContext:
         """Answer a question in the light of the previous exchange, in a worker thread."""
-        policy = self.policy_for(intent)
-        topic = INTENT_TOPICS.get(intent or "")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool,
-            lambda: answer_in_context(
-                self.index,
-                text,
-                previous,
-                policy,
-                k=CANDIDATES,
-                topic=topic,
-                audience=audience,
-                studies=self.studies,
-            ),
+        return await self.offload(text, self.answer_now, text, previous, intent=intent, audience=audience)
+
+    def answer_now(
+        self, text: str, previous: Previous | None, *, intent: str | None, audience: str | None
+    ) -> InContext:
+        """:meth:`in_context` in the calling thread (a worker's: it embeds)."""
+        return answer_in_context(
+            self.index,
+            text,
+            previous,
+            self.policy_for(intent),
+            k=CANDIDATES,
+            topic=INTENT_TOPICS.get(intent or ""),
+            audience=audience,
+            studies=self.studies,
         )
 
     def warm(self, query: str) -> bool:
@@ -107,10 +133,11 @@ class KnowledgeService:
 
         Returns:
             Whether the work was queued: not when the workers are already busy
-            with earlier messages, or the text is empty or too long.
+            with earlier messages, or the text is empty or long (a long
+            message's work stays in the long lane).
         """
         self._warming = {f for f in self._warming if not f.done()}
-        if not query.strip() or len(query) > MAX_WARM_CHARS or len(self._warming) >= MAX_WARMING:
+        if not query.strip() or len(query) > LONG_CHARS or len(self._warming) >= MAX_WARMING:
             return False
         future = self._pool.submit(self.index.warm, query)
         future.add_done_callback(_log_failure)
@@ -120,6 +147,7 @@ class KnowledgeService:
     def close(self) -> None:
         """Stop the worker threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._long.shutdown(wait=False, cancel_futures=True)
 
 
 def _log_failure(future: Future[None]) -> None:

@@ -59,7 +59,9 @@ def load_service(settings: Settings) -> KnowledgeService:
         )
     policy = settings.policy()
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
-    return KnowledgeService(index, policy, settings.oos_threshold, studies=studies)
+    return KnowledgeService(
+        index, policy, settings.oos_threshold, studies=studies, turn_budget_s=settings.turn_budget_s
+    )
 
 
 def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:
@@ -106,7 +108,7 @@ async def prefetch(request: Request) -> HTTPResponse:
     """Start embedding ``{"text": ...}`` in the background; 202 whether or not it was queued."""
     try:
         body = request.json
-    except BadRequest:  # not JSON
+    except (BadRequest, RecursionError, ValueError):  # not JSON, or JSON the parser can't take
         body = None
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str):

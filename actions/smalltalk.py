@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.channels import SLACK, send
 from actions.reply import SMALLTALK, Button, Reply
-from actions.runtime import get_service
 
 INTRO = (
     "Hi, I'm Senpai! I answer questions about being an ALT on the JET Programme: your role and "
@@ -102,12 +101,23 @@ class ActionSmallTalk(Action):
         return await respond(dispatcher, tracker, "smalltalk")
 
 
-async def small_talk(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:
-    """Reply to the kind of small talk (NLU's, or the closest by vocabulary), in ``en`` or ``ja``."""
+async def small_talk(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en", closest: str = "greet"
+) -> list[EventType]:
+    """Reply to the kind of small talk, in ``en`` or ``ja``.
+
+    Args:
+        dispatcher: Where the reply goes.
+        tracker: The conversation.
+        lang: The language to reply in.
+        closest: The kind the message's words are closest to
+            (:meth:`knowledge.routing.Router.smalltalk_intent`), for a message
+            NLU filed under another intent.
+    """
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name") or ""
     if intent not in REPLIES:
-        intent = get_service().router.smalltalk_intent(message.get("text") or "")
+        intent = closest
     channel = tracker.get_latest_input_channel()
     replies, greeting = (REPLIES_JA, SLACK_GREETING_JA) if lang == "ja" else (REPLIES, SLACK_GREETING)
     reply = greeting if intent == "greet" and channel == SLACK else replies[intent]

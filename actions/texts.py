@@ -37,6 +37,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "section": "{reference}, section “{section}”",
         "participant": ", drawing on what participant {participant} said",
         "and_from": "; and from ",
+        "too_slow": (
+            "Sorry, that took me too long to work out. Please send it again, or ask it in a shorter message."
+        ),
         "language_set": (
             "Sure, I'll answer in English from now on. You can switch back any time: just say 「日本語で」."
         ),
@@ -70,6 +73,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "section": "{reference}、「{section}」の節",
         "participant": "（参加者{participant}の発言より）",
         "and_from": "、および ",
+        "too_slow": (
+            "申し訳ありません、お答えに時間がかかりすぎました。もう一度送るか、短くして聞いてみてください。"
+        ),
         "language_set": (
             "承知しました。これからは日本語でお答えします。英語に戻すときは「in English」と言ってください。"
         ),

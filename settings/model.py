@@ -56,6 +56,8 @@ class Settings:
     admin_token: str | None = None
     admin_read_token: str | None = None
     action_timeout_s: float = 3.0
+    turn_budget_s: float = 2.0
+    stuck_after_s: float = 30.0
     prefetch: bool = True
     adapter: bool = True
     database: ServiceURL | None = None
@@ -210,7 +212,11 @@ class Settings:
         ``SENPAI_RASA_TOKEN``, ``SENPAI_ACTION_URL``, ``SENPAI_ACTION_TOKEN``,
         ``SENPAI_SENDER_SECRET`` (signs the web sender ids; required by the
         production profile, generated into the data dir by the embedded one),
-        ``SENPAI_ACTION_TIMEOUT``, ``DATABASE_URL`` and ``REDIS_URL`` (required
+        ``SENPAI_ACTION_TIMEOUT``, ``SENPAI_TURN_BUDGET`` (seconds a turn of the
+        action server may take before the user gets an apology; 1 s less than
+        the action time-out by default), ``SENPAI_STUCK_AFTER`` (seconds a child
+        of ``senpai up`` may leave its health check unanswered before it is
+        restarted), ``DATABASE_URL`` and ``REDIS_URL`` (required
         by the production profile), ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``,
         ``SLACK_API_URL``, ``SENPAI_EMBEDDING_MODEL``,
         ``SENPAI_CORPUS_DIR``, ``SENPAI_DATA_DIR``, ``SENPAI_INDEX_DIR``,
@@ -268,6 +274,13 @@ class Settings:
             raise SettingsError(
                 "SENPAI_ADMIN_READ_TOKEN needs SENPAI_ADMIN_TOKEN set, and must differ from it"
             )
+        action_timeout = values.number(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0)
+        turn_budget = values.number(env, "SENPAI_TURN_BUDGET", max(0.3, action_timeout - 1.0), 0.1, 300.0)
+        if turn_budget >= action_timeout:
+            raise SettingsError(
+                f"SENPAI_TURN_BUDGET ({turn_budget:g} s) must be shorter than SENPAI_ACTION_TIMEOUT "
+                f"({action_timeout:g} s), so the user hears the apology before Rasa gives up"
+            )
         if profile == "production" and sender_secret is None:
             raise SettingsError(
                 "SENPAI_PROFILE=production needs SENPAI_SENDER_SECRET, shared by every gateway "
@@ -284,7 +297,9 @@ class Settings:
             sender_secret=sender_secret,
             admin_token=admin_token,
             admin_read_token=admin_read_token,
-            action_timeout_s=values.number(env, "SENPAI_ACTION_TIMEOUT", 3.0, 0.5, 300.0),
+            action_timeout_s=action_timeout,
+            turn_budget_s=turn_budget,
+            stuck_after_s=values.number(env, "SENPAI_STUCK_AFTER", 30.0, 5.0, 3600.0),
             prefetch=values.flag(env, "SENPAI_PREFETCH", True),
             adapter=values.flag(env, "SENPAI_ADAPTER", True),
             database=database,

@@ -267,7 +267,7 @@ def test_warm_skips_empty_and_over_long_texts_and_a_busy_pool(
     svc = KnowledgeService(tiny_index, Policy(threshold=THRESHOLD), oos_threshold=0.6)
     try:
         assert svc.warm("  ") is False
-        assert svc.warm("x" * (runtime.MAX_WARM_CHARS + 1)) is False
+        assert svc.warm("x" * (runtime.LONG_CHARS + 1)) is False
         release = threading.Event()
         monkeypatch.setattr(svc.index, "warm", lambda query: release.wait(5))
         queued = [svc.warm(f"question {n}") for n in range(runtime.MAX_WARMING + 2)]
