@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.patterns import compile_tokens, scrub
+
 #: Message ids (for feedback): what :func:`bot.rasa.message_id` makes.
-MESSAGE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MESSAGE_ID_RE = compile_tokens(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE_CHARS = 2000
 #: Longest sender id looked at (an issued one has 46 characters; see :mod:`bot.senders`).
 MAX_SENDER_CHARS = 128
@@ -26,20 +27,26 @@ class ChatRequest:
     message: str
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode a UTF-8 JSON body.
+def parse_json(body: bytes | str) -> Any:
+    """Decode a JSON body (UTF-8 bytes, or text already decoded): every JSON endpoint's one parser.
 
     Raises:
-        ValidationError: If the body is empty, not UTF-8, or not JSON.
+        ValidationError: If the body is empty, not UTF-8, not JSON, or JSON
+            that Python's parser can't take: nested too deeply (it would
+            recurse past its limit) or with a number of too many digits.
     """
     if not body.strip():
         raise ValidationError("request body is empty; send a JSON object")
     try:
-        return json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
     except UnicodeDecodeError as exc:
         raise ValidationError("request body is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise ValidationError(f"request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+    except RecursionError as exc:
+        raise ValidationError("request body is not valid JSON (nested too deeply)") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise ValidationError(f"request body is not valid JSON ({exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ def parse_feedback(payload: Any) -> FeedbackRequest:
         comment = comment.strip() or None
         if comment is not None and len(comment) > MAX_COMMENT_CHARS:
             raise ValidationError(f"'comment' must be at most {MAX_COMMENT_CHARS} characters")
+        if comment is not None and scrub(comment) != comment:
+            raise ValidationError("'comment' is not valid Unicode text (it has half of a surrogate pair)")
     return FeedbackRequest(sender, message_id, int(rating), comment)
 
 
@@ -131,4 +140,6 @@ def parse_chat(payload: Any) -> ChatRequest:
         raise ValidationError(
             f"'message' must be at most {MAX_MESSAGE_CHARS} characters (got {len(message)})"
         )
+    if scrub(message) != message:
+        raise ValidationError("'message' is not valid Unicode text (it has half of a surrogate pair)")
     return ChatRequest(sender=sender, message=message)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import parse_qs
+
+from bot.schemas import ValidationError, parse_json
 
 #: Slack rejects nothing older than this; neither do we accept it.
 MAX_AGE_S = 5 * 60
@@ -71,17 +72,21 @@ def parse(content_type: str, body: bytes) -> dict[str, Any]:
     """Decode an Events API (JSON) or interactivity (form with ``payload``) body.
 
     Returns:
-        The decoded object, or ``{}`` if the body is neither.
+        The decoded object, or ``{}`` for a body of another content type.
+
+    Raises:
+        ValidationError: If a JSON or form body can't be decoded (not JSON, not
+            UTF-8, no ``payload`` field, or JSON the parser can't take).
     """
     try:
         if content_type == "application/json":
-            data = json.loads(body)
+            data = parse_json(body)
         elif content_type == "application/x-www-form-urlencoded":
-            data = json.loads(parse_qs(body.decode())["payload"][0])
+            data = parse_json(parse_qs(body.decode("utf-8", "strict"))["payload"][0])
         else:
             return {}
-    except (ValueError, KeyError, IndexError, UnicodeDecodeError):
-        return {}
+    except (KeyError, IndexError, UnicodeDecodeError) as exc:
+        raise ValidationError("a Slack form body needs a 'payload' field of JSON") from exc
     return data if isinstance(data, dict) else {}
 
 

@@ -21,6 +21,7 @@ from multidict import MultiDictProxy
 from bot.admin.views import CURATOR, base, render, require, require_change
 from bot.curation.curator import Outcome
 from bot.curation.store import LIVE
+from bot.schemas import ValidationError, parse_json
 
 #: Hits shown as suggestions on the fix form.
 SUGGESTIONS = 5
@@ -60,7 +61,10 @@ def _given(fields: Mapping[str, Any]) -> dict[str, Any]:
 def change_of(form: MultiDictProxy[Any]) -> dict[str, Any]:
     """The change a fix form describes (see :mod:`knowledge.curation`)."""
     if form.get("change"):  # the confirmation of a change that had conflicts
-        data = json.loads(str(form["change"]))
+        try:
+            data = parse_json(str(form["change"]))
+        except ValidationError:
+            return {}  # checked as an empty change: "give at least one question"
         return data if isinstance(data, dict) else {}
     action = str(form.get("action", ""))
     change: dict[str, Any] = {"kind": action, "questions": [str(q) for q in form.getall("q", [])]}
@@ -187,9 +191,11 @@ async def api_change(request: web.Request) -> web.Response:
     """Make a change given as JSON (``kind``, ``questions`` and its target; ``confirm`` past conflicts)."""
     who = _editor(request, request.headers.get("X-CSRF-Token"))
     try:
-        change = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return web.json_response({"ok": False, "message": "the body must be a JSON object"}, status=400)
+        change = parse_json(await request.read())
+    except ValidationError as exc:
+        return web.json_response(
+            {"ok": False, "message": f"the body must be a JSON object: {exc}"}, status=400
+        )
     if not isinstance(change, dict):
         return web.json_response({"ok": False, "message": "the body must be a JSON object"}, status=400)
     confirm = bool(change.pop("confirm", False))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.patterns import scrub
 from settings import Settings
 
 DAY_S = 86_400
@@ -126,7 +127,9 @@ class Store:
             return []
         try:
             with self._connect(where) as db:
-                return list(db.execute(query.format(p=self.sql.param), tuple(args)).fetchall())
+                found = db.execute(query.format(p=self.sql.param), tuple(args)).fetchall()
+                # A stored message may hold a lone surrogate (a JSON escape): no page may break on it.
+                return [tuple(scrub(v) if isinstance(v, str) else v for v in row) for row in found]
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return []

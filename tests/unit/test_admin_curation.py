@@ -16,6 +16,7 @@ from knowledge import current_dir
 from settings import Settings
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
 from tests.unit.test_admin import READ, TOKEN, Make, origin
+from tests.unit.test_bad_bodies import BAD_BODIES, UNPARSABLE
 from tests.unit.test_curation import DRAFT
 from tests.unit.test_curator import QUESTION, curation_settings
 
@@ -160,3 +161,19 @@ async def test_no_curation_without_a_token(aiohttp_client: Make, settings: Setti
     settings = settings.with_overrides(admin_token=None, admin_read_token=None)
     client = await aiohttp_client(create_app(settings))
     assert (await client.get("/admin/api/changes")).status == 404
+
+
+@pytest.mark.parametrize("name", [*UNPARSABLE[:3], "invalid-utf8"])
+async def test_the_change_api_answers_400_to_a_body_it_cannot_take(
+    admin: Client,
+    name: str,
+) -> None:
+    csrf = await signed_in(admin)
+    resp = await admin.post(
+        "/admin/api/changes",
+        data=BAD_BODIES[name],
+        headers={**origin(admin), "X-CSRF-Token": csrf, "Content-Type": "application/json"},
+    )
+    body: dict[str, Any] = await resp.json()
+    assert resp.status == 400, body
+    assert "JSON" in body["message"]
