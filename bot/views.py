@@ -64,6 +64,11 @@ async def index_ja(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "ja.html")
 
 
+async def livez(request: web.Request) -> web.Response:
+    """Answer while the gateway's event loop runs, whatever Rasa and the action server do (liveness)."""
+    return web.json_response({"status": "alive"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Report each part: Rasa (every replica) and the action server.
 
@@ -226,7 +231,10 @@ async def slack_webhook(request: web.Request) -> web.Response:
     if problem is not None:
         logger.warning("refused a Slack request from %s: %s", client_address(request), problem)
         return web.json_response({"error": f"not a valid Slack request: {problem}"}, status=401)
-    payload = slack.parse(request.content_type, body)
+    try:
+        payload = slack.parse(request.content_type, body)
+    except ValidationError as exc:
+        return web.json_response({"error": f"not a Slack payload: {exc}"}, status=400)
     if payload.get("type") == "url_verification":
         return web.json_response({"challenge": payload.get("challenge")})
     ledger = request.app[keys.SLACK_LEDGER]

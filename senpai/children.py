@@ -29,6 +29,11 @@ from settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_n
 STARTUP_TIMEOUT_S = 240.0
 #: Seconds a child gets to exit after SIGTERM before SIGKILL.
 STOP_GRACE_S = 10.0
+#: Seconds between two liveness checks of a running child (at most; a third of the stuck time if less).
+LIVENESS_INTERVAL_S = 5.0
+#: What each child answers while its event loop runs: the supervisor's liveness check, and the same
+#: paths in docker-compose.yml's health checks and the Kubernetes probes. Any HTTP answer counts.
+LIVENESS_PATHS = {"actions": "/health", "rasa": "/", "gateway": "/livez"}
 
 _PR_SET_PDEATHSIG = 1
 
@@ -53,6 +58,11 @@ class Child:
             tables, so two replicas never race to create them).
         ready_url: A URL that answers once the child serves; the supervisor
             then logs how long its start took (``NAME ready after N s``).
+            Once it has answered, it is the child's liveness check.
+        stuck_after_s: A child whose ``ready_url`` has not answered for this
+            long, once it was ready, is stuck (its event loop blocked, or the
+            process stopped): it is killed, logged, and restarted like a
+            crashed one. ``None`` watches nothing.
     """
 
     name: str
@@ -61,6 +71,7 @@ class Child:
     cwd: Path
     after: str | None = None
     ready_url: str | None = None
+    stuck_after_s: float | None = None
     proc: asyncio.subprocess.Process | None = None
     crashes: list[float] = field(default_factory=list)
     pump: asyncio.Task[None] | None = None
@@ -90,6 +101,26 @@ class Child:
             self.ready_url, STARTUP_TIMEOUT_S, lambda: proc.returncode is None, ok_only=False
         ):
             say(f"{self.name} ready after {time.monotonic() - started:.1f}s")
+            if self.stuck_after_s is not None:
+                await self._watch_liveness(proc, self.ready_url, self.stuck_after_s)
+
+    async def _watch_liveness(self, proc: asyncio.subprocess.Process, url: str, stuck_after_s: float) -> None:
+        """Kill the child if ``url`` has not answered for ``stuck_after_s``; the supervisor restarts it."""
+        interval = min(LIVENESS_INTERVAL_S, stuck_after_s / 3)
+        answered = time.monotonic()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=interval)) as session:
+            while proc.returncode is None:
+                await asyncio.sleep(interval)
+                with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                    async with session.get(url) as resp:
+                        await resp.read()
+                    answered = time.monotonic()
+                silent = time.monotonic() - answered
+                if silent >= stuck_after_s and proc.returncode is None:
+                    say(f"{self.name} has not answered {url} for {silent:.0f}s: it is stuck; restarting it")
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    return
 
     async def _forward(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -208,6 +239,7 @@ def child_env(settings: Settings, run: RunSecrets) -> dict[str, str]:
             "SENPAI_RASA_REPLICAS": str(len(settings.rasa_urls)),
             "SENPAI_ACTION_URL": settings.action_url,
             "SENPAI_ACTION_TIMEOUT": str(settings.action_timeout_s),
+            "SENPAI_TURN_BUDGET": str(settings.turn_budget_s),
             "SENPAI_INDEX_DIR": str(settings.index_dir),
             "SENPAI_ONNX_DIR": str(settings.onnx_dir),
             "SENPAI_DATA_DIR": str(settings.data_dir),
@@ -284,7 +316,13 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
         base = settings.rasa_urls[number - 1]
         replicas.append(
             Child(
-                name, argv, rasa_env(settings, run), settings.rasa_project, after=after, ready_url=f"{base}/"
+                name,
+                argv,
+                rasa_env(settings, run),
+                settings.rasa_project,
+                after=after,
+                ready_url=f"{base}{LIVENESS_PATHS['rasa']}",
+                stuck_after_s=settings.stuck_after_s,
             )
         )
     return [
@@ -293,7 +331,8 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
             [sys.executable, "-m", "actions"],
             env,
             PROJECT_ROOT,
-            ready_url=f"{settings.action_url}/health",
+            ready_url=f"{settings.action_url}{LIVENESS_PATHS['actions']}",
+            stuck_after_s=settings.stuck_after_s,
         ),
         *replicas,
         Child(
@@ -301,7 +340,8 @@ def make_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[
             [sys.executable, "-m", "bot"],
             env,
             PROJECT_ROOT,
-            ready_url=settings.public_url,
+            ready_url=settings.public_url.rstrip("/") + LIVENESS_PATHS["gateway"],
+            stuck_after_s=settings.stuck_after_s,
         ),
     ]
 

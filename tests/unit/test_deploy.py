@@ -60,3 +60,16 @@ def test_the_app_image_copies_every_package_the_project_installs() -> None:
     dockerfile = (PROJECT_ROOT / "deploy" / "Dockerfile.app").read_text()
     copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.M))
     assert packages and packages <= copied, packages - copied
+
+
+def test_every_service_of_ours_is_probed_where_the_supervisor_watches_it() -> None:
+    """A stuck process is found the same way under `senpai up` and in containers."""
+    from senpai.children import LIVENESS_PATHS
+
+    ports = {"actions": 5055, "rasa": 5005, "gateway": 8080}
+    for name, service in COMPOSE["services"].items():
+        kind = "rasa" if name.startswith("rasa-") else name
+        if kind not in LIVENESS_PATHS:
+            continue
+        probe = " ".join(service["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{ports[kind]}{LIVENESS_PATHS[kind]}'" in probe, (name, probe)

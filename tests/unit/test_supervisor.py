@@ -143,3 +143,66 @@ async def test_stop_terminates_children(tmp_path: Path, monkeypatch: pytest.Monk
     stop.set()
     assert await asyncio.wait_for(task, 15) == 0
     assert proc.returncode is not None
+
+
+#: A child that serves its health check, then stops answering: its process is stopped (SIGSTOP),
+#: as a child whose event loop is blocked would be, after its first few answers.
+FREEZER = """
+import http.server, os, pathlib, signal, sys, threading, time
+count = pathlib.Path(sys.argv[1])
+count.write_text(str(int(count.read_text() or 0) + 1) if count.exists() else "1")
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Health)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print("serving", flush=True)
+time.sleep(1.0)
+os.kill(os.getpid(), signal.SIGSTOP)
+"""
+
+
+async def test_a_stuck_child_is_killed_logged_and_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    counter = tmp_path / "starts"
+
+    def fake_children(settings: Settings, run: RunSecrets, endpoints: Path) -> list[Child]:
+        argv = [sys.executable, "-c", FREEZER, str(counter), str(port)]
+        url = f"http://127.0.0.1:{port}/health"
+        return [Child("freezer", argv, {}, tmp_path, ready_url=url, stuck_after_s=1.5)]
+
+    monkeypatch.setattr(supervisor, "make_children", fake_children)
+    monkeypatch.setattr(supervisor, "MAX_BACKOFF_S", 0.1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(supervisor.supervise(Settings(data_dir=tmp_path, port=9), stop))
+    deadline = asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.25)
+        if counter.exists() and int(counter.read_text()) >= 2:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    out = capsys.readouterr().out
+    assert "freezer has not answered http://127.0.0.1:" in out and "it is stuck; restarting it" in out, out
+    assert "freezer exited unexpectedly with code -9; restarting" in out
+    assert int(counter.read_text()) >= 2  # started again after it was killed
+
+
+def test_every_child_is_watched_on_its_liveness_path() -> None:
+    settings = Settings.from_env({"SENPAI_STUCK_AFTER": "45"})
+    children = make_children(settings, RunSecrets("r", "a"), PRODUCTION_ENDPOINTS)
+    watched = {c.name: (c.ready_url, c.stuck_after_s) for c in children}
+    assert watched == {
+        "actions": ("http://127.0.0.1:5055/health", 45.0),
+        "rasa-1": ("http://127.0.0.1:5005/", 45.0),
+        "rasa-2": ("http://127.0.0.1:5006/", 45.0),
+        "gateway": ("http://127.0.0.1:8080/livez", 45.0),
+    }
