@@ -20,8 +20,8 @@ from typing import Any
 
 import aiohttp
 
-from senpai.benchmarks.stack import FOLLOW_UPS, KNOWLEDGE_KINDS, questions
 from senpai.benchmarks.stats import percentile
+from senpai.benchmarks.turns import FOLLOW_UPS, KNOWLEDGE_KINDS, questions
 from senpai.loadtest import chat_once
 
 TURN_KINDS = ("smalltalk", "knowledge", "follow_up")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from senpai.benchmarks import build, japanese, retrieval, stack
+from senpai.benchmarks import build, japanese, retrieval, stack, turns
 from senpai.benchmarks.stats import median
 from settings import Settings
 
@@ -29,6 +29,8 @@ TARGETS: dict[str, tuple[float, str]] = {
     "knowledge_vs_smalltalk_p95_20users": (1.3, "max"),
     "throughput_ratio_20users": (0.8, "min"),
     "startup_vs_one_replica": (1.3, "max"),
+    "slow_input_p95_ratio": (2.0, "max"),
+    "slow_input_reply_max_s": (2.0, "max"),
 }
 
 
@@ -67,7 +69,7 @@ def measure(quick: bool) -> dict[str, Any]:
     print("retrieval against its floor ...", flush=True)
     encoder = settings.open_encoder()
     index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
-    asked = stack.questions()
+    asked = turns.questions()
     path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)
     sizes = (200, 2000) if quick else (200, 2000, 20000)
     grows = retrieval.scaling(encoder, index, asked[:60], sizes, 3)
@@ -98,6 +100,9 @@ def measure(quick: bool) -> dict[str, Any]:
         "curation_change_published_s": built["curation_publish_s"],
         "knowledge_vs_smalltalk_p95_20users": figures.p95_ratio_20,
         "throughput_ratio_20users": figures.throughput_ratio_20,
+        "slow_input_p95_ratio": figures.slow_input_p95_ratio,
+        "slow_input_reply_max_s": figures.slow_input_reply_max_s,
+        "slow_input_errors": details["slow_input"]["errors"],
         "startup_vs_one_replica": median(
             [s["vs_one_replica"] for s in figures.startups if "vs_one_replica" in s]
         ),

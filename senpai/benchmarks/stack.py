@@ -11,137 +11,29 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 
-from senpai.benchmarks.stats import median, percentile, rss_mb
+from senpai.benchmarks.slow_input import under_slow_input
+from senpai.benchmarks.stats import median, rss_mb
+from senpai.benchmarks.turns import (
+    KNOWLEDGE_KINDS,
+    SMALL_TALKS,
+    Chat,
+    Load,
+    Turns,
+    many_users,
+    one_user,
+    only,
+    questions,
+    with_follow_ups,
+)
 from senpai.harness import LocalStack
-from senpai.loadtest import chat_once
 from settings import PROJECT_ROOT, Settings, rasa_replica_names
-
-SMALL_TALK = "hi"
-
-
-def questions(devset: Path = PROJECT_ROOT / "eval" / "devset.yaml") -> list[str]:
-    """Every in-scope question of the development set, in file order (realistic wording)."""
-    data = yaml.safe_load(devset.read_text(encoding="utf-8"))
-    return [str(q["q"]) for q in data["questions"] if q.get("relevant")]
-
-
-@dataclass
-class Turns:
-    """Latencies (ms) of one kind of turn, and what went wrong."""
-
-    ms: list[float] = field(default_factory=list)
-    errors: int = 0
-
-    @property
-    def p50(self) -> float:
-        """Median latency."""
-        return median(self.ms)
-
-    @property
-    def p95(self) -> float:
-        """95th percentile latency."""
-        return percentile(self.ms, 0.95)
-
-
-class Chat:
-    """A client of one stack's ``/api/chat`` with one keep-alive session (like the widget)."""
-
-    def __init__(self, url: str, session: aiohttp.ClientSession) -> None:
-        self.url = url
-        self.session = session
-        self.turns = 0
-
-    async def say(self, sender: str | None, text: str, into: Turns, expect: tuple[str, ...]) -> str | None:
-        """Send one message and record its latency, or an error if the reply is not of an expected kind.
-
-        Returns:
-            The conversation's sender id (issued by the gateway when ``sender`` is ``None``).
-        """
-        sent = await chat_once(self.session, self.url, sender, text)
-        into.ms.append(sent.seconds * 1000)
-        self.turns += 1
-        if sent.status != 200 or sent.kind not in expect:
-            into.errors += 1
-        return sent.sender or sender
-
-
-KNOWLEDGE_KINDS = ("answer", "clarify", "fallback")
-
-
-async def one_user(chat: Chat, asked: Sequence[str], pairs: int, small: Turns, knowledge: Turns) -> None:
-    """``pairs`` conversations of a greeting and one question, one after another."""
-    for n in range(pairs):  # each pair a new conversation: the greeting starts it
-        sender = await chat.say(None, SMALL_TALK, small, ("smalltalk",))
-        await chat.say(sender, asked[n % len(asked)], knowledge, KNOWLEDGE_KINDS)
-
-
-#: Follow-ups after an answer: each is read with the question before it (a second embedding).
-FOLLOW_UPS = ("why?", "is that common?", "who said that?", "what about JTEs?", "and in the other study?")
-
-
-async def with_follow_ups(
-    chat: Chat, asked: Sequence[str], small: Turns, knowledge: Turns, follow: Turns
-) -> None:
-    """Conversations of a greeting, a question and a follow-up that leans on it."""
-    for n, question in enumerate(asked):
-        sender = await chat.say(None, SMALL_TALK, small, ("smalltalk",))
-        sender = await chat.say(sender, question, knowledge, KNOWLEDGE_KINDS)
-        await chat.say(sender, FOLLOW_UPS[n % len(FOLLOW_UPS)], follow, KNOWLEDGE_KINDS)
-
-
-async def many_users(chat: Chat, asked: Sequence[str], users: int, pairs: int) -> tuple[Turns, Turns, float]:
-    """``users`` people at once, each greeting and asking ``pairs`` times; returns the turns and wall time."""
-    small, knowledge = Turns(), Turns()
-    start = time.perf_counter()
-    await asyncio.gather(
-        *(one_user(chat, asked[u::users] or asked, pairs, small, knowledge) for u in range(users))
-    )
-    return small, knowledge, time.perf_counter() - start
-
-
-async def only(chat: Chat, texts: Sequence[str], users: int, each: int, expect: tuple[str, ...]) -> Load:
-    """``users`` people at once, each sending ``each`` messages of one kind, every one a new conversation."""
-    turns = Turns()
-    start = time.perf_counter()
-
-    async def person(offset: int) -> None:
-        for n in range(each):
-            await chat.say(None, texts[(offset + n * users) % len(texts)], turns, expect)
-
-    await asyncio.gather(*(person(u) for u in range(users)))
-    return Load(Turns(), turns, time.perf_counter() - start)
-
-
-#: Small-talk messages for a small-talk-only load (each answered by Rasa alone, no custom action).
-SMALL_TALKS = ("hi", "hello", "thanks", "thank you", "good morning", "hey there")
-
-
-@dataclass(frozen=True)
-class Load:
-    """One trial of many users at once: their small-talk and knowledge turns, and its wall time."""
-
-    small: Turns
-    knowledge: Turns
-    wall_s: float
-
-    @property
-    def turns(self) -> int:
-        """Turns in the trial."""
-        return len(self.small.ms) + len(self.knowledge.ms)
-
-    @property
-    def throughput(self) -> float:
-        """Turns per second."""
-        return self.turns / self.wall_s
 
 
 def _median_of(trials: Sequence[Load], figure: Callable[[Load], float]) -> float:
@@ -182,6 +74,7 @@ class StackFigures:
     japanese_ratio_trials: list[float]
     twenty: list[Load]
     throughput_trials: list[tuple[Load, Load]]
+    slow_input: list[tuple[Turns, Turns, Turns]]
     rss_1000: dict[str, float]
     rss_5000: dict[str, float]
     turns_at: dict[str, int]
@@ -196,6 +89,16 @@ class StackFigures:
     def p95_ratio_20(self) -> float:
         """Knowledge p95 over small-talk p95 in the same 20-user runs: the median over the trials."""
         return round(median([t.knowledge.p95 / t.small.p95 for t in self.twenty]), 3)
+
+    @property
+    def slow_input_p95_ratio(self) -> float:
+        """Others' p95 while slow input arrived over their p95 when quiet: the median over the trials."""
+        return round(median([busy.p95 / quiet.p95 for quiet, busy, _ in self.slow_input]), 3)
+
+    @property
+    def slow_input_reply_max_s(self) -> float:
+        """The longest any message that used to hurt waited for its reply, over every trial."""
+        return round(max(max(attack.ms) for _, _, attack in self.slow_input) / 1000, 3)
 
     @property
     def throughput_ratio_20(self) -> float:
@@ -243,6 +146,14 @@ class StackFigures:
                 "only_errors": sum(
                     s.knowledge.errors + k.knowledge.errors for s, k in self.throughput_trials
                 ),
+            },
+            "slow_input": {
+                "p95_ratio_trials": [round(b.p95 / q.p95, 3) for q, b, _ in self.slow_input],
+                "quiet_p95_ms": [round(q.p95, 1) for q, _, _ in self.slow_input],
+                "busy_p95_ms": [round(b.p95, 1) for _, b, _ in self.slow_input],
+                "slow_messages_p50_ms": [round(a.p50, 1) for _, _, a in self.slow_input],
+                "slow_messages_max_ms": [round(max(a.ms), 1) for _, _, a in self.slow_input],
+                "errors": sum(b.errors + a.errors for _, b, a in self.slow_input),
             },
             "rss_mb_after_1000_turns": self.rss_1000,
             "rss_mb_after_5000_turns": self.rss_5000,
@@ -298,6 +209,8 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             chatting = await only(chat, SMALL_TALKS, 20, 5 if quick else 10, ("smalltalk",))
             asking = await only(chat, repeated, 20, 5 if quick else 10, KNOWLEDGE_KINDS)
             throughputs.append((chatting, asking))
+        both = asked + questions(PROJECT_ROOT / "eval" / "devset-ja.yaml")
+        slow = [await under_slow_input(chat, both[t::3], f"t{t}") for t in range(2 if quick else 3)]
         turns_at = {"after_20_users": chat.turns}
         target = 1000
         while chat.turns < target:
@@ -320,6 +233,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         japanese_ratio_trials=ja_ratios,
         twenty=twenty,
         throughput_trials=throughputs,
+        slow_input=slow,
         rss_1000=rss_1000,
         rss_5000=rss_5000,
         turns_at=turns_at,

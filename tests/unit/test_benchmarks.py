@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge import Corpus
-from senpai.benchmarks import retrieval, stack
+from senpai.benchmarks import retrieval, stack, turns
 
 LOG = """\
 [senpai] started actions (pid 10)
@@ -33,7 +33,7 @@ def test_startup_phases_come_from_the_supervisors_log() -> None:
 
 
 def test_the_benchmark_asks_real_development_set_questions() -> None:
-    asked = stack.questions()
+    asked = turns.questions()
     assert len(asked) >= 150 and len(set(asked)) == len(asked)
 
 
@@ -80,23 +80,28 @@ def test_faiss_types_report_exact_recall_for_flat_and_high_recall_for_the_others
 
 
 def test_twenty_user_figures_are_medians_over_the_trials() -> None:
-    def only(turns_per_s: float) -> stack.Load:
-        return stack.Load(stack.Turns(), stack.Turns([1.0] * int(turns_per_s * 2)), wall_s=2.0)
+    def only(turns_per_s: float) -> turns.Load:
+        return turns.Load(turns.Turns(), turns.Turns([1.0] * int(turns_per_s * 2)), wall_s=2.0)
 
-    def load(p95_like: float, errors: int = 0) -> stack.Load:
-        knowledge = stack.Turns([10.0] * 18 + [p95_like] * 2, errors)
-        return stack.Load(stack.Turns([5.0] * 20), knowledge, wall_s=2.0)
+    def load(p95_like: float, errors: int = 0) -> turns.Load:
+        knowledge = turns.Turns([10.0] * 18 + [p95_like] * 2, errors)
+        return turns.Load(turns.Turns([5.0] * 20), knowledge, wall_s=2.0)
 
     figures = stack.StackFigures(
         ratio_trials=[1.2],
-        small_1=stack.Turns([5.0]),
-        knowledge_1=stack.Turns([6.0]),
+        small_1=turns.Turns([5.0]),
+        knowledge_1=turns.Turns([6.0]),
         distinct_ratio_trials=[1.3],
         distinct_knowledge_p50=7.0,
         follow_up_ratio_trials=[1.4, 1.6, 1.5],
         japanese_ratio_trials=[1.7, 1.9, 1.8],
         twenty=[load(900.0, errors=1), load(200.0), load(300.0)],  # one noisy trial
         throughput_trials=[(only(10.0), only(7.0)), (only(10.0), only(9.0)), (only(10.0), only(8.5))],
+        slow_input=[
+            (turns.Turns([20.0] * 20), turns.Turns([20.0] * 10 + [60.0] * 10), turns.Turns([100.0, 900.0])),
+            (turns.Turns([20.0] * 20), turns.Turns([30.0] * 20, errors=1), turns.Turns([100.0, 1500.0])),
+            (turns.Turns([20.0] * 20), turns.Turns([20.0] * 20), turns.Turns([100.0])),
+        ],
         rss_1000={},
         rss_5000={},
         turns_at={},
@@ -105,6 +110,9 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
     assert figures.knowledge_p95_20 == 300.0
     assert figures.p95_ratio_20 == 60.0  # 300 ms against small talk's 5 ms, the middle trial
     assert figures.throughput_ratio_20 == 0.85
+    assert figures.slow_input_p95_ratio == 1.5  # others' p95 under slow input over quiet: the median trial
+    assert figures.slow_input_reply_max_s == 1.5  # the slowest reply to a slow message, over every trial
+    assert figures.as_dict()["slow_input"]["errors"] == 1
     assert figures.as_dict()["one_user"]["follow_up_ratio"] == 1.5  # the median of the trials
     assert figures.as_dict()["one_user"]["japanese_ratio"] == 1.8
     twenty = figures.as_dict()["twenty_users"]

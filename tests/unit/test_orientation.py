@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from senpai import orientation
-from senpai.benchmarks.stack import FOLLOW_UPS
+from senpai.benchmarks.turns import FOLLOW_UPS
 
 Serve = Callable[[web.Application], Awaitable[TestServer]]
 
