@@ -11,14 +11,14 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import yaml
 
-from knowledge.decide import SCOPE_MARGIN, Policy, decide, scope_lead
+from knowledge.decide import SCOPE_MARGIN, Decision, Policy, decide, scope_lead
 from knowledge.hits import Hit, Hits
 from knowledge.index import Index
 
@@ -268,14 +268,7 @@ def score(
     clarified = sum(
         1 for r, d in zip(records, decisions, strict=True) if d.kind == "clarify" and r in in_scope
     )
-    correct = 0
-    for r, d in zip(records, decisions, strict=True):
-        if r.question.out_of_scope:
-            correct += d.kind == "fallback"
-        elif d.kind == "answer":
-            correct += d.hits[0].id in r.question.relevant
-        elif d.kind == "clarify":
-            correct += any(h.id in r.question.relevant for h in d.hits)
+    correct = _correct(records, decisions)
     latencies = sorted(r.seconds * 1000 for r in records)
     sweep = []
     for offset in (-0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1):
@@ -320,6 +313,62 @@ def score(
     )
 
 
+def _correct(records: Sequence[Record], decisions: Sequence[Decision]) -> int:
+    """Right decisions: out of scope a fallback, in scope one showing a relevant passage."""
+    return sum(
+        d.kind == "fallback" if r.question.out_of_scope else d.kind != "fallback" and _shows(r, d)
+        for r, d in zip(records, decisions, strict=True)
+    )
+
+
+def _shows(record: Record, decision: Decision) -> bool:
+    return any(h.id in record.question.relevant for h in decision.hits)
+
+
+def configured(name: str, records: Sequence[Record], policy: Policy) -> Result:
+    """Score records with the bot's own policy, exactly as :func:`decide` runs in the bot.
+
+    Unlike :func:`score`, nothing is calibrated on the records and the policy's
+    scale (raw or standardised) and margins apply as they are: a rejection is a
+    ``fallback`` decision.
+
+    Args:
+        name: Row name for the report.
+        records: The rankings of the set, by the bot's index (with its not-covered topics).
+        policy: The bot's policy for the set's language.
+    """
+    base = score(name, records, policy.clarify_margin, policy.threshold, None)
+    in_scope = [r for r in records if not r.question.out_of_scope]
+    decisions = [decide(r.hits, policy, r.question.role) for r in records]
+    clarified = sum(
+        1 for r, d in zip(records, decisions, strict=True) if d.kind == "clarify" and r in in_scope
+    )
+    correct = _correct(records, decisions)
+
+    def rejecting(p: Policy) -> tuple[float, float, float]:
+        rejected = [decide(r.hits, p, r.question.role).kind == "fallback" for r in records]
+        oos = [r.question.out_of_scope for r in records]
+        true = sum(a and b for a, b in zip(rejected, oos, strict=True))
+        kept = sum(not a for a, b in zip(rejected, oos, strict=True) if not b)
+        return (
+            true / sum(rejected) if any(rejected) else 1.0,
+            true / sum(oos) if any(oos) else 1.0,
+            kept / len(in_scope) if in_scope else 0.0,
+        )
+
+    precision, recall, answered = rejecting(policy)
+    return replace(
+        base,
+        scope_margin=policy.scope_margin,
+        oos_precision=precision,
+        oos_recall=recall,
+        in_scope_answered=answered,
+        clarify_rate=clarified / (len(in_scope) or 1),
+        answer_accuracy=correct / len(records) if records else 0.0,
+        sweep=[],
+    )
+
+
 def failures(
     records: Sequence[Record], threshold: float, limit: int = 15, scope_margin: float | None = SCOPE_MARGIN
 ) -> list[dict[str, Any]]:
@@ -348,33 +397,3 @@ def failures(
                 row["not_covered"] = [outside.topic.id, round(outside.similarity, 3)]
             (rejections if wrong_reject or wrong_accept else ranking).append(row)
     return [*rejections, *ranking][:limit]
-
-
-def report(results: Sequence[Result], questions: Sequence[DevQuestion], chosen: str) -> dict[str, Any]:
-    """Return the JSON report."""
-    return {
-        "devset": {
-            "questions": len(questions),
-            "in_scope": sum(1 for q in questions if not q.out_of_scope),
-            "out_of_scope": sum(1 for q in questions if q.out_of_scope),
-        },
-        "chosen": chosen,
-        "results": [asdict(r) for r in results],
-    }
-
-
-def table(results: Sequence[Result]) -> str:
-    """Return a plain-text comparison table."""
-    head = (
-        f"{'retriever':<32}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'margin':>8}{'OOS P':>7}{'OOS R':>7}"
-        f"{'clarify':>9}{'acc':>7}{'p50 ms':>8}{'p95 ms':>8}"
-    )
-    rows = [head, "-" * len(head)]
-    for r in results:
-        margin = "-" if r.scope_margin is None else f"{r.scope_margin:.3f}"
-        rows.append(
-            f"{r.retriever:<32}{r.recall_at_1:>7.3f}{r.recall_at_3:>7.3f}{r.mrr:>7.3f}{r.threshold:>8.3f}"
-            f"{margin:>8}{r.oos_precision:>7.3f}{r.oos_recall:>7.3f}{r.clarify_rate:>9.3f}"
-            f"{r.answer_accuracy:>7.3f}{r.latency_ms_p50:>8.1f}{r.latency_ms_p95:>8.1f}"
-        )
-    return "\n".join(rows)

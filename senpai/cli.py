@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
-        "--strict", action="store_true", help="exit 1 if any passage or fact question would be refused"
+        "--strict",
+        action="store_true",
+        help="exit 1 if a not-covered topic would refuse a passage or fact question",
     )
     p.add_argument(
         "--facts",
@@ -88,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="ask the fact inventory (default eval/facts.yaml) and check each answer text for its fact",
+    )
+    p.add_argument(
+        "--real",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="messages as people really write them (default: the development sets eval/real-en.yaml "
+        "and eval/real-ja.yaml; eval/real-heldout.yaml is held out), by language and property",
+    )
+    p.add_argument(
+        "--comparisons",
+        action="store_true",
+        help="questions that compare the two studies (eval/comparisons.yaml): a passage of each?",
     )
     p.set_defaults(func=cmd_eval)
 

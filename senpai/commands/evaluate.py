@@ -6,8 +6,9 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from senpai.commands.common import settings_from_env
 from settings import Settings
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from knowledge.corpus import Corpus
     from knowledge.decide import Policy
     from knowledge.encoder import Encoder
-    from knowledge.evaluate import DevQuestion, Retriever
+    from knowledge.evaluate import DevQuestion, Result, Retriever
     from knowledge.index import Index
 
 
@@ -31,8 +32,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_facts(args, settings)
     if args.conversations is not None:
         return _eval_conversations(args, settings)
+    if args.comparisons:
+        args.real = args.real or []
+    if args.real is not None:
+        from senpai import real_eval
+
+        out = args.out if args.out.name != "report.json" else args.out.with_name("report-real.json")
+        paths = args.real or list(real_eval.DEVELOPMENT)
+        return real_eval.command(paths, args.stack, out, args.show_failures, comparisons=args.comparisons)
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
         encoder = None if args.stack else settings.open_encoder()
     except (CorpusError, EncoderError, ValueError, OSError) as exc:
@@ -67,17 +76,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     chosen = max(results, key=lambda r: (r.answer_accuracy, r.mrr)).retriever
     # The bot as it runs: the configured weight and thresholds, not calibrated on this set.
     # On a held-out set this is the honest figure.
-    bot = ev.IndexRetriever(index, settings.lexical_weight)
+    # With the not-covered topics and the bot's own policy, as `decide` runs in the bot.
+    served, policy = bot_index(settings, corpus)
+    bot = ev.IndexRetriever(served, settings.lexical_weight)
     records = ev.run(bot, questions)
-    policy = settings.policy()
     bot_policy = policy.japanese if japanese and policy.japanese is not None else policy
-    configured = ev.score(
-        "configured bot",
-        records,
-        args.clarify_margin,
-        threshold=bot_policy.threshold,
-        scope_margin=bot_policy.scope_margin,
-    )
+    configured = ev.configured("configured bot", records, bot_policy)
     results.append(configured)
     failures[configured.retriever] = ev.failures(records, configured.threshold)
     model = f"{E5_MODEL} (Japanese index)" if japanese else settings.embedding_model
@@ -85,14 +89,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         f"{len(questions)} questions ({sum(not q.out_of_scope for q in questions)} in scope); "
         f"model {model}; clarify margin {args.clarify_margin}"
     )
-    print(ev.table(results))
+    print(_table(results))
     print(f"Best on answer accuracy: {chosen}")
     if args.show_failures:
         for name, rows in failures.items():
             print(f"\n{name}: questions it gets wrong (first {len(rows)})")
             for row in rows:
                 print(f"  {row['top']:.3f} {row['q']!r}: expected {row['expected']}, got {row['got']}")
-    out = dict(ev.report(results, questions, chosen), failures=failures)
+    out = dict(_report(results, questions, chosen), failures=failures)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {args.out}")
@@ -150,6 +154,7 @@ def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
         corpus.passages,
         settings.open_encoder(),
         topics=corpus.topics,
+        not_covered=corpus.not_covered,
         lexical_weight=settings.lexical_weight,
         adapter=settings.adapter_config(),
         japanese=settings.open_japanese_encoder(),
@@ -169,7 +174,7 @@ def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
     from senpai import fact_eval
 
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
         facts = fx.load_facts(args.facts, {p.id: p.text for p in corpus.passages})
         if args.stack:
             asked = asyncio.run(fact_eval.ask_stack(args.stack, facts))
@@ -247,7 +252,7 @@ def _eval_conversations(args: argparse.Namespace, settings: Settings) -> int:
 
     router = Router.from_nlu(PROJECT_ROOT / "data" / "nlu")
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
         titles = {p.title: p.id for p in corpus.passages}
         conversations = cv.load_conversations(args.conversations, titles.values())
         if args.stack:
@@ -320,3 +325,33 @@ def _smalltalk_on_off_topic(router: object, devset: Path) -> dict[str, tuple[lis
         items = data.get("questions", data) if isinstance(data, dict) else data
         sets[f"the out-of-scope questions of {path.name}"] = [q["q"] for q in items if q.get("out_of_scope")]
     return {label: ([q for q in qs if router.route(q) == "smalltalk"], len(qs)) for label, qs in sets.items()}
+
+
+def _report(results: Sequence[Result], questions: Sequence[DevQuestion], chosen: str) -> dict[str, Any]:
+    """Return the JSON report."""
+    return {
+        "devset": {
+            "questions": len(questions),
+            "in_scope": sum(1 for q in questions if not q.out_of_scope),
+            "out_of_scope": sum(1 for q in questions if q.out_of_scope),
+        },
+        "chosen": chosen,
+        "results": [dataclasses.asdict(r) for r in results],
+    }
+
+
+def _table(results: Sequence[Result]) -> str:
+    """Return a plain-text comparison table."""
+    head = (
+        f"{'retriever':<32}{'R@1':>7}{'R@3':>7}{'MRR':>7}{'thresh':>8}{'margin':>8}{'OOS P':>7}{'OOS R':>7}"
+        f"{'clarify':>9}{'acc':>7}{'p50 ms':>8}{'p95 ms':>8}"
+    )
+    rows = [head, "-" * len(head)]
+    for r in results:
+        margin = "-" if r.scope_margin is None else f"{r.scope_margin:.3f}"
+        rows.append(
+            f"{r.retriever:<32}{r.recall_at_1:>7.3f}{r.recall_at_3:>7.3f}{r.mrr:>7.3f}{r.threshold:>8.3f}"
+            f"{margin:>8}{r.oos_precision:>7.3f}{r.oos_recall:>7.3f}{r.clarify_rate:>9.3f}"
+            f"{r.answer_accuracy:>7.3f}{r.latency_ms_p50:>8.1f}{r.latency_ms_p95:>8.1f}"
+        )
+    return "\n".join(rows)

@@ -96,3 +96,25 @@ def test_bm25_reports_no_not_covered_side(tiny_index: Index) -> None:
     records = ev.run(ev.LexicalRetriever(tiny_index), QUESTIONS)
     assert all(r.lead is None for r in records)
     assert ev.score("bm25", records, 0.0).scope_margin is None
+
+
+def test_the_configured_row_decides_as_the_bot_does(tiny_index: Index) -> None:
+    from dataclasses import replace
+
+    from knowledge.decide import ENGLISH, decide
+
+    records = ev.run(ev.IndexRetriever(tiny_index, 0.5), QUESTIONS)
+    policy = replace(ENGLISH, threshold=0.2, scope_margin=None)
+    result = ev.configured("configured bot", records, policy)
+    kinds = [decide(r.hits, policy, r.question.role).kind for r in records]
+    right = [
+        k == "fallback" if r.question.out_of_scope else k != "fallback"
+        for r, k in zip(records, kinds, strict=True)
+    ]
+    assert result.answer_accuracy == pytest.approx(sum(right) / len(records))
+    # On the standard scale a z threshold no passage reaches refuses everything: only the
+    # out-of-scope questions are right, which a raw reading of the same threshold would miss.
+    strict = ev.configured("strict", records, replace(policy, z_threshold=99.0))
+    assert strict.answer_accuracy == pytest.approx(2 / 6)
+    assert strict.oos_recall == 1.0 and strict.in_scope_answered == 0.0
+    assert ev.score("raw", records, 0.0, threshold=0.2).answer_accuracy > strict.answer_accuracy
