@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge.japanese import PASSAGE_FIELDS, parse_passage_ja
+from knowledge.japanese import PASSAGE_FIELDS, parse_passage_ja, parse_situations
 from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE, NotCoveredTopic, fold, load_not_covered
 from knowledge.schema import (
     AUDIENCES,
@@ -85,6 +85,14 @@ class Passage:
     questions_ja: tuple[str, ...] = ()
     #: Who wrote a passage drafted on the organisers' page; a developer deletes it on review.
     draft_by: str = ""
+    #: How people describe the situation this passage speaks to, when they write about it at
+    #: length ("the kids shout my name at the supermarket"): embedded like the questions, so a
+    #: long message's back-story meets the passage whose finding answers it.
+    situations: tuple[str, ...] = ()
+    situations_ja: tuple[str, ...] = ()
+    #: The general passage this one restates for one audience (a JTE version of an ALT finding):
+    #: Senpai never offers both as a choice, and picks by the user's role.
+    version_of: str = ""
 
     def title_in(self, lang: str) -> str:
         """The title in ``en`` or ``ja`` (English where the Japanese is missing)."""
@@ -110,6 +118,11 @@ class Passage:
         data["related"] = list(self.related)
         data["also_cited"] = [asdict(c) for c in self.also_cited]
         data["questions_ja"] = list(self.questions_ja)
+        data["situations"], data["situations_ja"] = list(self.situations), list(self.situations_ja)
+        if not self.situations and not self.situations_ja:  # the hash of a passage without is unchanged
+            del data["situations"], data["situations_ja"]
+        if not self.version_of:
+            del data["version_of"]
         if not self.also_cited:  # keeps the corpus hash of passages with one source unchanged
             del data["also_cited"]
         if not self.draft_by:
@@ -133,6 +146,9 @@ class Passage:
             text_ja=data.get("text_ja", ""),
             questions_ja=tuple(data.get("questions_ja", ())),
             draft_by=data.get("draft_by", ""),
+            situations=tuple(data.get("situations", ())),
+            situations_ja=tuple(data.get("situations_ja", ())),
+            version_of=data.get("version_of", ""),
         )
 
 
@@ -169,15 +185,15 @@ def source_labels(passages: Iterable[Passage]) -> list[str]:
 
 
 def passage_views(passage: Passage, lang: str = "en") -> list[str]:
-    """Return the texts embedded for one passage: title and text, then its questions.
+    """Return the texts embedded for one passage: title and text, then its questions and situations.
 
     Args:
         passage: The passage.
         lang: ``en`` for the English views, ``ja`` for the Japanese ones.
     """
     if lang == "ja":
-        return [f"{passage.title_ja}。{passage.text_ja}", *passage.questions_ja]
-    return [f"{passage.title}. {passage.text}", *passage.questions]
+        return [f"{passage.title_ja}。{passage.text_ja}", *passage.questions_ja, *passage.situations_ja]
+    return [f"{passage.title}. {passage.text}", *passage.questions, *passage.situations]
 
 
 def corpus_hash(
@@ -205,7 +221,7 @@ def _parse_passage(
             f"passage #{position + 1}: field 'id' must match {ID_RE.pattern} (got {pid!r})",
         )
     known = {"id", "audience", "title", "text", "questions", "citation", "also_cited", "related", "topic"}
-    known |= {"draft_by"}
+    known |= {"draft_by", "situations", "situations_ja", "version_of"}
     known |= set(PASSAGE_FIELDS)
     extra = sorted(set(raw) - known)
     if extra:
@@ -235,6 +251,7 @@ def _parse_passage(
     if len({citation, *also_cited}) < len(also_cited) + 1:
         raise CorpusError(file, "field 'also_cited' repeats a citation", pid)
     ja = parse_passage_ja(raw, title, text, file, pid)
+    situations, situations_ja = parse_situations(raw, file, pid)
     draft_by = raw.get("draft_by", "")
     if not isinstance(draft_by, str) or ("draft_by" in raw and not draft_by.strip()):
         raise CorpusError(file, "field 'draft_by' must name who wrote the draft", pid)
@@ -252,7 +269,29 @@ def _parse_passage(
         text_ja=ja.text,
         questions_ja=ja.questions,
         draft_by=draft_by.strip(),
+        situations=situations,
+        situations_ja=situations_ja,
+        version_of=require_str(raw, "version_of", file, pid) if "version_of" in raw else "",
     )
+
+
+def _check_links(passages: Iterable[Passage], origin: Mapping[str, Path]) -> None:
+    """Every ``related`` and ``version_of`` id names another passage; a version is for another audience."""
+    by_id = {p.id: p for p in passages}
+    for passage in by_id.values():
+        for rid in (*passage.related, *([passage.version_of] if passage.version_of else [])):
+            field = "version_of" if rid == passage.version_of else "related"
+            if rid not in origin:
+                raise CorpusError(origin[passage.id], f"{field} id '{rid}' does not exist", passage.id)
+            if rid == passage.id:
+                raise CorpusError(origin[passage.id], f"a passage cannot be {field} to itself", passage.id)
+        general = by_id.get(passage.version_of)
+        if general is not None and (general.audience == passage.audience or general.version_of):
+            raise CorpusError(
+                origin[passage.id],
+                f"version_of '{general.id}' must be a general passage for another audience",
+                passage.id,
+            )
 
 
 def _parse_citation(
@@ -323,12 +362,7 @@ def load_corpus(
                 raise CorpusError(path, f"duplicate id (also in {origin[passage.id].name})", passage.id)
             origin[passage.id] = path
             passages.append(passage)
-    for passage in passages:
-        for rid in passage.related:
-            if rid not in origin:
-                raise CorpusError(origin[passage.id], f"related id '{rid}' does not exist", passage.id)
-            if rid == passage.id:
-                raise CorpusError(origin[passage.id], "a passage cannot be related to itself", passage.id)
+    _check_links(passages, origin)
     not_covered = load_not_covered(not_covered_file) if not_covered_file is not None else ()
     answered = {fold(q): p.id for p in passages for q in p.questions}
     for topic_nc in not_covered:

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.figures import compare
-from knowledge.schema import CorpusError, example_list, require_str, str_list
+from knowledge.schema import (
+    MAX_SITUATION_CHARS,
+    MAX_SITUATION_CHARS_JA,
+    CorpusError,
+    example_list,
+    require_str,
+    str_list,
+)
 
 #: Limits of the Japanese fields, in characters (Japanese has no spaces to count words by).
 MAX_TITLE_JA = 60
@@ -121,3 +128,26 @@ def parse_topic_ja(raw: Mapping[str, Any], english_who: str, file: Path, tid: st
         raw, "examples_ja", file, tid, max_chars=MAX_EXAMPLE_JA, what="questions in Japanese", clean=tidy
     )
     return TopicJa(title, who, examples)
+
+
+def parse_situations(raw: Mapping[str, Any], file: Path, pid: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A passage's optional ``situations`` and ``situations_ja``: both or neither, none too long.
+
+    Raises:
+        CorpusError: On one without the other, or a situation over its limit.
+    """
+    english = str_list(raw, "situations", file, pid)
+    japanese = tuple(tidy(s) for s in str_list(raw, "situations_ja", file, pid))
+    if bool(english) != bool(japanese):
+        missing = "situations_ja" if english else "situations"
+        raise CorpusError(
+            file, f"field '{missing}' is missing (situations are written in both languages)", pid
+        )
+    for key, items, limit in (
+        ("situations", english, MAX_SITUATION_CHARS),
+        ("situations_ja", japanese, MAX_SITUATION_CHARS_JA),
+    ):
+        for item in items:
+            if len(item) > limit:
+                raise CorpusError(file, f"a '{key}' item is over {limit} characters: {item[:40]!r}...", pid)
+    return english, japanese

@@ -23,6 +23,9 @@ ID_RE = compile_re2(r"^[a-z0-9][a-z0-9-]{1,79}$")
 TOPIC_RE = compile_re2(r"^[a-z][a-z0-9_]{1,39}$")
 
 
+#: The longest a passage's situation may be, in English and in Japanese (characters).
+MAX_SITUATION_CHARS = 300
+MAX_SITUATION_CHARS_JA = 150
 #: Limits of the not-covered file.
 MIN_EXAMPLES = 3
 MAX_EXAMPLE_CHARS = 200

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import CorpusError, load_corpus, load_not_covered
-from knowledge.corpus import DEFAULT_CORPUS_DIR, Passage
+from knowledge.corpus import DEFAULT_CORPUS_DIR, Passage, passage_views
 from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
 from knowledge.schema import MAX_WORDS
 from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
@@ -266,3 +266,47 @@ def test_bad_also_cited_is_named(tmp_path: Path, also: str, fragment: str) -> No
     with pytest.raises(CorpusError) as info:
         load_corpus(root)
     assert "'programme-aims'" in str(info.value) and fragment in str(info.value)
+
+
+JA_SITUATION = '    situations_ja:\n      - "パートナーの先生から、授業の直前に教科書を渡されるだけです。"\n'
+SITUATED = TOPIC_TEAM.replace(
+    """    questions_ja:
+      - "パートナーの先生とどうやって授業を計画すればいいですか？"
+""",
+    """    questions_ja:
+      - "パートナーの先生とどうやって授業を計画すればいいですか？"
+    situations:
+      - "My partner teacher hands me the textbook at the door and tells me to read the dialogue."
+    situations_ja:
+      - "パートナーの先生から、授業の直前に教科書を渡されるだけです。"
+""",
+).replace("    audience: jte\n", "    audience: jte\n    version_of: team-planning\n")
+
+
+def test_situations_are_embedded_as_views_and_versions_link_two_audiences(tmp_path: Path) -> None:
+    corpus = load_corpus(write_corpus(tmp_path / "c", programme=TOPIC_PROGRAMME, teamwork=SITUATED))
+    planning, for_jtes = corpus.get("team-planning"), corpus.get("team-for-local-teachers")
+    assert planning.situations and planning.situations[0] in passage_views(planning, "en")
+    assert planning.situations_ja[0] in passage_views(planning, "ja")
+    assert for_jtes.version_of == "team-planning"
+    assert Passage.from_dict(for_jtes.to_dict()) == for_jtes
+    assert Passage.from_dict(planning.to_dict()) == planning
+    # A passage without either keeps the dictionary (and so the corpus hash) it had.
+    assert "situations" not in corpus.get("programme-start").to_dict()
+    assert "version_of" not in planning.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        (JA_SITUATION, "", "'situations_ja' is missing"),
+        ("hands me the textbook", "hands me the textbook" + " and more" * 40, "over 300 characters"),
+        ("version_of: team-planning", "version_of: no-such", "version_of id 'no-such' does not exist"),
+        ("    audience: jte\n    version_of", "    audience: alt\n    version_of", "for another audience"),
+    ],
+)
+def test_situations_and_versions_are_checked(tmp_path: Path, old: str, new: str, fragment: str) -> None:
+    assert old in SITUATED
+    root = write_corpus(tmp_path / "bad", programme=TOPIC_PROGRAMME, teamwork=SITUATED.replace(old, new, 1))
+    with pytest.raises(CorpusError, match=fragment):
+        load_corpus(root)

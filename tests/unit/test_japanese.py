@@ -12,7 +12,7 @@ import yaml
 
 from actions import runtime, slots
 from actions.answer import ActionAnswer
-from actions.role import ActionSetRole, asks_question
+from actions.role import ActionSetRole
 from actions.runtime import KnowledgeService
 from actions.smalltalk import ActionSmallTalk
 from actions.source import ActionCiteSource
@@ -24,7 +24,7 @@ from knowledge.decide import Policy
 from knowledge.figures import compare
 from knowledge.language import detect, requested_language
 from knowledge.routing import Router
-from knowledge.words import words
+from knowledge.words import asks_question, words
 from tests.conftest import NOT_COVERED, SOURCES, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 from tests.unit.fakes import TrackerFactory, run
 
