@@ -16,7 +16,8 @@ from typing import Literal
 
 import yaml
 
-from knowledge.decide import Decision, Policy, decide
+from knowledge.compare import about, compares, one_of_each
+from knowledge.decide import Decision, Policy, clears, decide, scope_lead
 from knowledge.hits import Hit, Hits
 from knowledge.index import Index
 from knowledge.language import has_japanese, normalise
@@ -31,6 +32,8 @@ Reading = Literal["standalone", "follow_up", "either"]
 _CONTINUES_JA = compile_re2(rf"^(?:では|じゃあ|それで|で、)|(?:では|の場合は|だと){SPACE}*[?？]?$")
 #: 「JTEは？」: one word and は, asking the last question of something else.
 _ABOUT_JA = compile_re2(rf"は{SPACE}*[?？]?$")
+#: How many hits a comparison looks through for the best passage of each study.
+COMPARE_K = 24
 #: A message this short may lean on the previous exchange even without a word that points back.
 SHORT = 2
 
@@ -59,11 +62,21 @@ def reading(text: str) -> Reading:
     return "either" if len(content) <= SHORT else "standalone"
 
 
+#: "What is ...?", "who are ...?": a question that names what it asks about is a question of its own.
+_DEFINING = frozenset({"is", "are", "was", "were"})
+
+
 def needs_previous(text: str) -> bool:
-    """Whether a message only makes sense after an answer: it points back, or is a bare "why?"."""
+    """Whether a message only makes sense after an answer: it points back, or is a bare "why?".
+
+    "What is an ALT?" names what it asks about: it is a question of its own,
+    however short.
+    """
     said = words(text)
     asks = bool(said) and (said[0] in QUESTION_WORDS or said[0] in QUESTION_WORDS_JA)
-    bare = asks and len(content_words(text)) <= 1
+    content = content_words(text)
+    defining = len(said) >= 3 and said[1] in _DEFINING and not set(said[2:]) & REFERRING and bool(content)
+    bare = asks and len(content) <= 1 and not defining
     return reading(text) == "follow_up" or bare
 
 
@@ -208,7 +221,9 @@ def _rerank(index: Index, hits: Hits, previous: Previous, study: str | None = No
 
     ranked = sorted(hits, key=adjusted, reverse=True)
     out = [Hit(h.passage, round(adjusted(h), 6), h.similarity, n) for n, h in enumerate(ranked, 1)]
-    return Hits(out, hits.not_covered, hits.cosine, language=hits.language)
+    return Hits(
+        out, hits.not_covered, hits.cosine, language=hits.language, mean=hits.mean, spread=hits.spread
+    )
 
 
 Strategy = Literal["alone", "rewrite", "prior", "both"]
@@ -226,6 +241,31 @@ POINTING_BACK_MARGIN = 0.25
 def _strong(decision: Decision, hits: Sequence[Hit], policy: Policy, margin: float) -> bool:
     threshold = policy.for_hits(hits).threshold
     return decision.kind == "answer" and bool(hits) and hits[0].similarity >= threshold + margin
+
+
+def _compared(
+    index: Index,
+    text: str,
+    policy: Policy,
+    k: int,
+    topic: str | None,
+    audience: str | None,
+    studies: Studies | None,
+) -> InContext:
+    """A question comparing the studies: the best passage of each, each searched with its study's name."""
+    hits = index.search(text, max(k, COMPARE_K), topic=topic, audience=audience)
+    decided = decide(hits, policy, audience)
+    if decided.kind != "answer":
+        return InContext(text, hits, decided)
+    found: list[Hit] = []
+    for key, names in (studies.names if studies else {}).items():
+        name = next((n for n in names if has_japanese(n) == has_japanese(text)), names[0])
+        own = index.search(about(text, name), max(k, COMPARE_K), topic=topic, audience=audience)
+        found += [
+            h for h in own if h.passage.citation.source == key and clears(h, own, policy.for_hits(own))
+        ][:1]
+    pair = tuple(found) if len(found) >= 2 else one_of_each(hits, policy.for_hits(hits))
+    return InContext(text, hits, Decision("answer", pair) if pair else decided, strong=True)
 
 
 def answer_in_context(
@@ -269,16 +309,22 @@ def answer_in_context(
     """
     how = reading(text)
     if previous is None or how == "standalone" or strategy == "alone":
+        if compares(text):  # "did both studies ...?": a passage of each
+            return _compared(index, text, policy, k, topic, audience, studies)
         hits = index.search(text, k, topic=topic, audience=audience)
-        decided = decide(hits, policy)
+        decided = decide(hits, policy, audience)
         return InContext(text, hits, decided, strong=_strong(decided, hits, policy, STANDALONE_MARGIN))
     if strategy == "both":
         alone = index.search(text, k, topic=topic, audience=audience)
-        decided = decide(alone, policy)
+        decided = decide(alone, policy, audience)
         margin = STANDALONE_MARGIN if how == "either" else POINTING_BACK_MARGIN
         strong = _strong(decided, alone, policy, margin)
         substantial = how == "either" or len(content_words(text)) >= SUBSTANTIAL
-        off_topic = len(content_words(text)) >= 2 and _not_covered(decided)  # "why?" alone is about nothing
+        # "why?" alone is about nothing; a follow-up is refused on its own only when a topic
+        # the studies don't cover beats every passage outright, not merely comes within the margin.
+        lead = scope_lead(alone, policy.for_hits(alone))
+        clearly_outside = lead is not None and lead <= 0
+        off_topic = len(content_words(text)) >= 2 and _not_covered(decided) and clearly_outside
         if (strong and substantial) or off_topic:
             return InContext(text, alone, decided, strong=strong)
     query = contextual_query(index, text, previous, studies)
@@ -286,7 +332,7 @@ def answer_in_context(
     if strategy != "rewrite" and isinstance(hits, Hits):
         before = {p.citation.source for pid in previous.passages if (p := index.get(pid)) is not None}
         hits = _rerank(index, hits, previous, studies.switch(text, before) if studies else None)
-    decided = decide(hits, policy)
+    decided = decide(hits, policy, audience)
     return InContext(
         query, hits, decided, follow_up=True, strong=_strong(decided, hits, policy, STANDALONE_MARGIN)
     )

@@ -76,6 +76,10 @@ class Hits(list[Hit]):
             :attr:`NotCoveredMatch.cosine`.
         language: The language of the index that scored them (``en`` or
             ``ja``); each has its own calibrated thresholds.
+        mean: The mean similarity of every passage to the query...
+        spread: ...and their standard deviation (0 when not known): a
+            standardised score, ``(similarity - mean) / spread``, says how far a
+            passage stands out for this query (:func:`knowledge.decide.on_scale`).
     """
 
     def __init__(
@@ -84,11 +88,16 @@ class Hits(list[Hit]):
         not_covered: NotCoveredMatch | None = None,
         cosine: float | None = None,
         language: str = "en",
+        *,
+        mean: float = 0.0,
+        spread: float = 0.0,
     ) -> None:
         super().__init__(hits)
         self.not_covered = not_covered
         self.cosine = cosine
         self.language = language
+        self.mean = mean
+        self.spread = spread
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,14 @@ class Index:
                 round(float(match[count + best]), 6),
                 cosine=round(float(dense[count:].max()), 6),
             )
-        return Hits(hits, outside, cosine=round(float(dense[:count].max()), 6), language=self.lang)
+        return Hits(
+            hits,
+            outside,
+            cosine=round(float(dense[:count].max()), 6),
+            language=self.lang,
+            mean=float(similarity.mean()),
+            spread=float(similarity.std()),
+        )
 
     def _match(self, query: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Score every passage, then every not-covered topic, for an already corrected query.

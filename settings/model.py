@@ -76,13 +76,14 @@ class Settings:
     rasa_timeout_s: float = 10.0
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
-    answer_threshold: float = 0.15
+    answer_threshold: float = 0.3
     answer_threshold_ja: float = 0.72
-    scope_margin_ja: float = 0.025
+    scope_margin: float = 0.5
+    scope_margin_ja: float = 0.5
     japanese: bool = True
     retention_days: int = 180
     oos_threshold: float = 0.43
-    clarify_margin: float = 0.02
+    clarify_margin: float = 0.5
     lexical_weight: float = 0.5
     allowed_origins: tuple[str, ...] = ()
     trusted_proxies: frozenset[str] = frozenset()
@@ -98,18 +99,25 @@ class Settings:
         return AdapterConfig() if self.adapter else None
 
     def policy(self) -> Policy:
-        """The answer thresholds, English and Japanese, as the bot decides with them."""
-        from knowledge.decide import SCOPE_MARGIN
+        """The answer policies, English and Japanese, as the bot decides with them.
 
-        japanese = Policy(
+        Both read scores on the standard scale (:mod:`knowledge.decide`); their
+        calibrated margins are ``knowledge.decide.ENGLISH`` and ``JAPANESE``,
+        with the thresholds and scope margins the settings name.
+        """
+        from knowledge.decide import ENGLISH, JAPANESE
+
+        japanese = replace(
+            JAPANESE,
             threshold=self.answer_threshold_ja,
-            clarify_margin=self.clarify_margin,
             scope_margin=self.scope_margin_ja,
-        )
-        return Policy(
-            threshold=self.answer_threshold,
             clarify_margin=self.clarify_margin,
-            scope_margin=SCOPE_MARGIN,
+        )
+        return replace(
+            ENGLISH,
+            threshold=self.answer_threshold,
+            scope_margin=self.scope_margin,
+            clarify_margin=self.clarify_margin,
             japanese=japanese,
         )
 
@@ -316,13 +324,14 @@ class Settings:
             rasa_model=values.path(env, "SENPAI_RASA_MODEL", PROJECT_ROOT / "models" / "senpai.tar.gz"),
             rasa_timeout_s=values.number(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=values.integer(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
-            answer_threshold=values.number(env, "SENPAI_ANSWER_THRESHOLD", 0.15, -1.0, 1.0),
+            answer_threshold=values.number(env, "SENPAI_ANSWER_THRESHOLD", 0.3, -1.0, 1.0),
             answer_threshold_ja=values.number(env, "SENPAI_ANSWER_THRESHOLD_JA", 0.72, -1.0, 1.0),
-            scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.025, -1.0, 1.0),
+            scope_margin=values.number(env, "SENPAI_SCOPE_MARGIN", 0.5, -10.0, 10.0),
+            scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.5, -10.0, 10.0),
             japanese=values.flag(env, "SENPAI_JAPANESE", True),
             retention_days=values.integer(env, "SENPAI_RETENTION_DAYS", 180, 1, 3650),
             oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
-            clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.02, 0.0, 1.0),
+            clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.5, 0.0, 10.0),
             lexical_weight=values.number(env, "SENPAI_LEXICAL_WEIGHT", 0.5, 0.0, 1.0),
             allowed_origins=values.origins(env, "SENPAI_ALLOWED_ORIGINS"),
             trusted_proxies=values.addresses(env, "SENPAI_TRUSTED_PROXIES"),

@@ -9,6 +9,7 @@ from knowledge.context import Previous, Studies, answer_in_context, contextual_q
 from knowledge.decide import Policy
 from knowledge.routing import Router
 from knowledge.words import content_words
+from settings import PROJECT_ROOT
 
 EXAMPLES = {
     "greet": ["hi", "hello there", "good morning"],
@@ -116,3 +117,28 @@ def test_a_turn_to_the_other_study_asks_the_same_of_that_study(tiny_index: Index
 def test_strategy_alone_never_uses_the_context(tiny_index: Index) -> None:
     found = answer_in_context(tiny_index, "and how big is it?", STARTED, POLICY, strategy="alone")
     assert found.query == "and how big is it?" and not found.follow_up
+
+
+def test_a_question_after_an_answer_is_never_small_talk() -> None:
+    """Issue 28: "is that a lot?" after an answer on pay was read as "thanks a lot"."""
+    router = Router.from_nlu(PROJECT_ROOT / "data" / "nlu")
+    assert router.route("is that a lot?") == "smalltalk"  # at the start of a conversation: as before
+    assert router.route("is that a lot?", after_answer=True) == "question"
+    assert router.route("thanks a lot", after_answer=True) == "smalltalk"  # no question in it
+    assert router.route("are you a bot?", after_answer=True) == "smalltalk"  # small talk's own example
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("why?", True),
+        ("who decided that?", True),
+        ("how come?", True),
+        ("What is an ALT?", False),  # names what it asks about (issue 28)
+        ("what are JTEs?", False),
+        ("who is Hiratsuka?", False),
+        ("what is that?", True),  # points back
+    ],
+)
+def test_what_is_x_is_a_question_of_its_own(text: str, needs: bool) -> None:
+    assert needs_previous(text) is needs

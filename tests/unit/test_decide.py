@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from knowledge import Corpus, Hit, Hits, NotCoveredMatch
@@ -34,14 +36,63 @@ def test_second_passage_needs_strength_and_closeness(tiny_corpus: Corpus) -> Non
     assert len(weak.hits) == 1 and len(far.hits) == 1
 
 
-def test_close_hits_on_different_topics_ask_which(tiny_corpus: Corpus) -> None:
+def test_close_hits_on_different_topics_are_both_answered_when_they_fit(tiny_corpus: Corpus) -> None:
     close = hits(tiny_corpus, ("programme-start", 0.70), ("team-planning", 0.69))
+    both = decide(close, Policy(threshold=0.45, clarify_margin=0.02))
+    assert both.kind == "answer" and [h.id for h in both.hits] == ["programme-start", "team-planning"]
+    apart = hits(tiny_corpus, ("programme-start", 0.70), ("team-planning", 0.60))
+    assert [h.id for h in decide(apart, Policy(threshold=0.45, clarify_margin=0.02)).hits] == [
+        "programme-start"
+    ]
+    weak_second = hits(tiny_corpus, ("programme-start", 0.46), ("team-planning", 0.44))
+    assert len(decide(weak_second, Policy(threshold=0.45, clarify_margin=0.05)).hits) == 1
+
+
+def test_clarify_only_when_two_close_topics_do_not_fit_in_one_reply(tiny_corpus: Corpus) -> None:
+    long = "word " * 130
+    start, planning = (
+        replace(tiny_corpus.get(pid), text=long) for pid in ("programme-start", "team-planning")
+    )
+    close = [Hit(start, 0.70, 0.70, 1), Hit(planning, 0.69, 0.69, 2)]
     assert decide(close, Policy(threshold=0.45, clarify_margin=0.02)).kind == "clarify"
     assert decide(close, Policy(threshold=0.45, clarify_margin=0.0)).kind == "answer"  # off
-    apart = hits(tiny_corpus, ("programme-start", 0.70), ("team-planning", 0.60))
-    assert decide(apart, Policy(threshold=0.45, clarify_margin=0.02)).kind == "answer"
-    weak_second = hits(tiny_corpus, ("programme-start", 0.46), ("team-planning", 0.44))
-    assert decide(weak_second, Policy(threshold=0.45, clarify_margin=0.05)).kind == "answer"
+
+
+def test_the_threshold_is_tested_on_each_passages_own_similarity(tiny_corpus: Corpus) -> None:
+    """A prior may promote a weak passage above one that clears the threshold: the strong one answers."""
+    promoted = [
+        Hit(
+            tiny_corpus.get("team-planning"), score=0.50, similarity=0.44, rank=1
+        ),  # below, lifted by a prior
+        Hit(tiny_corpus.get("programme-start"), score=0.48, similarity=0.48, rank=2),
+    ]
+    d = decide(promoted, Policy(threshold=0.45))
+    assert d.kind == "answer" and [h.id for h in d.hits] == ["programme-start"]
+
+
+def test_two_versions_of_a_finding_give_one_answer_for_the_users_role(tiny_corpus: Corpus) -> None:
+    general = tiny_corpus.get("team-planning")
+    for_jtes = replace(tiny_corpus.get("team-for-local-teachers"), version_of=general.id)
+    close = [Hit(for_jtes, 0.70, 0.70, 1), Hit(general, 0.69, 0.69, 2)]
+    policy = Policy(threshold=0.45, clarify_margin=0.05)
+    assert [h.id for h in decide(close, policy, "jte").hits] == ["team-for-local-teachers"]
+    assert [h.id for h in decide(close, policy, "alt").hits] == ["team-planning"]
+    assert [h.id for h in decide(close, policy).hits] == ["team-planning"]  # role unknown: the general one
+
+
+def standard(corpus: Corpus, mean: float, spread: float, *scored: tuple[str, float]) -> Hits:
+    return Hits(hits(corpus, *scored), language="ja", mean=mean, spread=spread)
+
+
+def test_the_standard_scale_reads_scores_against_the_querys_own(tiny_corpus: Corpus) -> None:
+    """e5 scores almost anything 0.86-0.99: what counts is how far a passage stands out."""
+    policy = Policy(threshold=0.5, scale="standard", z_threshold=2.0, second_margin=0.5, scope_margin=None)
+    stands_out = standard(tiny_corpus, 0.90, 0.01, ("programme-start", 0.93), ("programme-aims", 0.91))
+    assert [h.id for h in decide(stands_out, policy).hits] == ["programme-start"]  # 3.0 sd out; the next 1.0
+    flat = standard(tiny_corpus, 0.92, 0.01, ("programme-start", 0.93), ("programme-aims", 0.925))
+    assert decide(flat, policy).kind == "fallback"  # 1.0 sd: nothing stands out, however high the raw score
+    pair = standard(tiny_corpus, 0.90, 0.01, ("programme-start", 0.93), ("programme-aims", 0.927))
+    assert [h.id for h in decide(pair, policy).hits] == ["programme-start", "programme-aims"]  # 0.3 sd apart
 
 
 def scoped(corpus: Corpus, outside: tuple[str, float], *scored: tuple[str, float]) -> Hits:
