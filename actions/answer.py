@@ -74,12 +74,12 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Re
     decision = found.decision
     if previous is None and reading.needs_previous and not found.strong and decision.not_covered is None:
         # "why?" with nothing before it: ask for a whole question rather than guess.
-        reply = compose.nothing_to_follow(service.index, query, service.answer_threshold, lang)
+        reply = compose.nothing_to_follow(service.index, query, lang)
         send(dispatcher, replace(reply, role=role), channel)
         return events
     if decision.kind == "fallback":
         reply = compose.fallback_reply(
-            service.index, found.hits, service.answer_threshold, decision.not_covered, lang
+            service.index, found.hits, service.policy_for(intent), decision.not_covered, lang
         )
         nearest = found.hits[0] if found.hits else None
         missed = {

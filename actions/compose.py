@@ -11,24 +11,29 @@ from collections.abc import Iterable, Sequence
 from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from actions.texts import say
 from knowledge import Hit, Index, Passage
-from knowledge.decide import Decision
+from knowledge.decide import Decision, Policy, clears
 from knowledge.hits import NotCoveredMatch
-
-#: Hits this far below the threshold are still offered as "did you mean" buttons.
-SUGGEST_MARGIN = 0.05
 
 
 def suggestions(
-    index: Index, hits: Sequence[Hit], threshold: float, n: int = 3, lang: str = "en"
+    index: Index, hits: Sequence[Hit], policy: Policy | None = None, n: int = 3, lang: str = "en"
 ) -> list[Button]:
     """Offer up to ``n`` questions Senpai can answer.
 
-    Near misses come first (as "did you mean"); the rest are the first example
-    question of one passage per topic, so every suggestion is answerable.
+    Near misses come first (as "did you mean"): passages just below the
+    answer bar of the hits' language (:attr:`Policy.near_margin`). A passage
+    that clears the bar is never offered: it was either answered, or refused
+    because the message is closer to a topic the studies don't cover, and
+    then it is not what was asked. The rest are the first example question
+    of one passage per topic, so every suggestion is answerable.
     """
-    picked: list[Passage] = [
-        h.passage for h in hits if h.similarity >= threshold - SUGGEST_MARGIN and h.passage.questions
-    ][:n]
+    near: list[Passage] = []
+    if policy is not None:
+        bar = policy.for_hits(hits)
+        floor = bar.threshold - bar.near_margin
+        near = [h.passage for h in hits if not clears(h, hits, bar) and h.similarity >= floor]
+        near = [p for p in near if p.questions]
+    picked = near[:n]
     seen_topics = {p.topic for p in picked}
     for passage in index.passages:
         if len(picked) >= n:
@@ -62,7 +67,7 @@ def clarify_reply(index: Index, decision: Decision, lang: str = "en") -> Reply:
 def fallback_reply(
     index: Index,
     hits: Sequence[Hit],
-    threshold: float,
+    policy: Policy,
     not_covered: NotCoveredMatch | None = None,
     lang: str = "en",
 ) -> Reply:
@@ -71,7 +76,7 @@ def fallback_reply(
     Args:
         index: The index (for suggestions).
         hits: The search hits (near misses become "did you mean" suggestions).
-        threshold: The answer threshold.
+        policy: The answer policy (what a near miss is).
         not_covered: The topic the studies don't cover that the question
             matched, if any: the reply then names it and says who to ask for it
             (from ``knowledge/scope/not_covered.yaml``), instead of the general advice.
@@ -83,11 +88,11 @@ def fallback_reply(
     else:
         covered = say(lang, "not_covered_general")
     text = say(lang, "dont_know", covered=covered)
-    buttons = tuple(suggestions(index, hits, threshold, lang=lang))
+    buttons = tuple(suggestions(index, hits, policy, lang=lang))
     return Reply(kind=FALLBACK, text=text, buttons=buttons, lang=lang)
 
 
-def studies_reply(index: Index, threshold: float, lang: str = "en") -> Reply:
+def studies_reply(index: Index, lang: str = "en") -> Reply:
     """Say which studies everything comes from, when no answer has been given to cite yet.
 
     "Where is that from?" or "what sources do you use?" at the start of a
@@ -103,17 +108,17 @@ def studies_reply(index: Index, threshold: float, lang: str = "en") -> Reply:
         + "\n\n"
         + say(lang, "studies_outro")
     )
-    return nudge(index, text, threshold, lang)
+    return nudge(index, text, lang)
 
 
-def nothing_to_follow(index: Index, message: str, threshold: float, lang: str = "en") -> Reply:
+def nothing_to_follow(index: Index, message: str, lang: str = "en") -> Reply:
     """A follow-up ("why?", "who said that?") with no answer before it to follow: ask for a whole question."""
-    return nudge(index, say(lang, "nothing_to_follow", message=message), threshold, lang)
+    return nudge(index, say(lang, "nothing_to_follow", message=message), lang)
 
 
-def nudge(index: Index, text: str, threshold: float, lang: str = "en") -> Reply:
+def nudge(index: Index, text: str, lang: str = "en") -> Reply:
     """A no-knowledge reply (nothing to follow up or cite yet) that offers questions to ask."""
-    buttons = tuple(suggestions(index, [], threshold, lang=lang))
+    buttons = tuple(suggestions(index, [], lang=lang))
     return Reply(kind=FALLBACK, text=text, buttons=buttons, lang=lang)
 
 

@@ -37,7 +37,7 @@ async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker, lang: st
     last = tracker.get_slot(slots.LAST_PASSAGES) or []
     if not last:
         text = say(lang, "nothing_more_yet")
-        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold, lang), channel)
+        send(dispatcher, compose.nudge(service.index, text, lang), channel)
         return []
     shown = tracker.get_slot(slots.SHOWN) or []
     passage = compose.next_passage(
@@ -49,7 +49,7 @@ async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker, lang: st
     )
     if passage is None:
         text = say(lang, "nothing_more")
-        send(dispatcher, compose.nudge(service.index, text, service.answer_threshold, lang), channel)
+        send(dispatcher, compose.nudge(service.index, text, lang), channel)
         return []
     send(dispatcher, compose.answer_reply([passage], lang), channel)
     return [

@@ -22,11 +22,11 @@ from rasa_sdk.events import EventType
 from actions import slots
 from actions.answer import previous_exchange
 from actions.language import latest_text, reply_language
-from actions.role import asks_question
 from actions.stated_role import stated_role
 from knowledge.context import InContext, needs_previous
 from knowledge.language import Lang
 from knowledge.routing import Route
+from knowledge.words import asks_question
 
 if TYPE_CHECKING:
     from actions.runtime import KnowledgeService
@@ -76,7 +76,8 @@ def read(tracker: Tracker, service: KnowledgeService, hint: Route | None) -> Rea
     """
     text = latest_text(tracker)
     lang, requested, events = reply_language(tracker)
-    route = service.router.route(text, hint)
+    after_answer = bool(tracker.get_slot(slots.LAST_PASSAGES))
+    route = service.router.route(text, hint, after_answer=after_answer)
     question = route == "question"
     stated = stated_role(text) if question or hint is None else None
     found = None

@@ -2,11 +2,11 @@
 
 The rule for ``inform_role`` runs ``action_set_role``, then ``action_answer_if_asked``:
 
-* ``action_set_role`` corrects the ``role`` slot to the *first* role the
-  message names. "I'm a JTE, what do ALTs want from me?" names two; Rasa's own
-  entity mapping (``domain.yml``) keeps the last one and takes this JTE for an ALT.
+* ``action_set_role`` sets the ``role`` slot to the role the user says they
+  have (:mod:`actions.stated_role`): "I'm a JTE, what do ALTs want from me?"
+  names two roles but states one, and "our ALT never speaks up" states none.
   It acknowledges the role, and the acknowledgement carries it, so the widget's
-  role switch shows what Senpai heard. A message that names no role gets
+  role switch shows what Senpai heard. A message that states no role gets
   "are you an ALT or a JTE?", unless it asks a question: then that is answered
   and nothing is asked first.
 * ``action_answer_if_asked`` answers a question asked in the same message.
@@ -17,7 +17,7 @@ The rule for ``inform_role`` runs ``action_set_role``, then ``action_answer_if_a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -27,8 +27,9 @@ from actions import slots
 from actions.answer import answer
 from actions.channels import send
 from actions.reply import SMALLTALK, Button, Reply
-from knowledge.language import has_japanese, normalise
-from knowledge.patterns import SPACE, compile_re2, compile_tokens
+
+if TYPE_CHECKING:
+    from actions.reading import Reading
 
 ROLES = frozenset({"alt", "jte"})
 INFORM_ROLE = "inform_role"
@@ -58,69 +59,6 @@ ROLE_BUTTONS_JA = (
     Button("ALTです", '/inform_role{"role": "alt"}'),
     Button("JTEです", '/inform_role{"role": "jte"}'),
 )
-#: Japanese ways of asking ("…ですか", "教えて", "なぜ").
-_ASKS_JA = compile_re2(
-    r"(?:ですか|ますか|でしょうか|教えて|なぜ|どうして|何|誰|いつ|どこ|どう|どの|ですかね)"
-)
-
-#: Words that open a question (or a request) at the start of a sentence or clause.
-QUESTION_OPENERS = frozenset(
-    [
-        "what",
-        "whats",
-        "what's",
-        "why",
-        "how",
-        "hows",
-        "how's",
-        "when",
-        "where",
-        "who",
-        "whom",
-        "whose",
-        "which",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "may",
-        "might",
-        "tell",
-        "explain",
-        "any",
-        "anything",
-    ]
-)
-_CLAUSES = compile_re2(rf"[.!;,:\n]+|{SPACE}+(?:and|but|so){SPACE}+", ignore_case=True)
-_WORD = compile_tokens(r"[a-z']+")
-
-
-def asks_question(text: str) -> bool:
-    """Whether a message asks something besides saying who the user is.
-
-    True when it has a question mark, or when a sentence or clause opens with
-    a question word ("I'm a JTE, what do ALTs want from me").
-    """
-    if text.startswith("/"):  # a button payload such as /inform_role{"role": "jte"}
-        return False
-    text = normalise(text)
-    if "?" in text:
-        return True
-    if has_japanese(text):
-        return bool(_ASKS_JA.search(text))
-    for clause in _CLAUSES.split(text.lower()):
-        words = _WORD.findall(clause)
-        if words and words[0] in QUESTION_OPENERS:
-            return True
-    return False
 
 
 def first_role(entities: list[dict[str, Any]]) -> str | None:
@@ -148,20 +86,27 @@ class ActionSetRole(Action):
 
         async def work(scratch: CollectingDispatcher) -> list[EventType]:
             reading = await read_latest(tracker, None)
-            return set_role(scratch, tracker, reading.lang, reading.asks, reading.events)
+            return set_role(scratch, tracker, reading, reading.events)
 
         return await within_budget(dispatcher, tracker, work)
 
 
 def set_role(
-    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, asks: bool, events: list[EventType]
+    dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading, events: list[EventType]
 ) -> list[EventType]:
-    """Acknowledge the first role the message names, or ask for one unless the message asks something."""
+    """Acknowledge the role the user says they have, or ask for one unless the message asks something.
+
+    Only the user's own role counts: "I'm a JTE", 「JTEです」, "JTE" alone (an
+    answer to "are you an ALT or a JTE?"), or a role button's payload. A role
+    merely named ("our ALT never speaks up") sets nothing.
+    """
     message = tracker.latest_message or {}
     channel = tracker.get_latest_input_channel()
-    role = first_role(message.get("entities") or [])
+    lang = reading.lang
+    payload = reading.text.startswith("/")
+    role = first_role(message.get("entities") or []) if payload else reading.stated_role
     if role is None:
-        if not asks:
+        if not reading.asks:
             ask, buttons = (ASK_ROLE_JA, ROLE_BUTTONS_JA) if lang == "ja" else (ASK_ROLE, ROLE_BUTTONS)
             send(dispatcher, Reply(SMALLTALK, ask, buttons=buttons, lang=lang), channel)
         return events  # a question comes next (action_answer_if_asked), not "who are you?"

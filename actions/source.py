@@ -38,7 +38,7 @@ async def cite_source(
     ids = tracker.get_slot(slots.LAST_PASSAGES) or []
     passages = [p for p in (service.index.get(pid) for pid in ids) if p is not None]
     if not passages:
-        send(dispatcher, compose.studies_reply(service.index, service.answer_threshold, lang), channel)
+        send(dispatcher, compose.studies_reply(service.index, lang), channel)
         return []
     send(dispatcher, compose.source_reply(passages, lang), channel)
     return []

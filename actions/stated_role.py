@@ -49,6 +49,11 @@ _JA_STATEMENT = compile_re2(
     rf"{SPACE}*(?:です|をしています|をしております|として|で(?:す|ございます)|やってます|をやっています)",
     ignore_case=True,
 )
+#: A message that is only a role: the answer to "are you an ALT or a JTE?" ("JTE", "an ALT here").
+_ONLY_ROLE = compile_re2(
+    rf"{SPACE}*(?:an?{_S})?(?:(?P<jte>{_JTE}|{_JA_JTE})|{_ALT}|{_JA_ALT})(?:{_S}here)?{SPACE}*[.!。！]*{SPACE}*",
+    ignore_case=True,
+)
 #: 「…ではない」「…じゃありません」 just after the statement: the user is not one.
 _JA_DENIED = compile_re2(r"(?:では|じゃ)(?:ない|ありません)")
 
@@ -62,11 +67,15 @@ def stated_role(text: str) -> str | None:
     Returns:
         ``jte`` for "I'm a JTE ...", "as a Japanese teacher of English ...";
         ``alt`` for "I'm a new ALT ...", "as an assistant language teacher ...";
-        ``None`` when the message describes no role of the user's own.
+        ``None`` when the message describes no role of the user's own. A message
+        that is only a role ("JTE", "an ALT") answers "which are you?".
     """
     if text.startswith("/"):  # a button payload carries its role as an entity
         return None
     text = normalise(text)
+    alone = _ONLY_ROLE.fullmatch(text)
+    if alone is not None:
+        return "jte" if alone.group("jte") else "alt"
     match = _STATEMENT.search(text)
     if match is not None:
         return "jte" if match.group("jte") or match.group("jtes") else "alt"

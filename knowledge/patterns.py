@@ -16,7 +16,9 @@ RE2 differs from ``re`` in ways to keep in mind when writing a pattern:
 - no lookarounds and no backreferences (write the pattern without them);
 - ``\w``, ``\d``, ``\s`` and ``\b`` are ASCII-only: use ``\pL`` (letters),
   ``\pN`` (digits and numerals) and :data:`SPACE` for Unicode text;
-- flags go inline: ``(?i)`` for case-insensitive.
+- flags go inline: ``(?i)`` for case-insensitive;
+- ``sub`` with a replacement string garbles text outside ASCII (the binding
+  expands the template as bytes): replace with a function instead.
 
 Word patterns are the one exception, for speed: RE2's Python binding does
 per-match work in Python (about 20 µs a match), which made splitting a

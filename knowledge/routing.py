@@ -24,6 +24,7 @@ from knowledge.words import (
     QUESTION_WORDS,
     QUESTION_WORDS_JA,
     REFERRING,
+    asks_question,
     content_of,
     content_words,
     words,
@@ -116,7 +117,7 @@ class Router:
         """Build from a Rasa project's ``data/nlu`` folder."""
         return cls.from_examples(nlu_examples(sorted(nlu_dir.glob("*.yml"))))
 
-    def route(self, text: str, hint: Route | None = None) -> Route:
+    def route(self, text: str, hint: Route | None = None, *, after_answer: bool = False) -> Route:
         """What a message is.
 
         A message is small talk, a source request or "tell me more" only when
@@ -128,6 +129,10 @@ class Router:
             text: The message.
             hint: What Rasa's NLU took it for, which only chooses between kinds
                 that both fit (``None`` offline).
+            after_answer: Whether Senpai has just answered something: then a
+                message shaped as a question ("is that a lot?") is a question,
+                never small talk ("thanks a lot"), unless it is one of small
+                talk's own examples ("are you a bot?").
         """
         listed = words(text)  # split once: every check below reads these
         joined, said, stems = " ".join(listed), set(listed), set(content_of(listed))
@@ -142,8 +147,9 @@ class Router:
             fits.append("more")
         # "how many of them?"; Japanese asks anywhere in the sentence ("ALTは何人？")
         asks = bool(said) and (listed[0] in QUESTION_WORDS or bool(said & QUESTION_WORDS_JA))
-        small = self.smalltalk
-        if small.covers_words(joined, stems) and (joined in small.examples or (stems and not asks)):
+        small, example = self.smalltalk, joined in self.smalltalk.examples
+        chat = small.covers_words(joined, stems) and (example or (stems and not asks))
+        if chat and (example or not (after_answer and asks_question(text))):
             fits.append("smalltalk")
         if not fits:
             return "question"

@@ -12,7 +12,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from knowledge.ja_tokens import ja_tokens
 from knowledge.language import has_japanese, normalise
 from knowledge.normalize import CONTRACTIONS
-from knowledge.patterns import compile_tokens
+from knowledge.patterns import SPACE, compile_re2, compile_tokens
 
 _WORD = compile_tokens(r"[a-z0-9]+(?:'[a-z]+)?")
 _STEM = Stemmer.Stemmer("english")
@@ -96,3 +96,68 @@ def content_words(text: str) -> list[str]:
 def content_of(said: list[str]) -> list[str]:
     """:func:`content_words` of words already split by :func:`words`."""
     return list(_STEM.stemWords([w for w in said if w not in STOPWORDS and len(w) > 1]))
+
+
+#: Japanese ways of asking ("…ですか", "教えて", "なぜ").
+_ASKS_JA = compile_re2(
+    r"(?:ですか|ますか|でしょうか|教えて|なぜ|どうして|何|誰|いつ|どこ|どう|どの|ですかね)"
+)
+
+#: Words that open a question (or a request) at the start of a sentence or clause.
+QUESTION_OPENERS = frozenset(
+    [
+        "what",
+        "whats",
+        "what's",
+        "why",
+        "how",
+        "hows",
+        "how's",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "tell",
+        "explain",
+        "any",
+        "anything",
+    ]
+)
+_CLAUSES = compile_re2(rf"[.!;,:\n]+|{SPACE}+(?:and|but|so){SPACE}+", ignore_case=True)
+_CLAUSE_WORD = compile_tokens(r"[a-z']+")
+
+
+def asks_question(text: str) -> bool:
+    """Whether a message asks something besides saying who the user is.
+
+    True when it has a question mark, or when a sentence or clause opens with
+    a question word ("I'm a JTE, what do ALTs want from me").
+    """
+    if text.startswith("/"):  # a button payload such as /inform_role{"role": "jte"}
+        return False
+    text = normalise(text)
+    if "?" in text:
+        return True
+    if has_japanese(text):
+        return bool(_ASKS_JA.search(text))
+    for clause in _CLAUSES.split(text.lower()):
+        opening = _CLAUSE_WORD.findall(clause)
+        if opening and opening[0] in QUESTION_OPENERS:
+            return True
+    return False

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from actions import compose
-from actions.role import asks_question
 from actions.runtime import CANDIDATES
 from actions.stated_role import stated_role
 from knowledge.context import Previous, Strategy, Studies, answer_in_context
@@ -26,6 +25,7 @@ from knowledge.conversations import MORE, SOURCE, Conversation, Outcome
 from knowledge.decide import Policy
 from knowledge.index import Index
 from knowledge.routing import Router
+from knowledge.words import asks_question
 from senpai.e2e_eval import ask
 
 
@@ -49,7 +49,7 @@ def turn(
     studies: Studies | None = None,
 ) -> Outcome:
     """Handle one message as the bot would, updating ``state``; the outcome has no conversation yet."""
-    route = router.route(text)
+    route = router.route(text, after_answer=state.previous is not None)
     dummy = Conversation("", "", (), ())
     state.role = stated_role(text) or state.role
     if stated_role(text) and not asks_question(text):

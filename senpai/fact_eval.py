@@ -40,7 +40,7 @@ def ask_offline(index: Index, policy: Policy, facts: Sequence[Fact]) -> list[Ask
         elif decision.kind == "clarify":
             reply = compose.clarify_reply(index, decision)
         else:
-            reply = compose.fallback_reply(index, hits, policy.threshold, decision.not_covered)
+            reply = compose.fallback_reply(index, hits, policy, decision.not_covered)
             outside = outside_scope(hits, policy)
             refused = f"{REFUSED_NOT_COVERED}: {outside.topic.id}" if outside else REFUSED_THRESHOLD
         cited = tuple(passage.id for passage in reply.citations)

@@ -12,13 +12,14 @@ import pytest
 from actions import runtime, slots
 from actions.answer import ActionAnswer
 from actions.follow_up import ActionTellMeMore
-from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole, asks_question
+from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole
 from actions.runtime import KnowledgeService
 from actions.smalltalk import ActionSmallTalk
 from actions.source import ActionCiteSource
 from actions.texts import say
 from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
+from knowledge.words import asks_question
 from tests.unit.fakes import TrackerFactory, meta, run
 
 THRESHOLD = 0.45
@@ -193,9 +194,25 @@ async def test_empty_text_falls_back(make_tracker: TrackerFactory) -> None:
     assert meta(messages)["kind"] == "fallback"
 
 
-async def test_close_topics_get_a_clarify_question(
-    make_tracker: TrackerFactory, tiny_index: Index, service: KnowledgeService
+async def test_close_topics_that_fit_in_one_reply_are_answered_together(
+    make_tracker: TrackerFactory, service: KnowledgeService
 ) -> None:
+    """Issue 28: a choice is offered only when the two answers would not fit in one reply."""
+    service.policy = Policy(threshold=0.3, clarify_margin=0.5, second_margin=0.5)  # everything is close
+    messages, _ = await run(ActionAnswer(), make_tracker("planning the programme with teachers"))
+    payload = meta(messages)
+    assert payload["kind"] == "answer"
+    topics = {c["passage_id"].split("-")[0] for c in payload["citations"]}
+    assert topics == {"programme", "team"}  # one passage of each topic, in one reply
+
+
+async def test_close_topics_too_long_for_one_reply_get_a_clarify_question(
+    make_tracker: TrackerFactory,
+    tiny_index: Index,
+    service: KnowledgeService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("knowledge.decide.MAX_ANSWER_CHARS", 100)  # no two passages fit
     service.policy = Policy(threshold=0.3, clarify_margin=0.5)  # everything counts as close
     messages, events = await run(ActionAnswer(), make_tracker("planning the programme with teachers"))
     payload = meta(messages)
@@ -321,20 +338,23 @@ def _role_entity(value: str, start: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("entities", "role"),
+    ("text", "entities", "role"),
     [
-        ([_role_entity("jte", 6), _role_entity("alt", 23)], "jte"),  # "I'm a JTE, what do ALTs want from me?"
-        ([_role_entity("alt", 23), _role_entity("jte", 6)], "jte"),  # whatever order NLU lists them in
-        ([_role_entity("alt", 7)], "alt"),
-        ([{"entity": "role", "value": "jte"}], "jte"),  # a button payload: no offsets
-        ([], None),
-        ([_role_entity("teacher", 0)], None),
+        # Two roles named, one stated: whatever order NLU lists them in.
+        ("I'm a JTE, what do ALTs want from me?", [_role_entity("jte", 6), _role_entity("alt", 23)], "jte"),
+        ("I'm a JTE, what do ALTs want from me?", [_role_entity("alt", 23), _role_entity("jte", 6)], "jte"),
+        ("I'm an ALT in Nagano", [_role_entity("alt", 7)], "alt"),
+        ("JTE", [_role_entity("jte", 0)], "jte"),  # the answer to "are you an ALT or a JTE?"
+        ('/inform_role{"role": "jte"}', [{"entity": "role", "value": "jte"}], "jte"),  # a button's payload
+        # A JTE describing their ALT names a role, but not their own (issue 28).
+        ("our ALT never says a word in the staff room, is that normal?", [_role_entity("alt", 4)], None),
+        ("What do ALTs want from me?", [_role_entity("alt", 8)], None),
     ],
 )
-async def test_set_role_keeps_the_first_role_named(
-    make_tracker: TrackerFactory, entities: list[dict[str, Any]], role: str | None
+async def test_set_role_sets_only_the_role_the_user_states(
+    make_tracker: TrackerFactory, text: str, entities: list[dict[str, Any]], role: str | None
 ) -> None:
-    tracker = make_tracker("I'm a JTE, what do ALTs want from me?", "inform_role")
+    tracker = make_tracker(text, "inform_role")
     tracker.latest_message["entities"] = entities
     messages, slot_events = await run(ActionSetRole(), tracker)
     assert slot_events == ({} if role is None else {slots.ROLE: role})

@@ -35,7 +35,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions.role import asks_question
 from actions.slack import escape
 from actions.stated_role import stated_role
 from bot.schemas import ValidationError, parse_chat
@@ -50,7 +49,7 @@ from knowledge.language import detect, has_japanese, normalise, requested_langua
 from knowledge.lexical import query_terms
 from knowledge.normalize import Speller
 from knowledge.routing import Router
-from knowledge.words import content_words, words
+from knowledge.words import asks_question, content_words, words
 from senpai.adversarial import MAX_CHARS, families, repeated
 from settings import PROJECT_ROOT
 
@@ -145,7 +144,7 @@ def functions() -> Functions:
             "knowledge.japanese.tidy": tidy,
             "knowledge.figures.compare": lambda t: compare(t, t),
             "actions.stated_role.stated_role": stated_role,
-            "actions.role.asks_question": asks_question,
+            "knowledge.words.asks_question": asks_question,
             "actions.slack.escape": escape,
             "bot.schemas.parse_chat": _chat,
         }
