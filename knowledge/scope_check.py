@@ -9,7 +9,9 @@ over them. :func:`check_scope` finds them from the corpus alone:
 * each passage's example question is searched as if a user had typed it,
   with that question taken out of the index (its vector, and its words from
   the passage's BM25 document). If Senpai would then fall back, the question
-  is *refused*, usually because a not-covered example sits too close;
+  is *refused* when a not-covered topic wins (an example sits too close),
+  and *below* when no passage clears the answer threshold without it (the
+  threshold's business, not the topics');
 * each not-covered example is searched the same way, without itself. If
   Senpai would then answer from a passage, it is *answered*: either the
   passages really cover it (delete or reword the example), or its topic needs
@@ -61,16 +63,19 @@ class ScopeReport:
     """What :func:`check_scope` found.
 
     Attributes:
-        refused: Passage questions Senpai would refuse, most clearly refused first.
+        refused: Passage questions a not-covered topic would refuse, most clearly refused first.
         answered: Not-covered examples Senpai would answer, most clearly answered first.
         questions: How many passage questions were checked.
         examples: How many not-covered examples were checked.
+        below: Passage questions that, without themselves, clear no passage's
+            answer threshold (no topic is to blame), weakest first.
     """
 
     refused: tuple[Conflict, ...]
     answered: tuple[Conflict, ...]
     questions: int
     examples: int
+    below: tuple[Conflict, ...] = ()
 
 
 def check_scope(index: Index, policy: Policy) -> ScopeReport:
@@ -105,7 +110,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         rows = np.flatnonzero(owners == owner)
         return texts[int(rows[np.argmax(dense[rows])])]
 
-    refused, answered = [], []
+    refused, below, answered = [], [], []
     questions = 0
     for n, passage in enumerate(passages):
         for offset, view in enumerate(passage_docs[n]):
@@ -114,16 +119,13 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
             questions += 1
             hits, dense = search_without(int(starts[n]) + offset, view)
             if decide(hits, policy).kind == "fallback":
-                outside = outside_scope(hits, policy)  # None: below the answer threshold
-                rival = None if outside is None else len(passages) + topics.index(outside.topic)
+                outside = outside_scope(hits, policy)
+                if outside is None:  # below the answer threshold: no topic is to blame
+                    below.append(Conflict(view, passage.id, None, _lead(hits)))
+                    continue
+                rival = len(passages) + topics.index(outside.topic)
                 refused.append(
-                    Conflict(
-                        view,
-                        passage.id,
-                        outside.topic.id if outside else None,
-                        _lead(hits),
-                        nearest(dense, rival) if rival is not None else None,
-                    )
+                    Conflict(view, passage.id, outside.topic.id, _lead(hits), nearest(dense, rival))
                 )
     examples = 0
     for m, topic in enumerate(topics):
@@ -138,6 +140,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         answered=tuple(sorted(answered, key=lambda c: -c.lead)),
         questions=questions,
         examples=examples,
+        below=tuple(sorted(below, key=lambda c: c.lead)),
     )
 
 

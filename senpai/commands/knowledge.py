@@ -170,13 +170,15 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(
-            f"{len(report.refused)} of {report.questions} passage questions would be refused "
-            "if a user typed them (each searched without itself):"
+            f"{len(report.refused)} of {report.questions} passage questions a not-covered topic would "
+            "refuse if a user typed them (each searched without itself):"
         )
         for c in report.refused:
-            why = f"closer to '{c.rival}': {c.nearest!r}" if c.rival else "below the answer threshold"
             print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r}")
-            print(f"          {why}")
+            print(f"          closer to '{c.rival}': {c.nearest!r}")
+        print(f"{len(report.below)} fall below the answer threshold without themselves (no topic to blame):")
+        for c in report.below:
+            print(f"  {c.owner}: {c.text!r}")
         print(
             f"{len(report.answered)} of {report.examples} not-covered examples would be answered "
             "from a passage without themselves:"
@@ -193,11 +195,12 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
                 print(f"          closer to '{c.rival}': {c.nearest!r}")
         if japanese is not None:
             print(
-                f"Japanese: {len(japanese.refused)} of {japanese.questions} questions_ja would be refused, "
-                f"{len(japanese.answered)} of {japanese.examples} examples_ja answered:"
+                f"Japanese: {len(japanese.refused)} of {japanese.questions} questions_ja refused by a topic, "
+                f"{len(japanese.answered)} of {japanese.examples} examples_ja answered "
+                f"({len(japanese.below)} questions_ja below the threshold without themselves):"
             )
             for c in (*japanese.refused, *japanese.answered):
-                print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r} ({c.rival or 'below the threshold'})")
+                print(f"  {c.lead:+.3f}  {c.owner}: {c.text!r} ({c.rival})")
         if report.refused or report.answered or facts_refused:
             print(
                 "A refused question: reword or remove the not-covered example it is closest to. "

@@ -38,7 +38,7 @@ def test_a_well_separated_corpus_has_no_refused_questions(
     tiny_corpus: Corpus, encoder: SentenceTransformerEncoder
 ) -> None:
     report = check_scope(_index(tiny_corpus, encoder), POLICY)
-    assert report.refused == ()
+    assert report.refused == () and report.below == ()
     assert report.questions == sum(len(p.questions) for p in tiny_corpus.passages)
     assert report.examples == sum(len(t.examples) for t in tiny_corpus.not_covered)
     # Every weather or cooking example is still refused with itself left out: its siblings cover it.
@@ -91,7 +91,8 @@ def test_leaving_a_question_out_is_searching_an_index_built_without_it(
     topics = (*tiny_corpus.not_covered, extra)
     index = build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, not_covered=topics)
     assert index.lexical_weight > 0  # BM25 takes part, as in the bot
-    refused = {c.text: c.lead for c in check_scope(index, POLICY).refused}
+    report = check_scope(index, POLICY)
+    refused = {c.text: c.lead for c in (*report.refused, *report.below)}
     rebuilt = {}
     for passage in tiny_corpus.passages:
         for question in passage.questions:
@@ -136,8 +137,9 @@ def test_check_scope_command_reports_json_and_fails_strictly(
     report = json.loads(capsys.readouterr().out)
     assert report["questions"] == 7 and report["examples"] > 100  # the shipped not-covered topics
     for conflict in report["refused"]:
-        assert set(conflict) == {"text", "owner", "rival", "lead", "nearest"}
+        assert set(conflict) == {"text", "owner", "rival", "lead", "nearest"} and conflict["rival"]
+    assert all(conflict["rival"] is None for conflict in report["below"])
     japanese = report["japanese"]  # the Japanese questions_ja against the examples_ja, checked alike
     assert japanese["questions"] == 7 and japanese["examples"] > 100
     assert main(["check-scope", "--strict"]) == (1 if report["refused"] or japanese["refused"] else 0)
-    assert "passage questions would be refused" in capsys.readouterr().out
+    assert "passage questions a not-covered topic would refuse" in capsys.readouterr().out
