@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from senpai.benchmarks.turns import (
     Chat,
     Load,
     Turns,
+    long_messages,
     many_users,
     one_user,
     only,
@@ -72,6 +74,7 @@ class StackFigures:
     distinct_knowledge_p50: float
     follow_up_ratio_trials: list[float]
     japanese_ratio_trials: list[float]
+    long_ratio_trials: list[float]
     twenty: list[Load]
     throughput_trials: list[tuple[Load, Load]]
     slow_input: list[tuple[Turns, Turns, Turns]]
@@ -124,6 +127,8 @@ class StackFigures:
                 "follow_up_ratio": round(median(self.follow_up_ratio_trials), 3),
                 "japanese_ratio_trials": [round(r, 3) for r in self.japanese_ratio_trials],
                 "japanese_ratio": round(median(self.japanese_ratio_trials), 3),
+                "long_messages_ratio_trials": [round(r, 3) for r in self.long_ratio_trials],
+                "long_messages_ratio": round(median(self.long_ratio_trials), 3),
                 "errors": self.small_1.errors + self.knowledge_1.errors,
             },
             "twenty_users": {
@@ -154,6 +159,8 @@ class StackFigures:
                 "slow_messages_p50_ms": [round(a.p50, 1) for _, _, a in self.slow_input],
                 "slow_messages_max_ms": [round(max(a.ms), 1) for _, _, a in self.slow_input],
                 "errors": sum(b.errors + a.errors for _, b, a in self.slow_input),
+                "others_errors": dict(sum((b.problems for _, b, _ in self.slow_input), Counter())),
+                "slow_messages_errors": dict(sum((a.problems for _, _, a in self.slow_input), Counter())),
             },
             "rss_mb_after_1000_turns": self.rss_1000,
             "rss_mb_after_5000_turns": self.rss_5000,
@@ -202,6 +209,13 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             small, knowledge = Turns(), Turns()
             await one_user(chat, japanese, len(japanese), small, knowledge)
             ja_ratios.append(knowledge.p50 / small.p50)
+        long_ratios = []  # a question inside a 200-600 character back-story, each asked once
+        stories = iter(long_messages())
+        for _ in range(2 if quick else 3):
+            batch = list(itertools.islice(stories, 24))
+            small, knowledge = Turns(), Turns()
+            await one_user(chat, batch, len(batch), small, knowledge)
+            long_ratios.append(knowledge.p50 / small.p50)
         twenty, throughputs = [], []  # a room of 20 at once, three times: the figures are the medians
         for _ in range(3):
             load = await many_users(chat, repeated, 20, 5 if quick else 10)
@@ -231,6 +245,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         distinct_knowledge_p50=distinct_knowledge.p50,
         follow_up_ratio_trials=follow_ratios,
         japanese_ratio_trials=ja_ratios,
+        long_ratio_trials=long_ratios,
         twenty=twenty,
         throughput_trials=throughputs,
         slow_input=slow,

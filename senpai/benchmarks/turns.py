@@ -8,7 +8,9 @@ figure compares a knowledge turn with its floor, a small-talk turn.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +31,31 @@ def questions(devset: Path = PROJECT_ROOT / "eval" / "devset.yaml") -> list[str]
     return [str(q["q"]) for q in data["questions"] if q.get("relevant")]
 
 
+#: The development sets of real-style messages (never the held-out one).
+REAL_STYLE = (PROJECT_ROOT / "eval" / "real-en.yaml", PROJECT_ROOT / "eval" / "real-ja.yaml")
+
+
+def long_messages(low: int = 200, high: int = 600) -> list[str]:
+    """Real-style development messages of ``low``-``high`` characters, English and Japanese interleaved.
+
+    A question inside a back-story, as ALTs and JTEs post them (issue 28).
+    """
+    sets = [
+        [str(m["q"]) for m in yaml.safe_load(p.read_text(encoding="utf-8"))["messages"]] for p in REAL_STYLE
+    ]
+    found = [[m for m in messages if low <= len(m) <= high] for messages in sets]
+    mixed = [m for group in itertools.zip_longest(*found) for m in group if m is not None]
+    return mixed
+
+
 @dataclass
 class Turns:
     """Latencies (ms) of one kind of turn, and what went wrong."""
 
     ms: list[float] = field(default_factory=list)
     errors: int = 0
+    #: What each error was: the HTTP status and the reply's kind, counted.
+    problems: Counter[str] = field(default_factory=Counter)
 
     @property
     def p50(self) -> float:
@@ -66,6 +87,7 @@ class Chat:
         self.turns += 1
         if sent.status != 200 or sent.kind not in expect:
             into.errors += 1
+            into.problems[f"{sent.status} {sent.kind}"] += 1
         return sent.sender or sender
 
 

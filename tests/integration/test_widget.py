@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +282,9 @@ def ask_in(page: Any, label: str, text: str) -> Any:
     return replies.nth(before)
 
 
-def test_the_japanese_page_speaks_japanese(browser: Any, stack: Stack, tmp_path: Path) -> None:
+@contextmanager
+def japanese_page(browser: Any, stack: Stack) -> Iterator[Any]:
+    """The Japanese orientation page (``/ja/``, ``locale=ja-JP``) with the widget open."""
     context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="ja-JP")
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -290,6 +293,13 @@ def test_the_japanese_page_speaks_japanese(browser: Any, stack: Stack, tmp_path:
         page.get_by_role("button", name="Senpaiに質問").click()
         page.get_by_role("dialog", name="Senpai（オリエンテーション・アシスタント）").wait_for()
         page.locator("[data-senpai][data-history=loaded]").wait_for(state="attached")
+        yield page
+    finally:
+        context.close()
+
+
+def test_the_japanese_page_speaks_japanese(browser: Any, stack: Stack, tmp_path: Path) -> None:
+    with japanese_page(browser, stack) as page:
         assert page.get_by_label("質問", exact=True).get_attribute("placeholder").startswith("ALTの役割")
         assert page.get_by_role("button", name="送信").is_visible()
         assert page.get_by_label("立場", exact=True).locator("option").all_inner_texts() == [
@@ -314,8 +324,6 @@ def test_the_japanese_page_speaks_japanese(browser: Any, stack: Stack, tmp_path:
         page.get_by_label("質問", exact=True).fill("もう一つ質問です")
         page.get_by_label("質問", exact=True).press("Enter")
         page.get_by_text("Senpaiは現在ご利用いただけません").wait_for()  # errors in Japanese too
-    finally:
-        context.close()
 
 
 def test_the_widget_follows_a_conversation_into_japanese(page: Any, stack: Stack) -> None:
@@ -325,3 +333,35 @@ def test_the_widget_follows_a_conversation_into_japanese(page: Any, stack: Stack
     assert "1987年" in reply.inner_text()
     assert page.get_by_role("button", name="送信").is_visible()  # the widget's own words followed
     assert page.get_by_label("質問", exact=True).is_visible()
+
+
+JTE_AWKWARD = "中学校で英語を教えています。ALTとの授業がいつもぎこちないのですが、どうしたらいいでしょうか。"
+ALT_NOVELTY = (
+    "Sometimes I feel like I'm only here as a novelty foreigner for the kids to gawk at, is that just me?"
+)
+
+
+def test_a_jte_describing_lessons_with_the_alt_gets_an_answer_in_japanese(browser: Any, stack: Stack) -> None:
+    """Issue 28: this message used to get "I don't know", suggesting the question it had just asked."""
+    with japanese_page(browser, stack) as page:
+        reply = ask_in(page, "質問", JTE_AWKWARD)
+        assert reply.get_attribute("data-kind") == "answer", reply.inner_text()
+        assert reply.locator(".senpai-source summary").first.inner_text().startswith("出典: Hiratsuka")
+        text = reply.inner_text()
+        assert "わかりません" not in text and "JTE" in text
+        # "teaching English at a junior high" is not "I'm an ALT": the role stays unset or JTE.
+        assert page.get_by_label("立場", exact=True).input_value() in ("", "jte")
+
+
+def test_an_alt_who_feels_like_a_novelty_is_answered_and_can_ask_why(page: Any, stack: Stack) -> None:
+    """Issue 28: this got the small-talk fallback, and "why?" then had nothing to follow."""
+    open_widget(page)
+    reply = ask(page, ALT_NOVELTY)
+    assert reply.get_attribute("data-kind") == "answer", reply.inner_text()
+    assert "Foreigner" in reply.inner_text()
+    sources = reply.locator(".senpai-source summary").all_inner_texts()
+    assert sources and all(s.startswith("Source: Hiratsuka") for s in sources)
+    follow = ask(page, "why?")
+    assert follow.get_attribute("data-kind") == "answer", follow.inner_text()
+    assert "haven't answered" not in follow.inner_text()
+    assert follow.locator(".senpai-source").count() >= 1

@@ -95,6 +95,7 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
         distinct_knowledge_p50=7.0,
         follow_up_ratio_trials=[1.4, 1.6, 1.5],
         japanese_ratio_trials=[1.7, 1.9, 1.8],
+        long_ratio_trials=[1.9, 1.6, 2.2],
         twenty=[load(900.0, errors=1), load(200.0), load(300.0)],  # one noisy trial
         throughput_trials=[(only(10.0), only(7.0)), (only(10.0), only(9.0)), (only(10.0), only(8.5))],
         slow_input=[
@@ -115,6 +116,7 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
     assert figures.as_dict()["slow_input"]["errors"] == 1
     assert figures.as_dict()["one_user"]["follow_up_ratio"] == 1.5  # the median of the trials
     assert figures.as_dict()["one_user"]["japanese_ratio"] == 1.8
+    assert figures.as_dict()["one_user"]["long_messages_ratio"] == 1.9
     twenty = figures.as_dict()["twenty_users"]
     assert twenty["knowledge_p95_ms_trials"] == [900.0, 200.0, 300.0]
     assert twenty["turns"] == 120 and twenty["errors"] == 1 and twenty["throughput_per_s"] == 20.0
