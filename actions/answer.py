@@ -88,6 +88,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Re
             "score": round(nearest.similarity, 4) if nearest else None,
         }
         send(dispatcher, replace(reply, role=role, missed=missed), channel)
+        service.remember(tracker.sender_id, None)
         forget = [SlotSet(slots.CANDIDATES, []), SlotSet(slots.LAST_PASSAGES, None)]
         return [*events, *forget, SlotSet(slots.LAST_QUESTION, None)]
     if decision.kind == "clarify":
@@ -96,6 +97,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Re
     chosen = [hit.passage for hit in decision.hits]
     send(dispatcher, replace(compose.answer_reply(chosen, lang), role=role), channel)
     ids = [p.id for p in chosen]
+    service.remember(tracker.sender_id, Previous(found.query, tuple(ids), chosen[0].topic))
     return [
         *events,
         SlotSet(slots.LAST_PASSAGES, ids),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from actions.slots import INTENT_TOPICS
 from knowledge import Hits, Index
-from knowledge.context import InContext, Previous, Studies, answer_in_context
+from knowledge.context import InContext, Previous, Studies, answer_in_context, contextual_query, reading
 from knowledge.decide import Policy
 from knowledge.routing import Router
 from settings import PROJECT_ROOT
@@ -31,8 +32,10 @@ CANDIDATES = 8
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 #: At most this many early embeddings wait for a worker; more are skipped (the search embeds then).
 MAX_WARMING = 2
-#: Messages longer than this are long: their work runs in the long lane, and they are not embedded early.
+#: Messages longer than this are long: their work, early embedding included, runs in the long lane.
 LONG_CHARS = 300
+#: How many conversations' last exchange the early embedding of a follow-up remembers (in memory only).
+MAX_REMEMBERED = 4096
 #: A turn's time budget when none is configured; below Rasa's default 3 s action time-out.
 TURN_BUDGET_S = 2.0
 
@@ -75,6 +78,8 @@ class KnowledgeService:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-long")
     )
     _warming: set[Future[None]] = field(default_factory=set)
+    _warming_long: set[Future[None]] = field(default_factory=set)
+    _previous: OrderedDict[str, Previous] = field(default_factory=OrderedDict)
 
     @property
     def answer_threshold(self) -> float:
@@ -123,7 +128,26 @@ class KnowledgeService:
             studies=self.studies,
         )
 
-    def warm(self, query: str) -> bool:
+    def remember(self, sender: str, previous: Previous | None) -> None:
+        """Keep a conversation's last exchange (``None`` forgets it), for :meth:`warm`'s follow-ups.
+
+        Only a cache: the conversation's slots stay the truth, and a sender
+        this process does not remember (evicted, or answered by another
+        action server) just gets no early embedding of its follow-up.
+        """
+        self._previous.pop(sender, None)
+        if previous is not None:
+            self._previous[sender] = previous
+            while len(self._previous) > MAX_REMEMBERED:
+                self._previous.popitem(last=False)
+
+    def _warm_now(self, query: str, previous: Previous | None) -> None:
+        self.index.warm(query)
+        if previous is not None and reading(query) != "standalone":
+            # A follow-up is searched alone and read with the last question: embed that too.
+            self.index.warm(contextual_query(self.index, query, previous, self.studies))
+
+    def warm(self, query: str, sender: str | None = None) -> bool:
         """Start embedding a message in a worker thread, ahead of its search, and return at once.
 
         The gateway calls this (``POST /prefetch``) as it hands the message to
@@ -131,17 +155,28 @@ class KnowledgeService:
         that follows finds it in the query cache, or waits for it to finish.
         Call it from the event loop only.
 
+        A long message is embedded early in the long lane, like the rest of
+        its work, so early embeddings of long messages never take the quick
+        lane's workers. With the conversation's ``sender``, a follow-up is
+        also embedded read with the last question (:meth:`remember`), as its
+        search will read it.
+
         Returns:
-            Whether the work was queued: not when the workers are already busy
-            with earlier messages, or the text is empty or long (a long
-            message's work stays in the long lane).
+            Whether the work was queued: not when its lane is already busy
+            with earlier messages' early embeddings, or the text is empty.
         """
-        self._warming = {f for f in self._warming if not f.done()}
-        if not query.strip() or len(query) > LONG_CHARS or len(self._warming) >= MAX_WARMING:
+        long = len(query) > LONG_CHARS
+        warming = {f for f in (self._warming_long if long else self._warming) if not f.done()}
+        if long:
+            self._warming_long = warming
+        else:
+            self._warming = warming
+        if not query.strip() or len(warming) >= MAX_WARMING:
             return False
-        future = self._pool.submit(self.index.warm, query)
+        previous = self._previous.get(sender) if sender else None
+        future = self.lane(query).submit(self._warm_now, query, previous)
         future.add_done_callback(_log_failure)
-        self._warming.add(future)
+        warming.add(future)
         return True
 
     def close(self) -> None:

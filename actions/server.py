@@ -105,15 +105,20 @@ def create_action_app(watcher: IndexWatcher | None = None, token: str | None = N
 
 
 async def prefetch(request: Request) -> HTTPResponse:
-    """Start embedding ``{"text": ...}`` in the background; 202 whether or not it was queued."""
+    """Start embedding ``{"text": ..., "sender": ...}`` in the background; 202 whether or not it was queued.
+
+    ``sender`` (optional) is the conversation's id, so a follow-up is also embedded read with the
+    last question.
+    """
     try:
         body = request.json
     except (BadRequest, RecursionError, ValueError):  # not JSON, or JSON the parser can't take
         body = None
     text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str):
-        return json({"error": 'expected a JSON object {"text": "..."}'}, status=400)
-    return json({"queued": get_service().warm(text)}, status=202)
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not isinstance(sender, str | None):
+        return json({"error": 'expected a JSON object {"text": "...", "sender": "..."}'}, status=400)
+    return json({"queued": get_service().warm(text, sender)}, status=202)
 
 
 def main() -> int:

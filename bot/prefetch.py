@@ -58,21 +58,27 @@ class Prefetcher:
         self.sent = 0
         self.skipped = 0
 
-    def start(self, text: str) -> None:
-        """Start a prefetch of ``text`` and return at once (call it just before sending to Rasa)."""
+    def start(self, text: str, sender: str | None = None) -> None:
+        """Start a prefetch of ``text`` and return at once (call it just before sending to Rasa).
+
+        Args:
+            text: The message.
+            sender: The conversation's id as Rasa knows it, so the action server
+                can also embed a follow-up read with the last question.
+        """
         if not self._enabled or not worth_prefetching(text):
             return
         if len(self._tasks) >= MAX_IN_FLIGHT:
             self.skipped += 1
             return
-        task = asyncio.create_task(self._send(text))
+        task = asyncio.create_task(self._send(text, sender))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, text: str) -> None:
+    async def _send(self, text: str, sender: str | None) -> None:
         try:
             async with self._session.post(
-                self._url, json={"text": text}, headers=self._headers, timeout=self._timeout
+                self._url, json={"text": text, "sender": sender}, headers=self._headers, timeout=self._timeout
             ) as resp:
                 if resp.status != 202:
                     logger.debug("prefetch answered HTTP %s", resp.status)

@@ -142,7 +142,7 @@ async def chat(request: web.Request) -> web.Response:
         return unknown_sender()
     if (refusal := limited(request, conversation)) is not None:
         return refusal
-    request.app[keys.PREFETCH].start(req.message)  # embed it while Rasa parses it
+    request.app[keys.PREFETCH].start(req.message, conversation)  # embed it while Rasa parses it
     try:
         messages = await request.app[keys.RASA].send(conversation, req.message)
     except RasaUnavailable as exc:

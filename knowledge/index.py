@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -319,11 +320,13 @@ class Index:
         Returns:
             The best view's cosine of each, and the blended similarity of each.
         """
-        total = self.vectors
-        sims, rows = self._faiss.search(np.ascontiguousarray(self.embed(query), dtype=np.float32), total)
-        by_row = np.empty(total, dtype=np.float64)
-        by_row[rows[0]] = sims[0]
-        dense = np.maximum.reduceat(by_row, self._starts)
+        query_vector = np.ascontiguousarray(self.embed(query), dtype=np.float32)
+        # Every view's score is needed (a passage scores as its best view), so FAISS's exhaustive
+        # inner-product kernel runs over its own stored vectors, without a top-k sort of them all.
+        flat = cast(faiss.IndexFlat, faiss.downcast_index(self._faiss))  # built and loaded as IndexFlatIP
+        stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        by_row = faiss.pairwise_distances(query_vector, stored, metric=faiss.METRIC_INNER_PRODUCT)[0]
+        dense = np.maximum.reduceat(by_row.astype(np.float64), self._starts)
         if self.lexical_weight <= 0:
             return dense, dense
         terms = query_terms(query, self.lang)

@@ -83,6 +83,7 @@ def test_only_the_gateway_may_ask_for_an_early_embedding(stack: Stack) -> None:
     token = {**json_headers, "X-Senpai-Action-Token": SECRETS["SENPAI_ACTION_TOKEN"]}
     assert status_of(prefetch, body, token) == 202
     assert status_of(prefetch, b'{"text": 5}', token) == 400
+    assert status_of(prefetch, b'{"text": "why?", "sender": 5}', token) == 400
     assert status_of(prefetch, b"not json", token) == 400
 
 

@@ -278,18 +278,35 @@ async def test_warm_embeds_in_the_background_and_the_answer_reuses_it(
         svc.close()
 
 
-def test_warm_skips_empty_and_over_long_texts_and_a_busy_pool(
+def test_warm_skips_empty_texts_and_a_busy_lane_and_keeps_long_ones_in_their_lane(
     tiny_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     svc = KnowledgeService(tiny_index, Policy(threshold=THRESHOLD), oos_threshold=0.6)
     try:
         assert svc.warm("  ") is False
-        assert svc.warm("x" * (runtime.LONG_CHARS + 1)) is False
         release = threading.Event()
-        monkeypatch.setattr(svc.index, "warm", lambda query: release.wait(5))
+        threads: dict[str, str] = {}
+
+        def held(query: str) -> None:
+            threads[query] = threading.current_thread().name
+            release.wait(5)
+
+        monkeypatch.setattr(svc.index, "warm", held)
+        long = "Our school is small and quiet. " * 12 + "When did the JET Programme start?"
+        assert len(long) > runtime.LONG_CHARS
+        queued_long = [svc.warm(f"{n} {long}") for n in range(runtime.MAX_WARMING + 1)]
+        assert queued_long == [True] * runtime.MAX_WARMING + [False]  # never a growing queue
         queued = [svc.warm(f"question {n}") for n in range(runtime.MAX_WARMING + 2)]
-        assert queued == [True] * runtime.MAX_WARMING + [False, False]  # never a growing queue
+        assert queued == [True] * runtime.MAX_WARMING + [False, False]  # the long ones took none of these
         release.set()
+        for _ in range(500):  # until the four queued early embeddings have run
+            if len(threads) == 2 * runtime.MAX_WARMING:
+                break
+            threading.Event().wait(0.01)
+        assert {q: t.startswith("encode-long") for q, t in threads.items()} == {
+            q: len(q) > runtime.LONG_CHARS for q in threads
+        }
+        assert len(threads) == 2 * runtime.MAX_WARMING
     finally:
         svc.close()
 
@@ -441,3 +458,34 @@ async def test_a_question_is_never_answered_with_small_talk(make_tracker: Tracke
     assert meta(messages)["kind"] == "smalltalk" and "I'm a bot" in messages[0]["text"]
     messages, _ = await run(ActionAnswer(), make_tracker("thanks so much!", "nlu_fallback"))
     assert meta(messages)["kind"] == "smalltalk" and "welcome" in messages[0]["text"]
+
+
+async def test_a_follow_up_is_embedded_early_read_with_the_last_question(
+    tiny_index: Index, make_tracker: TrackerFactory
+) -> None:
+    encoder = CachedEncoder(tiny_index.encoder, size=32)
+    svc = KnowledgeService(tiny_index.with_encoder(encoder), Policy(threshold=THRESHOLD), oos_threshold=0.6)
+    runtime.install(svc)
+
+    async def misses_reach(count: int) -> int:
+        for _ in range(500):
+            if encoder.misses >= count:
+                break
+            await asyncio.sleep(0.01)
+        return encoder.misses
+
+    try:
+        messages, remembered = await run(ActionAnswer(), make_tracker("When did the JET Programme start?"))
+        assert meta(messages)["kind"] == "answer"
+        before = encoder.misses
+        assert svc.warm("why?", "tester") is True  # the gateway's prefetch, with the conversation's id
+        assert await misses_reach(before + 2) == before + 2  # "why?" alone, and read with the question
+        messages, _ = await run(ActionAnswer(), make_tracker("why?", **remembered))
+        assert meta(messages)["kind"] == "answer"
+        assert encoder.misses == before + 2  # its search embedded nothing the prefetch had not
+        assert svc.warm("and how many take part?", "someone-else") is True  # no exchange remembered
+        assert await misses_reach(before + 3) == before + 3
+        await asyncio.sleep(0.1)
+        assert encoder.misses == before + 3  # only the message itself
+    finally:
+        svc.close()

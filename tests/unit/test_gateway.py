@@ -466,7 +466,11 @@ async def test_chat_asks_the_action_server_to_embed_the_message_early(
     client = await aiohttp_client(create_app(replace(settings, action_token="atok")))
     resp = await client.post("/api/chat", json={"sender": sid("pf-1"), "message": "  When did JET start?  "})
     assert resp.status == 200
-    assert await _prefetched(fake_rasa, 1) == [("atok", {"text": "When did JET start?"})]
+    # With the conversation's id as Rasa knows it, so a follow-up can be embedded read with the last question.
+    conversation = fake_rasa.received[0]["sender"]
+    assert await _prefetched(fake_rasa, 1) == [
+        ("atok", {"text": "When did JET start?", "sender": conversation})
+    ]
     # An intent payload from a button never reaches retrieval: nothing to embed.
     await client.post("/api/chat", json={"sender": sid("pf-1"), "message": '/inform_role{"role": "jte"}'})
     await client.post("/api/chat", json={"sender": sid("pf-1"), "message": "What is a JTE?"})
