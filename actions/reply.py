@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.texts import say
+from contracts.reply import ANSWER, CLARIFY, ERROR, FALLBACK, SMALLTALK, payload
 from knowledge import Passage
 from knowledge.corpus import Citation, source_labels
 
-ANSWER = "answer"
-FALLBACK = "fallback"
-CLARIFY = "clarify"
-SMALLTALK = "smalltalk"
-ERROR = "error"
+__all__ = ["ANSWER", "CLARIFY", "ERROR", "FALLBACK", "SMALLTALK", "Button", "Reply"]
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,11 @@ def citation_dicts(passages: Sequence[Passage], lang: str = "en") -> list[dict[s
 
 
 def custom_payload(reply: Reply) -> dict[str, Any]:
-    """Return the custom payload that tells the gateway the kind, the citations and the role, if known."""
-    meta: dict[str, Any] = {
-        "kind": reply.kind,
-        "citations": citation_dicts(reply.citations, reply.lang),
-        "lang": reply.lang,
-    }
-    if reply.role is not None:
-        meta["role"] = reply.role
-    if reply.missed is not None:
-        meta["missed"] = reply.missed
-    return {"senpai": meta}
+    """The reply's custom payload (:mod:`contracts.reply`): its kind, citations, language and role."""
+    return payload(
+        reply.kind,
+        citation_dicts(reply.citations, reply.lang),
+        reply.lang,
+        role=reply.role,
+        missed=reply.missed,
+    )

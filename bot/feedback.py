@@ -10,11 +10,12 @@ organisers read one table. Both commit a rating before the request is answered.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
+
+from contracts import stores
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -58,7 +59,7 @@ class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = stores.sqlite(self.path, shared=True)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
@@ -127,10 +128,8 @@ class PostgresFeedbackStore:
         self._lock = asyncio.Lock()
 
     async def _connection(self) -> Any:
-        import psycopg
-
         if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True, connect_timeout=3)
+            self._conn = await stores.connect_async(self._url)
             await self._conn.execute(PG_SCHEMA)
         return self._conn
 

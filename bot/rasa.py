@@ -14,10 +14,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from contracts.reply import ERROR, SMALLTALK, kind_of, lang_of, meta_of, role_of
 from settings import rasa_replica_names
-
-KINDS = frozenset({"answer", "fallback", "smalltalk", "clarify", "error"})
-ROLES = frozenset({"alt", "jte"})
 
 #: How long a replica that failed is tried only after the others.
 REPLICA_BACKOFF_S = 5.0
@@ -26,7 +24,6 @@ MAX_PINNED_SENDERS = 100_000
 
 NO_REPLY_TEXT = "I can't reach my notes right now, please try again in a moment."
 NO_REPLY_TEXT_JA = "いま資料を参照できません。少し時間をおいて、もう一度お試しください。"
-LANGS = frozenset({"en", "ja"})
 
 
 class RasaUnavailable(RuntimeError):
@@ -246,20 +243,19 @@ def history(sender: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any
             out.append({"from": "user", "text": text})
         elif event.get("event") == "bot" and isinstance(text, str):
             data = event.get("data") or {}
-            custom = data.get("custom") if isinstance(data, dict) else None
-            meta = custom.get("senpai", {}) if isinstance(custom, dict) else {}
-            citations = meta.get("citations") if isinstance(meta.get("citations"), list) else []
+            meta = meta_of(data.get("custom") if isinstance(data, dict) else None)
+            citations = meta.get("citations")
             message = {
                 "from": "bot",
                 "text": text,
-                "kind": meta.get("kind", "smalltalk") if meta.get("kind") in KINDS else "smalltalk",
-                "citations": citations,
+                "kind": kind_of(meta) or SMALLTALK,
+                "citations": citations if isinstance(citations, list) else [],
                 "buttons": _buttons(data.get("buttons") if isinstance(data, dict) else None),
             }
-            if meta.get("role") in ROLES:
-                message["role"] = meta["role"]
-            if meta.get("lang") in LANGS:
-                message["lang"] = meta["lang"]
+            if (role := role_of(meta)) is not None:
+                message["role"] = role
+            if (lang := lang_of(meta)) is not None:
+                message["lang"] = lang
             message["id"] = message_id(sender, text)
             out.append(message)
     return out
@@ -308,15 +304,12 @@ def shape_reply(messages: Sequence[dict[str, Any]], *, japanese: bool = False) -
     role: str | None = None
     lang: str | None = None
     for message in messages:
-        custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("senpai"), dict):
-            meta = custom["senpai"]
-            if meta.get("kind") in KINDS and kind in (None, "smalltalk"):
-                kind = meta["kind"]  # an acknowledgement before an answer: the reply is the answer
-            if meta.get("role") in ROLES:
-                role = meta["role"]
-            if meta.get("lang") in LANGS:
-                lang = meta["lang"]
+        meta = meta_of(message.get("custom"))
+        if meta:
+            if kind_of(meta) is not None and kind in (None, SMALLTALK):
+                kind = kind_of(meta)  # an acknowledgement before an answer: the reply is the answer
+            role = role_of(meta) or role
+            lang = lang_of(meta) or lang
             merged = _merge(pending) if pending else {"text": "", "citations": [], "buttons": []}
             citations = meta.get("citations")
             merged["citations"] = citations if isinstance(citations, list) else []
@@ -327,9 +320,9 @@ def shape_reply(messages: Sequence[dict[str, Any]], *, japanese: bool = False) -
     out.extend(_merge([p]) for p in pending)
     if not out:
         text = NO_REPLY_TEXT_JA if japanese else NO_REPLY_TEXT
-        error = {"kind": "error", "messages": [{"text": text, "citations": [], "buttons": []}]}
+        error = {"kind": ERROR, "messages": [{"text": text, "citations": [], "buttons": []}]}
         return error | {"lang": "ja"} if japanese else error
-    reply: dict[str, Any] = {"kind": kind or "smalltalk", "messages": out}
+    reply: dict[str, Any] = {"kind": kind or SMALLTALK, "messages": out}
     if role is not None:
         reply["role"] = role
     if lang is not None:

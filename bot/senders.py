@@ -26,6 +26,8 @@ import os
 import secrets
 from pathlib import Path
 
+from contracts import senders
+
 #: Prefix of every issued id (lets the format change later without ambiguity).
 VERSION = "w1"
 #: Bytes of randomness and of tag in an issued id.
@@ -33,10 +35,6 @@ RANDOM_BYTES = 16
 TAG_BYTES = 16
 _B64_CHARS = 22  # base64url of 16 bytes, without padding
 TOKEN_CHARS = len(VERSION) + 2 * _B64_CHARS
-#: The namespace of the gateway's conversations in Rasa.
-WEB_PREFIX = "web:"
-#: The namespace of Slack's conversations in Rasa (``slack:TEAM:USER``).
-SLACK_PREFIX = "slack:"
 #: Shortest secret accepted from the environment.
 MIN_SECRET_CHARS = 32
 #: File that holds the generated secret in the embedded profile.
@@ -89,7 +87,7 @@ class SenderKeys:
         # Re-encoding must give the same text: base64 accepts several spellings of one value.
         if _b64(random_part) + _b64(tag) != body or not hmac.compare_digest(tag, self._tag(random_part)):
             raise UnknownSender("not an issued sender id")
-        return WEB_PREFIX + body[:_B64_CHARS]
+        return senders.web(body[:_B64_CHARS])
 
 
 def conversation_of(token: str) -> str:
@@ -98,7 +96,7 @@ def conversation_of(token: str) -> str:
     Only the gateway, with the secret, decides whether an id is valid; this
     just says where that id's turns are stored.
     """
-    return WEB_PREFIX + token[len(VERSION) : len(VERSION) + _B64_CHARS]
+    return senders.web(token[len(VERSION) : len(VERSION) + _B64_CHARS])
 
 
 def load_secret(env_secret: str | None, data_dir: Path) -> bytes:

@@ -42,13 +42,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from contracts import senders
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
-
-
-#: Prefix of every Slack conversation id in the tracker store.
-NAMESPACE = "slack:"
 
 
 def conversation_id(team: str | None, user: str | None) -> str | None:
@@ -59,7 +57,7 @@ def conversation_id(team: str | None, user: str | None) -> str | None:
     """
     if not user:
         return None
-    return f"{NAMESPACE}{team or '_'}:{user}"
+    return senders.slack(team, user)
 
 
 class SenpaiSlackBot(SlackBot):
@@ -79,7 +77,7 @@ class SenpaiSlackBot(SlackBot):
     async def _post_message(self, channel: str, **kwargs: Any) -> None:
         # `as_user` is a legacy argument that modern Slack apps must not send.
         kwargs.pop("as_user", None)
-        if channel.startswith(NAMESPACE):  # no channel known: Rasa fell back on the conversation id
+        if channel.startswith(senders.SLACK):  # no channel known: Rasa fell back on the conversation id
             channel = channel.rsplit(":", 1)[-1]  # a user id, which Slack takes as their DM
         await super()._post_message(channel, **kwargs)
 

@@ -16,6 +16,7 @@ COPY knowledge knowledge
 COPY actions actions
 COPY settings settings
 COPY senpai senpai
+COPY contracts contracts
 RUN pip install --no-cache-dir -c constraints/app.txt . \
     && useradd --system --home /srv/senpai senpai \
     && mkdir -p "$SENPAI_DATA_DIR" && chown senpai "$SENPAI_DATA_DIR"

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 
+from contracts import senders, stores
 from settings import Settings
 
 logger = logging.getLogger("senpai.migrations")
@@ -31,53 +31,33 @@ _LEGACY = (
     "SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' AND data LIKE {p}"
     " AND sender_id NOT LIKE {p} AND sender_id NOT LIKE {p}"
 )
-_LEGACY_ARGS = (_SLACK_INPUT, "slack:%", "web:%")
+_LEGACY_ARGS = (_SLACK_INPUT, senders.SLACK + "%", senders.WEB + "%")
 
 
-def _sqlite(settings: Settings) -> Callable[[str, list[tuple[str, ...]]], list[str]]:
-    def run(query: str, updates: list[tuple[str, ...]]) -> list[str]:
-        if not settings.tracker_db.exists():
+def _run(settings: Settings, updates: list[tuple[str, ...]]) -> list[str]:
+    """Find the legacy conversations and apply ``updates`` (``(new, old)`` ids), in one transaction."""
+    where = settings.database.as_url() if settings.database is not None else settings.tracker_db
+    if not stores.is_postgres(where) and not Path(where).exists():
+        return []
+    with stores.connect(where) as db:
+        if not stores.table_exists(db, where, "events"):  # Rasa has stored nothing yet
             return []
-        with sqlite3.connect(settings.tracker_db, timeout=10) as db:
-            try:
-                found = [row[0] for row in db.execute(query.format(p="?"), _LEGACY_ARGS)]
-            except sqlite3.OperationalError:  # no events table yet
-                return []
-            db.executemany("UPDATE events SET sender_id = ? WHERE sender_id = ?", updates)
-        return found
-
-    return run
-
-
-def _postgres(settings: Settings) -> Callable[[str, list[tuple[str, ...]]], list[str]]:
-    import psycopg
-
-    assert settings.database is not None
-    url = settings.database.as_url()
-
-    def run(query: str, updates: list[tuple[str, ...]]) -> list[str]:
-        with psycopg.connect(url, connect_timeout=5) as db:
-            exists = db.execute("SELECT to_regclass('events') IS NOT NULL").fetchone()
-            if not exists or not exists[0]:
-                return []
-            found = [row[0] for row in db.execute(query.format(p="%s"), _LEGACY_ARGS)]
-            with db.cursor() as cur:
-                cur.executemany("UPDATE events SET sender_id = %s WHERE sender_id = %s", updates)
-        return found
-
-    return run
+        found = [row[0] for row in db.execute(stores.sql(where, _LEGACY), _LEGACY_ARGS)]
+        if updates:
+            db.cursor().executemany(
+                stores.sql(where, "UPDATE events SET sender_id = {p} WHERE sender_id = {p}"), updates
+            )
+    return found
 
 
 def legacy_slack_senders(settings: Settings) -> list[str]:
     """The conversations Rasa's Slack channel stored under a bare user id."""
-    run = _postgres(settings) if settings.database is not None else _sqlite(settings)
-    return run(_LEGACY, [])
+    return _run(settings, [])
 
 
 def rename(settings: Settings, renames: dict[str, str]) -> None:
     """Move each conversation ``old`` to ``new`` (every event of it, in one transaction)."""
-    run = _postgres(settings) if settings.database is not None else _sqlite(settings)
-    run(_LEGACY, [(new, old) for old, new in renames.items()])
+    _run(settings, [(new, old) for old, new in renames.items()])
 
 
 async def slack_team(settings: Settings) -> str:
@@ -118,5 +98,5 @@ async def migrate_slack_conversations(settings: Settings) -> str:
         team = await slack_team(settings)
     except (RuntimeError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
         return f"{len(legacy)} Slack conversation(s) not moved yet (will retry at the next start): {exc}"
-    await asyncio.to_thread(rename, settings, {old: f"slack:{team}:{old}" for old in legacy})
-    return f"moved {len(legacy)} Slack conversation(s) to slack:{team}:USER ids"
+    await asyncio.to_thread(rename, settings, {old: senders.slack(team, old) for old in legacy})
+    return f"moved {len(legacy)} Slack conversation(s) to {senders.slack(team, 'USER')} ids"

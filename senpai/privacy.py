@@ -12,14 +12,15 @@ conversation (``senpai forget``). Nothing else is copied elsewhere.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.insights.source import DAY_S
 from bot.senders import VERSION, conversation_of
+from contracts import senders, stores
 from settings import Settings
 
 
@@ -49,7 +50,7 @@ def conversation_id(who: str) -> str:
     who = who.strip()
     if who.startswith(VERSION) and ":" not in who:
         return conversation_of(who)
-    if who.startswith(("web:", "slack:")) and len(who) > len("web:"):
+    if senders.is_conversation(who):
         return who
     raise ValueError(
         f"{who!r} is not a conversation: give the widget's sender id (w1…) "
@@ -73,37 +74,29 @@ def forget(settings: Settings, conversation: str) -> Deleted:
 
 def _delete(settings: Settings, events_where: str, feedback_where: str, args: Sequence[object]) -> Deleted:
     if settings.database is not None:
-        return _postgres(settings.database.as_url(), events_where, feedback_where, args)
+        url = settings.database.as_url()
+        with stores.connect(url) as db:  # one transaction: both go, or neither
+            return Deleted(
+                _delete_in(db, url, "events", events_where, args),
+                _delete_in(db, url, "feedback", feedback_where, args),
+            )
     return Deleted(
-        _sqlite(settings.tracker_db, "events", events_where, args),
-        _sqlite(settings.feedback_db, "feedback", feedback_where, args),
+        _delete_file(settings.tracker_db, "events", events_where, args),
+        _delete_file(settings.feedback_db, "feedback", feedback_where, args),
     )
 
 
-def _sqlite(path: Path, table: str, where: str, args: Sequence[object]) -> int:
+def _delete_file(path: Path, table: str, where: str, args: Sequence[object]) -> int:
     if not path.exists():
         return 0
-    with sqlite3.connect(path, timeout=10) as db:
-        try:
-            return db.execute(f"DELETE FROM {table} WHERE {where.format(p='?')}", tuple(args)).rowcount
-        except sqlite3.OperationalError:  # the table does not exist yet: nothing stored
-            return 0
+    with stores.connect(path) as db:
+        return _delete_in(db, path, table, where, args)
 
 
-def _postgres(url: str, events_where: str, feedback_where: str, args: Sequence[object]) -> Deleted:
-    import psycopg
-
-    counts = []
-    with psycopg.connect(url, connect_timeout=5) as db:  # one transaction: both go, or neither
-        for table, where in (("events", events_where), ("feedback", feedback_where)):
-            exists = db.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
-            if not exists or not exists[0]:
-                counts.append(0)
-                continue
-            counts.append(
-                db.execute(f"DELETE FROM {table} WHERE {where.format(p='%s')}", tuple(args)).rowcount
-            )
-    return Deleted(*counts)
+def _delete_in(db: Any, store: str | Path, table: str, where: str, args: Sequence[object]) -> int:
+    if not stores.table_exists(db, store, table):  # nothing stored yet
+        return 0
+    return int(db.execute(stores.sql(store, f"DELETE FROM {table} WHERE {where}"), tuple(args)).rowcount)
 
 
 async def expire_daily(settings: Settings, say: Callable[[str], None]) -> None:

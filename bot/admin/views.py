@@ -19,12 +19,13 @@ from bot.curation.curator import Curator
 from bot.curation.store import CurationStore
 from bot.insights import export
 from bot.insights.missed import Cluster, cluster
-from bot.insights.overview import KINDS, bot_messages, feedback_rows, missed, overview
+from bot.insights.overview import bot_messages, feedback_rows, missed, overview
 from bot.insights.source import DAY_S, Store, day_start, pseudonym
 from bot.insights.source import day as as_day
 from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 from bot.senders import load_secret
 from bot.views import client_address
+from contracts.reply import KINDS
 from knowledge.curation import key
 from knowledge.encoder import Encoder
 from settings import Settings

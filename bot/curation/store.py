@@ -10,14 +10,13 @@ profile a table in the PostgreSQL database of the conversations.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts import stores
 from settings import Settings
 
 LIVE, UNDONE, FAILED, EXPORTED = "live", "undone", "failed", "exported"
@@ -82,9 +81,8 @@ class CurationStore:
     """The changes, in SQLite (a path) or PostgreSQL (a ``postgresql://`` URL); every write commits."""
 
     def __init__(self, where: str | Path) -> None:
-        self.postgres = isinstance(where, str) and where.startswith("postgres")
+        self.postgres = stores.is_postgres(where)
         self.where = where
-        self._param = "%s" if self.postgres else "?"
         if not self.postgres:
             Path(where).parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
@@ -97,22 +95,11 @@ class CurationStore:
             return cls(settings.database.as_url())
         return cls(settings.curation_db)
 
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
-        if self.postgres:
-            import psycopg
-
-            with psycopg.connect(str(self.where), connect_timeout=5) as pg:
-                yield pg
-        else:
-            lite = sqlite3.connect(self.where, timeout=10, isolation_level=None)
-            try:
-                yield lite
-            finally:
-                lite.close()
+    def _connect(self) -> Any:
+        return stores.connect(self.where)
 
     def _sql(self, query: str) -> str:
-        return query.replace("?", self._param)
+        return query.replace("?", stores.param(self.where))
 
     def add(self, data: Mapping[str, Any], who: str, state: str = LIVE) -> Record:
         """Record a change (already checked) and return it."""

@@ -9,8 +9,9 @@ from typing import Any
 
 from bot.insights.source import Store, loads
 from bot.rasa import message_id
+from contracts.reply import KINDS
+from contracts.senders import SLACK
 
-KINDS = ("answer", "fallback", "clarify", "smalltalk", "error")
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 
 
@@ -82,7 +83,8 @@ def overview(store: Store, since: float, until: float, topic_of: Mapping[str, st
     out.channels = {
         str(c): int(n)
         for c, n in store.rows(
-            "SELECT CASE WHEN substr(sender_id, 1, 6) = 'slack:' THEN 'slack' ELSE 'web' END AS c, COUNT(*)"
+            f"SELECT CASE WHEN substr(sender_id, 1, {len(SLACK)}) = '{SLACK}' THEN 'slack' ELSE 'web' END"
+            " AS c, COUNT(*)"
             f" FROM events WHERE type_name = 'user' AND {_RANGE} GROUP BY c",
             rng,
         )

@@ -15,12 +15,12 @@ import hmac
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts import reply, senders, stores
 from knowledge.patterns import scrub
 from settings import Settings
 
@@ -68,22 +68,30 @@ class Dialect:
     text: str
 
 
+def _sqlite_path(field: str) -> str:
+    return "$." + ".".join((*reply.EVENT_PATH, field))
+
+
+def _postgres_path(field: str) -> str:
+    return "ARRAY[" + ", ".join(f"'{part}'" for part in (*reply.EVENT_PATH, field)) + "]"
+
+
 SQLITE = Dialect(
     param="?",
     day="date(timestamp, 'unixepoch')",
-    kind="json_extract(data, '$.data.custom.senpai.kind')",
-    lang="json_extract(data, '$.data.custom.senpai.lang')",
-    missed="json_extract(data, '$.data.custom.senpai.missed')",
-    citations="json_extract(data, '$.data.custom.senpai.citations')",
+    kind=f"json_extract(data, '{_sqlite_path('kind')}')",
+    lang=f"json_extract(data, '{_sqlite_path('lang')}')",
+    missed=f"json_extract(data, '{_sqlite_path('missed')}')",
+    citations=f"json_extract(data, '{_sqlite_path('citations')}')",
     text="json_extract(data, '$.text')",
 )
 POSTGRES = Dialect(
     param="%s",
     day="to_char(to_timestamp(timestamp) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-    kind="(data::jsonb #>> ARRAY['data', 'custom', 'senpai', 'kind'])",
-    lang="(data::jsonb #>> ARRAY['data', 'custom', 'senpai', 'lang'])",
-    missed="(data::jsonb #> ARRAY['data', 'custom', 'senpai', 'missed'])::text",
-    citations="(data::jsonb #> ARRAY['data', 'custom', 'senpai', 'citations'])::text",
+    kind=f"(data::jsonb #>> {_postgres_path('kind')})",
+    lang=f"(data::jsonb #>> {_postgres_path('lang')})",
+    missed=f"(data::jsonb #> {_postgres_path('missed')})::text",
+    citations=f"(data::jsonb #> {_postgres_path('citations')})::text",
     text="(data::jsonb ->> 'text')",
 )
 
@@ -93,7 +101,7 @@ class Store:
 
     def __init__(self, tracker: str | Path, feedback: str | Path | None = None) -> None:
         """Open SQLite files (paths), or one PostgreSQL database (a ``postgresql://`` URL)."""
-        self.postgres = isinstance(tracker, str) and tracker.startswith("postgres")
+        self.postgres = stores.is_postgres(tracker)
         self.tracker, self.feedback = tracker, feedback if feedback is not None else tracker
         self.sql = POSTGRES if self.postgres else SQLITE
 
@@ -104,19 +112,8 @@ class Store:
             return cls(settings.database.as_url())
         return cls(settings.tracker_db, settings.feedback_db)
 
-    @contextmanager
-    def _connect(self, where: str | Path) -> Iterator[Any]:
-        if self.postgres:
-            import psycopg
-
-            with psycopg.connect(str(where), connect_timeout=5) as pg:
-                yield pg
-        else:
-            lite = sqlite3.connect(f"file:{where}?mode=ro", uri=True, timeout=10)
-            try:
-                yield lite
-            finally:
-                lite.close()
+    def _connect(self, where: str | Path) -> Any:
+        return stores.connect(where, read_only=True)
 
     def rows(
         self, query: str, args: Sequence[object] = (), *, feedback: bool = False
@@ -142,7 +139,7 @@ class Store:
 
 def pseudonym(sender: str, key: bytes) -> str:
     """A stable name for a conversation that reveals neither a Slack user id nor a widget sender id."""
-    channel = "slack" if sender.startswith("slack:") else "web"
+    channel = senders.channel_of(sender)
     digest = hmac.new(key, b"senpai-pseudonym\0" + sender.encode(), hashlib.sha256).hexdigest()[:8]
     return f"{channel}-{digest}"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.insights.overview import roles_by_sender
 from bot.insights.source import Store, loads
+from contracts.senders import channel_of
 
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 
@@ -57,7 +58,7 @@ def transcripts(
         sender = str(sender)
         if kind == "user" and str(text or "").startswith("/"):
             continue  # a button payload such as /inform_role{...}
-        channel = "slack" if sender.startswith("slack:") else "web"
+        channel = channel_of(sender)
         convo = found.setdefault(sender, Transcript(name(sender), channel, roles.get(sender, "unknown")))
         message: dict[str, Any] = {
             "from": "user" if kind == "user" else "bot",

@@ -11,12 +11,13 @@ from settings import PROJECT_ROOT
 
 #: What each package may import of Senpai's own packages (besides itself).
 ALLOWED = {
+    "contracts": set(),  # the contracts between processes, standard library only
     "knowledge": set(),
     "settings": {"knowledge"},
-    "bot": {"settings", "knowledge"},
-    "actions": {"settings", "knowledge"},
-    "senpai": {"bot", "actions", "settings", "knowledge"},
-    "connectors": set(),  # loaded by Rasa, in Rasa's own Python environment
+    "bot": {"settings", "knowledge", "contracts"},
+    "actions": {"settings", "knowledge", "contracts"},
+    "senpai": {"bot", "actions", "settings", "knowledge", "contracts"},
+    "connectors": {"contracts"},  # loaded by Rasa, in Rasa's own Python environment
 }
 OURS = set(ALLOWED)
 #: "Modules stay small, under about 400 lines."
@@ -69,3 +70,18 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from bot.app import create_app\n    import actions.server\n")
     assert imported_packages(module) == {"bot", "actions"}
+
+
+def test_contracts_need_only_the_standard_library() -> None:
+    """Rasa's own Python (``connectors``) imports them too, where none of our dependencies are installed."""
+    import sys
+
+    third_party = {
+        str(path.relative_to(PROJECT_ROOT)): sorted(
+            name
+            for name in imported_packages(path) - {"contracts", "__future__"}
+            if name not in sys.stdlib_module_names and name != "psycopg"  # imported only for PostgreSQL
+        )
+        for path in modules("contracts")
+    }
+    assert {path: names for path, names in third_party.items() if names} == {}

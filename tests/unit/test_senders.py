@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from bot.senders import (
     SECRET_FILE,
     TOKEN_CHARS,
-    WEB_PREFIX,
     SenderKeys,
     UnknownSender,
     conversation_of,
     load_secret,
 )
+from contracts import senders as contract
 from tests.unit.fakes import KEYS, Client, FakeRasa, conv, sid
 
 OTHER = SenderKeys(b"another-senpai-with-its-own-secret-0123456789")
@@ -31,7 +31,7 @@ def test_an_issued_id_names_one_web_conversation() -> None:
     assert len(token) == TOKEN_CHARS == 46
     assert set(token) <= set(string.ascii_letters + string.digits + "_-")
     conversation = KEYS.conversation(token)
-    assert conversation.startswith(WEB_PREFIX) and conversation == conversation_of(token)
+    assert conversation.startswith(contract.WEB) and conversation == conversation_of(token)
     assert token[2:24] in conversation and token[24:] not in conversation  # the tag is never stored
     assert len({KEYS.conversation(t) for t in ISSUED}) == len(ISSUED)
 

@@ -1,0 +1,42 @@
+"""The conversation ids of each channel, as Rasa's tracker store keeps them.
+
+Every conversation lives under its channel's namespace, so one channel can
+never name another's conversation:
+
+- ``web:<22 characters>``: the gateway's chat API, from the sender id it
+  issued (:mod:`bot.senders`);
+- ``slack:TEAM:USER``: Rasa's Slack channel (:mod:`connectors.slack`).
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+Channel = Literal["web", "slack"]
+
+#: The namespace of the web chat's conversations.
+WEB: Final = "web:"
+#: The namespace of Slack's conversations.
+SLACK: Final = "slack:"
+#: Every namespace.
+NAMESPACES: Final = (WEB, SLACK)
+
+
+def web(body: str) -> str:
+    """The conversation id of a web sender whose id carries ``body``."""
+    return WEB + body
+
+
+def slack(team: str | None, user: str) -> str:
+    """The conversation id of a Slack user in a workspace (``_`` when the team is unknown)."""
+    return f"{SLACK}{team or '_'}:{user}"
+
+
+def channel_of(conversation: str) -> Channel:
+    """The channel a conversation id belongs to (``web`` for anything not Slack's)."""
+    return "slack" if conversation.startswith(SLACK) else "web"
+
+
+def is_conversation(text: str) -> bool:
+    """Whether ``text`` is a namespaced conversation id (a namespace and something after it)."""
+    return any(text.startswith(ns) and len(text) > len(ns) for ns in NAMESPACES)
