@@ -34,6 +34,7 @@ pytestmark = [
 ]
 
 CLARIFY_CANDIDATES = [
+    "What jobs do the former ALTs have now",
     "What does the identity study advise JTEs to do?",
     "what percentage of junior high English lessons do JET ALTs actually teach",
     "what was the original reason for giving ALTs assistant status",
