@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -16,22 +16,6 @@ from knowledge.context import Previous
 
 if TYPE_CHECKING:
     from actions.reading import Reading
-
-
-class ActionAnswer(Action):
-    """Answer a question (or whatever the message turns out to be: see :mod:`actions.respond`)."""
-
-    def name(self) -> str:
-        """Return the action's name in the domain."""
-        return "action_answer"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Answer the latest user message."""
-        from actions.respond import respond
-
-        return await respond(dispatcher, tracker, "question")
 
 
 def previous_exchange(tracker: Tracker) -> Previous | None:

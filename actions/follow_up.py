@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -12,22 +10,6 @@ from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
 from actions.texts import say
-
-
-class ActionTellMeMore(Action):
-    """Follow up on the last answer without repeating anything already shown."""
-
-    def name(self) -> str:
-        """Return the action's name in the domain."""
-        return "action_tell_me_more"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Show the next passage, unless the message asks something else (see :mod:`actions.respond`)."""
-        from actions.respond import respond
-
-        return await respond(dispatcher, tracker, "more")
 
 
 async def tell_more(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str = "en") -> list[EventType]:

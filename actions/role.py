@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -27,6 +27,7 @@ from actions import slots
 from actions.answer import answer
 from actions.channels import send
 from actions.reply import SMALLTALK, Button, Reply
+from actions.respond import read_latest, within_budget
 
 if TYPE_CHECKING:
     from actions.reading import Reading
@@ -67,30 +68,6 @@ def first_role(entities: list[dict[str, Any]]) -> str | None:
     return str(min(found, key=lambda e: e.get("start") or 0)["value"]) if found else None
 
 
-class ActionSetRole(Action):
-    """Set the ``role`` slot from the first role the message names, and acknowledge it."""
-
-    def name(self) -> str:
-        """Return the action's name in the domain."""
-        return "action_set_role"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Set and acknowledge the role; a message that is not about the user's role changes nothing."""
-        from actions.respond import read_latest, within_budget
-
-        message = tracker.latest_message or {}
-        if (message.get("intent") or {}).get("name") != INFORM_ROLE:
-            return []  # "how do I support my ALT?" names a role, but not the user's
-
-        async def work(scratch: CollectingDispatcher) -> list[EventType]:
-            reading = await read_latest(tracker, None)
-            return set_role(scratch, tracker, reading, reading.events)
-
-        return await within_budget(dispatcher, tracker, work)
-
-
 def set_role(
     dispatcher: CollectingDispatcher, tracker: Tracker, reading: Reading, events: list[EventType]
 ) -> list[EventType]:
@@ -115,23 +92,26 @@ def set_role(
     return events if role == tracker.get_slot(slots.ROLE) else [*events, SlotSet(slots.ROLE, role)]
 
 
-class ActionAnswerIfAsked(Action):
-    """After the role is acknowledged, answer any question asked in the same message."""
+async def set_role_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """``action_set_role``: set and acknowledge the role; a message not about the user's role sets nothing."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") != INFORM_ROLE:
+        return []  # "how do I support my ALT?" names a role, but not the user's
 
-    def name(self) -> str:
-        """Return the action's name in the domain."""
-        return "action_answer_if_asked"
+    async def work(scratch: CollectingDispatcher) -> list[EventType]:
+        reading = await read_latest(tracker, None)
+        return set_role(scratch, tracker, reading, reading.events)
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Answer the message as a question if it asks one; otherwise say nothing more."""
-        from actions.respond import read_latest, within_budget
+    return await within_budget(dispatcher, tracker, work)
 
-        async def work(scratch: CollectingDispatcher) -> list[EventType]:
-            reading = await read_latest(tracker, None)
-            if not reading.asks:
-                return []
-            return await answer(scratch, tracker, reading)  # action_set_role set the language slot
 
-        return await within_budget(dispatcher, tracker, work)
+async def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """``action_answer_if_asked``: after the role is acknowledged, answer a question the message asks."""
+
+    async def work(scratch: CollectingDispatcher) -> list[EventType]:
+        reading = await read_latest(tracker, None)
+        if not reading.asks:
+            return []
+        return await answer(scratch, tracker, reading)  # action_set_role set the language slot
+
+    return await within_budget(dispatcher, tracker, work)

@@ -18,6 +18,7 @@ from sanic import HTTPResponse, Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import json
 
+from actions import registry
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
 from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
@@ -26,14 +27,6 @@ from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
 
-#: The modules that define actions (registered explicitly, never by scanning).
-ACTION_MODULES = (
-    "actions.answer",
-    "actions.follow_up",
-    "actions.role",
-    "actions.smalltalk",
-    "actions.source",
-)
 #: The paths that need the action token when one is configured.
 PROTECTED_PATHS = frozenset({"/webhook", "/prefetch"})
 
@@ -64,6 +57,14 @@ def load_service(settings: Settings) -> KnowledgeService:
     )
 
 
+def action_executor() -> ActionExecutor:
+    """Rasa SDK's executor with each action of :mod:`actions.registry` registered once (no scanning)."""
+    executor = ActionExecutor()
+    for action in registry.actions():
+        executor.register_action(action)
+    return executor
+
+
 def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:
     """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS).
 
@@ -77,10 +78,7 @@ def create_action_app(watcher: IndexWatcher | None = None, token: str | None = N
             request carries it in the :data:`ACTION_TOKEN_HEADER` header (Rasa
             and the gateway send it), so only they can use the server.
     """
-    executor = ActionExecutor()
-    for module in ACTION_MODULES:
-        executor.register_package(module)
-    app: Sanic[Any, Any] = create_app(executor, cors_origins=[])
+    app: Sanic[Any, Any] = create_app(action_executor(), cors_origins=[])
     app.add_route(prefetch, "/prefetch", methods=["POST"])
     if token is not None:
         expected = token.encode()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -83,22 +81,6 @@ REPLIES_JA = {
         lang="ja",
     ),
 }
-
-
-class ActionSmallTalk(Action):
-    """Reply to small talk, unless the message turns out to ask something (see :mod:`actions.respond`)."""
-
-    def name(self) -> str:
-        """Return the action's name in the domain."""
-        return "action_small_talk"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Reply to the latest message."""
-        from actions.respond import respond
-
-        return await respond(dispatcher, tracker, "smalltalk")
 
 
 async def small_talk(

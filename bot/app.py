@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_slack_ledger)
     setup_routes(app)
     if settings.admin_token is not None:  # otherwise /admin/ is simply not there (404)
-        from bot.admin.views import create_admin_app
+        from bot.admin.app import create_admin_app
 
         app.add_subapp("/admin/", create_admin_app(settings))
     return app

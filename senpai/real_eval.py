@@ -33,6 +33,7 @@ from typing import Any
 import aiohttp
 import yaml
 
+from actions.registry import action
 from settings import PROJECT_ROOT
 
 DEVELOPMENT = (PROJECT_ROOT / "eval" / "real-en.yaml", PROJECT_ROOT / "eval" / "real-ja.yaml")
@@ -267,7 +268,6 @@ def run_offline(service: Any, messages: Sequence[Message]) -> list[Reply]:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions import runtime
-    from actions.answer import ActionAnswer
 
     runtime.install(service)
 
@@ -277,7 +277,7 @@ def run_offline(service: Any, messages: Sequence[Message]) -> list[Reply]:
         tracker = Tracker("real-eval", {}, latest, events, False, None, {}, "action_listen")
         dispatcher = CollectingDispatcher()
         started = time.perf_counter()
-        await ActionAnswer().run(dispatcher, tracker, {})
+        await action("action_answer").run(dispatcher, tracker, {})
         seconds = time.perf_counter() - started
         meta: dict[str, Any] = next(
             (d["custom"]["senpai"] for d in dispatcher.messages if "senpai" in (d.get("custom") or {})), {}

@@ -3,122 +3,37 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
 from aiohttp import web
 
-from bot.admin.auth import COOKIE, Gatekeeper, Session, same_origin, set_cookie
-from bot.curation.curator import Curator
-from bot.curation.store import CurationStore
+from bot.admin.auth import same_origin, set_cookie
+from bot.admin.pages import (
+    ADMIN_SETTINGS,
+    CURATOR,
+    GATE,
+    NAME_KEY,
+    STORE,
+    TOPICS,
+    base,
+    date_range,
+    encoders,
+    render,
+    require,
+    require_change,
+    signed_in,
+)
 from bot.insights import export
 from bot.insights.missed import Cluster, cluster
 from bot.insights.overview import bot_messages, feedback_rows, missed, overview
-from bot.insights.source import DAY_S, Store, day_start, pseudonym
-from bot.insights.source import day as as_day
+from bot.insights.source import pseudonym
 from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
-from bot.senders import load_secret
 from bot.views import client_address
 from contracts.reply import KINDS
 from knowledge.curation import key
-from knowledge.encoder import Encoder
-from settings import Settings
-
-GATE = web.AppKey("gate", Gatekeeper)
-STORE = web.AppKey("store", Store)
-PAGES = web.AppKey("pages", jinja2.Environment)
-NAME_KEY = web.AppKey("name_key", bytes)
-TOPICS = web.AppKey("topics", dict)
-CURATOR = web.AppKey("curator", Curator)
-ADMIN_SETTINGS = web.AppKey("admin_settings", Settings)
-
-
-def create_admin_app(settings: Settings) -> web.Application:
-    """The admin sub-application, mounted at ``/admin/`` when ``SENPAI_ADMIN_TOKEN`` is set."""
-    assert settings.admin_token is not None
-    app = web.Application()
-    app[ADMIN_SETTINGS] = settings
-    app[GATE] = Gatekeeper(settings.admin_token, settings.admin_read_token)
-    app[STORE] = Store.of(settings)
-    app[PAGES] = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
-    )
-    app[PAGES].globals["fix_query"] = lambda questions: urlencode([("q", q) for q in questions])
-    app[NAME_KEY] = hashlib.sha256(
-        b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
-    ).digest()
-    app[TOPICS] = {}
-    app.cleanup_ctx.append(_curator)
-    app.router.add_get("/", overview_page)
-    app.router.add_post("/sign-in", sign_in)
-    app.router.add_post("/sign-out", sign_out)
-    app.router.add_get("/missed", missed_page)
-    app.router.add_get("/unhelpful", unhelpful_page)
-    app.router.add_get("/transcripts", transcripts_page)
-    app.router.add_get("/export.csv", export_csv)
-    app.router.add_get("/export.json", export_json)
-    from bot.admin.curate import add_routes
-
-    add_routes(app)
-    return app
-
-
-async def _curator(app: web.Application) -> AsyncIterator[None]:
-    store = await asyncio.to_thread(CurationStore.of, app[ADMIN_SETTINGS])
-    app[CURATOR] = Curator(app[ADMIN_SETTINGS], store)
-    yield
-
-
-def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
-    """A page from its template (autoescaped), never cached."""
-    page = request.app[PAGES].get_template(template).render(**values)
-    response = web.Response(text=page, content_type="text/html", status=status)
-    response.headers["Cache-Control"] = "no-store"
-    # The gateway's default, no-referrer, makes a browser send "Origin: null" with a form's POST,
-    # and the same-origin check needs the real origin; same-origin still sends nothing elsewhere.
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def date_range(query: Mapping[str, str]) -> tuple[float, float, str, str]:
-    """``since`` and ``until`` (days, ``until`` included) from the query; the last 30 days by default."""
-
-    def day(name: str) -> float | None:
-        try:
-            return day_start(query.get(name, ""))
-        except ValueError:
-            return None
-
-    end = day("until")
-    until = end + DAY_S if end is not None else (time.time() // DAY_S + 1) * DAY_S
-    since = day("since") or until - 30 * DAY_S
-    since = min(since, until - DAY_S)
-    return since, until, as_day(since), as_day(until - 1)
-
-
-def base(request: web.Request, session: Session | None, title: str) -> dict[str, Any]:
-    """What every page needs: the session, the range and its query string."""
-    since, until, first, last = date_range(request.query)
-    return {
-        "title": title,
-        "session": session,
-        "since": first,
-        "until": last,
-        "range": (since, until),
-        "range_query": urlencode({"since": first, "until": last}),
-        "extra": [],
-    }
-
-
-def signed_in(request: web.Request) -> Session | None:
-    """The organiser's session, if signed in."""
-    return request.app[GATE].session(request)
 
 
 async def overview_page(request: web.Request) -> web.Response:
@@ -196,29 +111,6 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
     set_cookie(response, request, "", max_age=0)
     del session
     return response
-
-
-def require_change(request: web.Request, form: Mapping[str, Any]) -> Session:
-    """The session of a state-changing request, which must come from this site with its CSRF token."""
-    session = signed_in(request)
-    if session is None:
-        raise web.HTTPUnauthorized(text="sign in first")
-    if not same_origin(request) or form.get("csrf") != session.csrf:
-        raise web.HTTPForbidden(text="cross-site request refused")
-    return session
-
-
-def require(request: web.Request) -> Session:
-    """The session of a reading request; without one, the sign-in page."""
-    session = signed_in(request)
-    if session is None:
-        raise web.HTTPSeeOther("/admin/")
-    return session
-
-
-async def encoders(request: web.Request) -> dict[str, Encoder]:
-    """The encoders clustering and rebuilds use, loaded on first use (the gateway otherwise needs none)."""
-    return await asyncio.to_thread(request.app[CURATOR].encoders)
 
 
 async def clusters_of(request: web.Request, since: float, until: float) -> list[Cluster]:
@@ -326,4 +218,13 @@ async def export_json(request: web.Request) -> web.Response:
     )
 
 
-__all__ = ["COOKIE", "create_admin_app"]
+def add_routes(app: web.Application) -> None:
+    """Signing in and out, the overview, missed questions, thumbs-down, transcripts and exports."""
+    app.router.add_get("/", overview_page)
+    app.router.add_post("/sign-in", sign_in)
+    app.router.add_post("/sign-out", sign_out)
+    app.router.add_get("/missed", missed_page)
+    app.router.add_get("/unhelpful", unhelpful_page)
+    app.router.add_get("/transcripts", transcripts_page)
+    app.router.add_get("/export.csv", export_csv)
+    app.router.add_get("/export.json", export_json)

@@ -10,17 +10,21 @@ from typing import Any
 import pytest
 
 from actions import runtime, slots
-from actions.answer import ActionAnswer
-from actions.follow_up import ActionTellMeMore
-from actions.role import ACKNOWLEDGE, ASK_ROLE, ActionAnswerIfAsked, ActionSetRole
+from actions.registry import action
+from actions.role import ACKNOWLEDGE, ASK_ROLE
 from actions.runtime import KnowledgeService
-from actions.smalltalk import ActionSmallTalk
-from actions.source import ActionCiteSource
 from actions.texts import say
 from knowledge import CachedEncoder, Index
 from knowledge.decide import Policy
 from knowledge.words import asks_question
 from tests.unit.fakes import TrackerFactory, meta, run
+
+ANSWER = action("action_answer")
+TELL_ME_MORE = action("action_tell_me_more")
+CITE_SOURCE = action("action_cite_source")
+SMALL_TALK = action("action_small_talk")
+SET_ROLE = action("action_set_role")
+ANSWER_IF_ASKED = action("action_answer_if_asked")
 
 THRESHOLD = 0.45
 
@@ -34,9 +38,7 @@ def service(tiny_index: Index) -> Iterator[KnowledgeService]:
 
 
 async def test_answer_cites_the_best_passage(make_tracker: TrackerFactory) -> None:
-    messages, slot_events = await run(
-        ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme")
-    )
+    messages, slot_events = await run(ANSWER, make_tracker("what year did it begin", "ask_jet_programme"))
     payload = meta(messages)
     assert payload["kind"] == "answer"
     assert payload["citations"][0]["passage_id"] == "programme-start"
@@ -50,7 +52,7 @@ async def test_answer_cites_the_best_passage(make_tracker: TrackerFactory) -> No
 
 
 async def test_unknown_question_falls_back_honestly_with_suggestions(make_tracker: TrackerFactory) -> None:
-    messages, slot_events = await run(ActionAnswer(), make_tracker("what's the weather in Osaka tomorrow?"))
+    messages, slot_events = await run(ANSWER, make_tracker("what's the weather in Osaka tomorrow?"))
     payload = meta(messages)
     assert payload["kind"] == "fallback"
     assert payload["citations"] == []
@@ -64,7 +66,7 @@ async def test_unknown_question_falls_back_honestly_with_suggestions(make_tracke
 async def test_not_covered_question_says_who_to_ask(make_tracker: TrackerFactory, tiny_index: Index) -> None:
     hits = tiny_index.search("how long do I boil eggs for", 3)
     assert hits.not_covered is not None and hits.not_covered.topic.id == "cooking"
-    messages, slot_events = await run(ActionAnswer(), make_tracker("how long do I boil eggs for"))
+    messages, slot_events = await run(ANSWER, make_tracker("how long do I boil eggs for"))
     payload = meta(messages)
     assert payload["kind"] == "fallback" and payload["citations"] == []
     text = messages[0]["text"]
@@ -76,7 +78,7 @@ async def test_not_covered_question_says_who_to_ask(make_tracker: TrackerFactory
 
 
 async def test_gibberish_falls_back_with_the_general_advice(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("qwzx vbnm"))
+    messages, _ = await run(ANSWER, make_tracker("qwzx vbnm"))
     assert meta(messages)["kind"] == "fallback"
     assert say("en", "not_covered_general").split(". ", 1)[1] in messages[0]["text"]
     assert "they don't cover it." in messages[0]["text"]
@@ -88,22 +90,22 @@ async def test_out_of_scope_intent_needs_a_stronger_match(
     query = "goals of the scheme"
     similarity = tiny_index.search(query, 1)[0].similarity
     assert THRESHOLD <= similarity < 0.6  # answerable normally, not when NLU says out of scope
-    normal, _ = await run(ActionAnswer(), make_tracker(query, "nlu_fallback"))
-    oos, _ = await run(ActionAnswer(), make_tracker(query, "out_of_scope"))
+    normal, _ = await run(ANSWER, make_tracker(query, "nlu_fallback"))
+    oos, _ = await run(ANSWER, make_tracker(query, "out_of_scope"))
     assert meta(normal)["kind"] == "answer"
     assert meta(oos)["kind"] == "fallback"
 
 
 async def test_terminal_gets_text_with_source_and_no_json(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", channel="cmdline"))
+    messages, _ = await run(ANSWER, make_tracker("what year did it begin", channel="cmdline"))
     assert "custom" not in messages[0] or messages[0]["custom"] in (None, {})
     assert "Source: Author (2025), Study A, Introduction" in messages[0]["text"]
 
 
 async def test_tell_me_more_gives_the_next_passage_on_the_same_topic(make_tracker: TrackerFactory) -> None:
-    _, first = await run(ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme"))
+    _, first = await run(ANSWER, make_tracker("what year did it begin", "ask_jet_programme"))
     tracker = make_tracker("tell me more", "tell_me_more", **first)
-    messages, second = await run(ActionTellMeMore(), tracker)
+    messages, second = await run(TELL_ME_MORE, tracker)
     payload = meta(messages)
     assert payload["kind"] == "answer"
     next_id = payload["citations"][0]["passage_id"]
@@ -115,7 +117,7 @@ async def test_tell_me_more_gives_the_next_passage_on_the_same_topic(make_tracke
     seen = {"programme-start", next_id}
     state = {**first, **second}
     for _ in range(4):
-        messages, update = await run(ActionTellMeMore(), make_tracker("more", "tell_me_more", **state))
+        messages, update = await run(TELL_ME_MORE, make_tracker("more", "tell_me_more", **state))
         payload = meta(messages)
         if payload["kind"] == "fallback":
             break
@@ -129,7 +131,7 @@ async def test_tell_me_more_gives_the_next_passage_on_the_same_topic(make_tracke
 
 
 async def test_tell_me_more_before_any_answer(make_tracker: TrackerFactory) -> None:
-    messages, events = await run(ActionTellMeMore(), make_tracker("tell me more", "tell_me_more"))
+    messages, events = await run(TELL_ME_MORE, make_tracker("tell me more", "tell_me_more"))
     assert meta(messages)["kind"] == "fallback"
     assert messages[0]["buttons"]
     assert events == {}
@@ -137,7 +139,7 @@ async def test_tell_me_more_before_any_answer(make_tracker: TrackerFactory) -> N
 
 async def test_where_is_that_from_gives_the_full_reference(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("source?", "ask_source", **{slots.LAST_PASSAGES: ["team-planning"]})
-    messages, _ = await run(ActionCiteSource(), tracker)
+    messages, _ = await run(CITE_SOURCE, tracker)
     payload = meta(messages)
     assert payload["kind"] == "answer"
     assert payload["citations"][0]["passage_id"] == "team-planning"
@@ -147,7 +149,7 @@ async def test_where_is_that_from_gives_the_full_reference(make_tracker: Tracker
 
 
 async def test_where_is_that_from_before_any_answer_names_every_study(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionCiteSource(), make_tracker("what sources do you use?", "ask_source"))
+    messages, _ = await run(CITE_SOURCE, make_tracker("what sources do you use?", "ask_source"))
     assert meta(messages)["kind"] == "fallback"  # nothing quoted yet, so nothing to cite
     assert meta(messages)["citations"] == []
     text = messages[0]["text"]
@@ -159,7 +161,7 @@ async def test_where_is_that_from_before_any_answer_names_every_study(make_track
 
 async def test_role_prefers_passages_for_that_audience(make_tracker: TrackerFactory) -> None:
     query = "what do assistants want from us as partner teachers"
-    messages, _ = await run(ActionAnswer(), make_tracker(query, "ask_jte", role="jte"))
+    messages, _ = await run(ANSWER, make_tracker(query, "ask_jte", role="jte"))
     assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
 
 
@@ -167,30 +169,26 @@ async def test_a_role_stated_in_a_question_is_set_and_used(make_tracker: Tracker
     # Without a role this question's best match is the ALTs' planning passage
     # (0.652 against 0.644); said by a JTE, the passage written for JTEs wins.
     query = "I'm a JTE, what makes team teaching with a partner teacher go well?"
-    messages, slot_events = await run(ActionAnswer(), make_tracker(query, "ask_jte"))
+    messages, slot_events = await run(ANSWER, make_tracker(query, "ask_jte"))
     assert slot_events[slots.ROLE] == "jte"
     assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
     # The latest statement wins over an earlier role...
-    _, switched = await run(
-        ActionAnswer(), make_tracker("I'm an ALT, how do I plan lessons?", "ask_jte", role="jte")
-    )
+    _, switched = await run(ANSWER, make_tracker("I'm an ALT, how do I plan lessons?", "ask_jte", role="jte"))
     assert switched[slots.ROLE] == "alt"
     # ...and a role only mentioned, or already known, adds no role event.
     for text, role in (
         ("how do I support my ALT?", "jte"),
         ("As a JTE, what do assistants hope for?", "jte"),
     ):
-        _, unchanged = await run(ActionAnswer(), make_tracker(text, "ask_jte", role=role))
+        _, unchanged = await run(ANSWER, make_tracker(text, "ask_jte", role=role))
         assert slots.ROLE not in unchanged
     # A fallback keeps the role it read too.
-    _, fallback = await run(
-        ActionAnswer(), make_tracker("I'm an ALT, will it rain tomorrow?", "out_of_scope")
-    )
+    _, fallback = await run(ANSWER, make_tracker("I'm an ALT, will it rain tomorrow?", "out_of_scope"))
     assert fallback[slots.ROLE] == "alt" and fallback[slots.LAST_PASSAGES] is None
 
 
 async def test_empty_text_falls_back(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("   "))
+    messages, _ = await run(ANSWER, make_tracker("   "))
     assert meta(messages)["kind"] == "fallback"
 
 
@@ -199,7 +197,7 @@ async def test_close_topics_that_fit_in_one_reply_are_answered_together(
 ) -> None:
     """Issue 28: a choice is offered only when the two answers would not fit in one reply."""
     service.policy = Policy(threshold=0.3, clarify_margin=0.5, second_margin=0.5)  # everything is close
-    messages, _ = await run(ActionAnswer(), make_tracker("planning the programme with teachers"))
+    messages, _ = await run(ANSWER, make_tracker("planning the programme with teachers"))
     payload = meta(messages)
     assert payload["kind"] == "answer"
     topics = {c["passage_id"].split("-")[0] for c in payload["citations"]}
@@ -214,7 +212,7 @@ async def test_close_topics_too_long_for_one_reply_get_a_clarify_question(
 ) -> None:
     monkeypatch.setattr("knowledge.decide.MAX_ANSWER_CHARS", 100)  # no two passages fit
     service.policy = Policy(threshold=0.3, clarify_margin=0.5)  # everything counts as close
-    messages, events = await run(ActionAnswer(), make_tracker("planning the programme with teachers"))
+    messages, events = await run(ANSWER, make_tracker("planning the programme with teachers"))
     payload = meta(messages)
     assert payload["kind"] == "clarify" and payload["citations"] == []
     titles = [b["title"] for b in messages[0]["buttons"]]
@@ -228,7 +226,7 @@ async def test_close_topics_too_long_for_one_reply_get_a_clarify_question(
 
 
 async def test_slack_gets_one_block_kit_message_with_its_citation(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", channel="slack"))
+    messages, _ = await run(ANSWER, make_tracker("what year did it begin", channel="slack"))
     [message] = messages
     assert message["text"] is None and message["buttons"] == []  # nothing for Rasa to post separately
     post = message["custom"]
@@ -241,9 +239,7 @@ async def test_slack_gets_one_block_kit_message_with_its_citation(make_tracker: 
 
 
 async def test_slack_fallback_offers_buttons(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(
-        ActionAnswer(), make_tracker("what's the weather in Osaka tomorrow?", channel="slack")
-    )
+    messages, _ = await run(ANSWER, make_tracker("what's the weather in Osaka tomorrow?", channel="slack"))
     post = messages[0]["custom"]
     [actions] = [b for b in post["blocks"] if b["type"] == "actions"]
     assert 2 <= len(actions["elements"]) <= 3
@@ -271,7 +267,7 @@ async def test_warm_embeds_in_the_background_and_the_answer_reuses_it(
         assert svc.warm("When did the JET Programme start?") is True
         assert await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
         # The answer finds the vector in the cache, or waits for the embedding under way.
-        messages, _ = await run(ActionAnswer(), make_tracker("When did the JET Programme start?"))
+        messages, _ = await run(ANSWER, make_tracker("When did the JET Programme start?"))
         assert meta(messages)["kind"] == "answer"
         assert (encoder.hits, encoder.misses) == (1, 1)  # embedded once, by the warm-up
     finally:
@@ -332,7 +328,7 @@ def test_asks_question(text: str, asks: bool) -> None:
 async def test_a_role_statement_alone_adds_nothing_to_the_acknowledgement(
     make_tracker: TrackerFactory,
 ) -> None:
-    messages, events = await run(ActionAnswerIfAsked(), make_tracker("I'm a JTE", "inform_role", role="jte"))
+    messages, events = await run(ANSWER_IF_ASKED, make_tracker("I'm a JTE", "inform_role", role="jte"))
     assert messages == [] and events == {}
 
 
@@ -344,7 +340,7 @@ async def test_a_question_that_comes_with_the_role_is_answered_for_that_role(
         "inform_role",
         role="jte",
     )
-    messages, slot_events = await run(ActionAnswerIfAsked(), tracker)
+    messages, slot_events = await run(ANSWER_IF_ASKED, tracker)
     assert meta(messages)["kind"] == "answer"
     assert meta(messages)["citations"][0]["passage_id"] == "team-for-local-teachers"
     assert slot_events[slots.LAST_PASSAGES] == ["team-for-local-teachers"]
@@ -373,7 +369,7 @@ async def test_set_role_sets_only_the_role_the_user_states(
 ) -> None:
     tracker = make_tracker(text, "inform_role")
     tracker.latest_message["entities"] = entities
-    messages, slot_events = await run(ActionSetRole(), tracker)
+    messages, slot_events = await run(SET_ROLE, tracker)
     assert slot_events == ({} if role is None else {slots.ROLE: role})
     if role is None:
         assert messages == []  # no role heard, but a question asked: it is answered next, not "who are you?"
@@ -385,19 +381,19 @@ async def test_set_role_sets_only_the_role_the_user_states(
 async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("how do I support my ALT?", "ask_jte", role="jte")
     tracker.latest_message["entities"] = [_role_entity("alt", 19)]
-    messages, slot_events = await run(ActionSetRole(), tracker)
+    messages, slot_events = await run(SET_ROLE, tracker)
     assert messages == [] and slot_events == {}
 
 
 async def test_set_role_adds_no_event_when_the_slot_is_already_right(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("I'm a JTE", "inform_role", role="jte")
     tracker.latest_message["entities"] = [_role_entity("jte", 6)]
-    messages, slot_events = await run(ActionSetRole(), tracker)
+    messages, slot_events = await run(SET_ROLE, tracker)
     assert slot_events == {} and meta(messages)["role"] == "jte"  # still acknowledged
 
 
 async def test_a_role_statement_naming_no_role_asks_which_with_buttons(make_tracker: TrackerFactory) -> None:
-    messages, slot_events = await run(ActionSetRole(), make_tracker("I'm new here", "inform_role"))
+    messages, slot_events = await run(SET_ROLE, make_tracker("I'm new here", "inform_role"))
     assert slot_events == {} and messages[0]["text"] == ASK_ROLE
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/inform_role{"role": "alt"}',
@@ -407,11 +403,9 @@ async def test_a_role_statement_naming_no_role_asks_which_with_buttons(make_trac
 
 
 async def test_answers_carry_the_role_senpai_knows(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(
-        ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme", role="jte")
-    )
+    messages, _ = await run(ANSWER, make_tracker("what year did it begin", "ask_jet_programme", role="jte"))
     assert meta(messages)["role"] == "jte"
-    messages, _ = await run(ActionAnswer(), make_tracker("what year did it begin", "ask_jet_programme"))
+    messages, _ = await run(ANSWER, make_tracker("what year did it begin", "ask_jet_programme"))
     assert "role" not in meta(messages)
 
 
@@ -423,7 +417,7 @@ async def test_a_follow_up_is_answered_in_the_light_of_the_previous_answer(
         "last_passages": ["team-planning"],
     }
     messages, slot_events = await run(
-        ActionAnswer(), make_tracker("why does that help?", **asked, last_topic="teamwork")
+        ANSWER, make_tracker("why does that help?", **asked, last_topic="teamwork")
     )
     assert meta(messages)["kind"] == "answer"
     assert meta(messages)["citations"][0]["passage_id"] == "team-planning"
@@ -432,7 +426,7 @@ async def test_a_follow_up_is_answered_in_the_light_of_the_previous_answer(
         slot_events[slots.LAST_QUESTION]
         == "why does that help? How can I plan lessons with my partner teacher?"
     )
-    alone, _ = await run(ActionAnswer(), make_tracker("why does that help?"))
+    alone, _ = await run(ANSWER, make_tracker("why does that help?"))
     assert meta(alone)["kind"] == "fallback"  # with nothing before it: a prompt, not an answer
     assert "haven't answered anything yet" in alone[0]["text"]
     assert alone[0]["buttons"]  # questions it can answer
@@ -441,22 +435,22 @@ async def test_a_follow_up_is_answered_in_the_light_of_the_previous_answer(
 async def test_the_follow_up_intents_only_catch_what_they_mean(make_tracker: TrackerFactory) -> None:
     asked = {"last_question": "When did the programme start?", "last_passages": ["programme-start"]}
     # NLU filed a question with content of its own under "where is that from?": it is answered.
-    messages, _ = await run(ActionCiteSource(), make_tracker("how big is it?", "ask_source", **asked))
+    messages, _ = await run(CITE_SOURCE, make_tracker("how big is it?", "ask_source", **asked))
     assert meta(messages)["kind"] == "answer"
     assert " comes from " not in messages[0]["text"]  # an answer, not the citation of the last one
     # ...while the real thing is still cited, whichever action NLU chose.
-    messages, _ = await run(ActionAnswer(), make_tracker("where is that from?", "ask_jet_programme", **asked))
+    messages, _ = await run(ANSWER, make_tracker("where is that from?", "ask_jet_programme", **asked))
     assert " comes from " in messages[0]["text"]
 
 
 async def test_a_question_is_never_answered_with_small_talk(make_tracker: TrackerFactory) -> None:
     messages, _ = await run(
-        ActionSmallTalk(), make_tracker("Is the stock market going up this year?", "bot_challenge")
+        SMALL_TALK, make_tracker("Is the stock market going up this year?", "bot_challenge")
     )
     assert meta(messages)["kind"] == "fallback" and "bot" not in messages[0]["text"].split()
-    messages, _ = await run(ActionSmallTalk(), make_tracker("are you a bot?", "bot_challenge"))
+    messages, _ = await run(SMALL_TALK, make_tracker("are you a bot?", "bot_challenge"))
     assert meta(messages)["kind"] == "smalltalk" and "I'm a bot" in messages[0]["text"]
-    messages, _ = await run(ActionAnswer(), make_tracker("thanks so much!", "nlu_fallback"))
+    messages, _ = await run(ANSWER, make_tracker("thanks so much!", "nlu_fallback"))
     assert meta(messages)["kind"] == "smalltalk" and "welcome" in messages[0]["text"]
 
 
@@ -475,12 +469,12 @@ async def test_a_follow_up_is_embedded_early_read_with_the_last_question(
         return encoder.misses
 
     try:
-        messages, remembered = await run(ActionAnswer(), make_tracker("When did the JET Programme start?"))
+        messages, remembered = await run(ANSWER, make_tracker("When did the JET Programme start?"))
         assert meta(messages)["kind"] == "answer"
         before = encoder.misses
         assert svc.warm("why?", "tester") is True  # the gateway's prefetch, with the conversation's id
         assert await misses_reach(before + 2) == before + 2  # "why?" alone, and read with the question
-        messages, _ = await run(ActionAnswer(), make_tracker("why?", **remembered))
+        messages, _ = await run(ANSWER, make_tracker("why?", **remembered))
         assert meta(messages)["kind"] == "answer"
         assert encoder.misses == before + 2  # its search embedded nothing the prefetch had not
         assert svc.warm("and how many take part?", "someone-else") is True  # no exchange remembered

@@ -11,11 +11,8 @@ import pytest
 import yaml
 
 from actions import runtime, slots
-from actions.answer import ActionAnswer
-from actions.role import ActionSetRole
+from actions.registry import action
 from actions.runtime import KnowledgeService
-from actions.smalltalk import ActionSmallTalk
-from actions.source import ActionCiteSource
 from actions.stated_role import stated_role
 from actions.texts import TEXTS
 from knowledge import CorpusError, Index, load_corpus
@@ -27,6 +24,11 @@ from knowledge.routing import Router
 from knowledge.words import asks_question, words
 from tests.conftest import NOT_COVERED, SOURCES, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 from tests.unit.fakes import TrackerFactory, run
+
+ANSWER = action("action_answer")
+CITE_SOURCE = action("action_cite_source")
+SMALL_TALK = action("action_small_talk")
+SET_ROLE = action("action_set_role")
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = Policy(threshold=0.45, japanese=Policy(threshold=0.88, scope_margin=0.05))
@@ -212,7 +214,7 @@ def bilingual_service(tiny_bilingual: Index) -> Iterator[KnowledgeService]:
 
 @pytest.mark.usefixtures("bilingual_service")
 async def test_a_japanese_question_gets_the_japanese_passage(make_tracker: TrackerFactory) -> None:
-    messages, slot_events = await run(ActionAnswer(), make_tracker("プログラムはいつ始まりましたか？"))
+    messages, slot_events = await run(ANSWER, make_tracker("プログラムはいつ始まりましたか？"))
     payload = messages[0]["custom"]["senpai"]
     assert payload["kind"] == "answer" and payload["lang"] == "ja"
     assert "1987年" in messages[0]["text"]
@@ -225,7 +227,7 @@ async def test_a_japanese_question_gets_the_japanese_passage(make_tracker: Track
 async def test_a_japanese_question_nobody_covers_gets_the_japanese_fallback(
     make_tracker: TrackerFactory,
 ) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("明日は雨が降るかな？"))
+    messages, _ = await run(ANSWER, make_tracker("明日は雨が降るかな？"))
     assert messages[0]["custom"]["senpai"]["kind"] == "fallback"
     assert "天気や季節のこと" in messages[0]["text"] and "気象庁" in messages[0]["text"]
     assert all(any("\u3040" <= ch <= "\u9fff" for ch in b["title"]) for b in messages[0]["buttons"])
@@ -233,10 +235,10 @@ async def test_a_japanese_question_nobody_covers_gets_the_japanese_fallback(
 
 @pytest.mark.usefixtures("bilingual_service")
 async def test_small_talk_and_sources_in_japanese(make_tracker: TrackerFactory) -> None:
-    messages, _ = await run(ActionSmallTalk(), make_tracker("こんにちは", "greet"))
+    messages, _ = await run(SMALL_TALK, make_tracker("こんにちは", "greet"))
     assert messages[0]["text"].startswith("こんにちは、Senpaiです")
     messages, _ = await run(
-        ActionCiteSource(),
+        CITE_SOURCE,
         make_tracker("出典は？", "ask_source", last_passages=["programme-start"], language="ja"),
     )
     assert "「プログラムが始まった年」の出典は Author, A. (2025). Study A." in messages[0]["text"]
@@ -253,13 +255,13 @@ async def test_asking_for_english_is_remembered_and_repeats_the_last_answer(
         last_question="設立は何年？",
         language="ja",
     )
-    messages, slot_events = await run(ActionSmallTalk(), tracker)
+    messages, slot_events = await run(SMALL_TALK, tracker)
     assert slot_events == {slots.LANGUAGE_PREFERENCE: "en", slots.LANGUAGE: "en"}
     assert messages[0]["text"].startswith("Sure, I'll answer in English")
     assert "began in 1987" in messages[1]["text"]
     # Later Japanese messages are answered in English, as asked.
     later = make_tracker("プログラムの目的は何ですか？", language="en", language_preference="en")
-    messages, _ = await run(ActionAnswer(), later)
+    messages, _ = await run(ANSWER, later)
     assert messages[0]["custom"]["senpai"]["lang"] == "en" and "two aims" in messages[0]["text"]
 
 
@@ -267,7 +269,7 @@ async def test_asking_for_english_is_remembered_and_repeats_the_last_answer(
 async def test_a_role_acknowledged_in_japanese(make_tracker: TrackerFactory) -> None:
     tracker = make_tracker("私はJTEです", "inform_role")
     tracker.latest_message["entities"] = [{"entity": "role", "value": "jte", "start": 2, "end": 5}]
-    messages, slot_events = await run(ActionSetRole(), tracker)
+    messages, slot_events = await run(SET_ROLE, tracker)
     assert slot_events[slots.ROLE] == "jte" and slot_events[slots.LANGUAGE] == "ja"
     assert messages[0]["text"].startswith("ありがとうございます！JTEの先生向け")
 

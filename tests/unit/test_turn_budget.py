@@ -13,12 +13,14 @@ import pytest
 import actions.language
 import knowledge.words
 from actions import runtime
-from actions.answer import ActionAnswer
+from actions.registry import action
 from actions.runtime import LONG_CHARS, KnowledgeService
 from actions.texts import say
 from knowledge import Index
 from knowledge.decide import Policy
 from tests.unit.fakes import TrackerFactory, meta, run
+
+ANSWER = action("action_answer")
 
 THRESHOLD = 0.45
 
@@ -56,7 +58,7 @@ async def test_a_turn_over_its_budget_gets_an_apology_and_changes_nothing(
     _, gate = gated
     long = "Our school is small and quiet. " * 12 + "When did the JET Programme start?"
     started = time.monotonic()
-    messages, slot_events = await run(ActionAnswer(), make_tracker(long, last_passages=["programme-start"]))
+    messages, slot_events = await run(ANSWER, make_tracker(long, last_passages=["programme-start"]))
     took = time.monotonic() - started
     assert gate.holding.is_set()  # the search really was stuck
     assert meta(messages)["kind"] == "error"
@@ -69,7 +71,7 @@ async def test_the_apology_is_in_the_users_language(
     gated: tuple[KnowledgeService, Gate], make_tracker: TrackerFactory
 ) -> None:
     long = "研修について知りたいです。" * 30 + "ALTとの授業はどうしたらいいでしょうか。"
-    messages, _ = await run(ActionAnswer(), make_tracker(long, language="ja"))
+    messages, _ = await run(ANSWER, make_tracker(long, language="ja"))
     assert meta(messages)["kind"] == "error"
     assert messages[0]["text"] == say("ja", "too_slow")
 
@@ -79,10 +81,10 @@ async def test_long_messages_wait_in_their_own_lane_while_short_ones_are_answere
 ) -> None:
     _, gate = gated
     long = "Our school is small and quiet. " * 12 + "When did the JET Programme start?"
-    stuck = [asyncio.create_task(run(ActionAnswer(), make_tracker(long))) for _ in range(3)]
+    stuck = [asyncio.create_task(run(ANSWER, make_tracker(long))) for _ in range(3)]
     await asyncio.get_running_loop().run_in_executor(None, gate.holding.wait, 5)
     started = time.monotonic()
-    messages, _ = await run(ActionAnswer(), make_tracker("When did the JET Programme start?"))
+    messages, _ = await run(ANSWER, make_tracker("When did the JET Programme start?"))
     assert meta(messages)["kind"] == "answer"  # the long lane is blocked; the quick lane is not
     assert time.monotonic() - started < 1.0
     gate.opened.set()
@@ -113,7 +115,7 @@ async def test_reading_a_message_runs_in_a_worker_thread_not_on_the_event_loop(
     monkeypatch.setattr(actions.language, "detect", spy("detect", actions.language.detect))
     monkeypatch.setattr(knowledge.words, "ja_tokens", spy("ja_tokens", knowledge.words.ja_tokens))
     for text in ("When did the JET Programme start? I wonder", "JETプログラムはいつ始まりましたか？ ALT"):
-        await run(ActionAnswer(), make_tracker(text))
+        await run(ANSWER, make_tracker(text))
     loop_thread = threading.current_thread().name
     assert threads["detect"] and threads["ja_tokens"]
     assert loop_thread not in threads["detect"] | threads["ja_tokens"]
@@ -123,5 +125,5 @@ async def test_reading_a_message_runs_in_a_worker_thread_not_on_the_event_loop(
 async def test_a_lone_surrogate_from_another_channel_is_read_not_crashed_on(
     plain: KnowledgeService, make_tracker: TrackerFactory
 ) -> None:
-    messages, _ = await run(ActionAnswer(), make_tracker("When did the JET Programme start?\ud800"))
+    messages, _ = await run(ANSWER, make_tracker("When did the JET Programme start?\ud800"))
     assert meta(messages)["kind"] == "answer"

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.admin.views import CURATOR, base, render, require, require_change
+from bot.admin.pages import CURATOR, base, render, require, require_change
 from bot.curation.curator import Outcome
 from bot.curation.store import LIVE
 from bot.schemas import ValidationError, parse_json

@@ -1,0 +1,48 @@
+"""The admin sub-application: its state, and the routes of the insights pages and of fixing answers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+from aiohttp import web
+
+from bot.admin import changes, views
+from bot.admin.auth import Gatekeeper
+from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, STORE, TOPICS
+from bot.curation.curator import Curator
+from bot.curation.store import CurationStore
+from bot.insights.source import Store
+from bot.senders import load_secret
+from settings import Settings
+
+
+def create_admin_app(settings: Settings) -> web.Application:
+    """The admin sub-application, mounted at ``/admin/`` when ``SENPAI_ADMIN_TOKEN`` is set."""
+    assert settings.admin_token is not None
+    app = web.Application()
+    app[ADMIN_SETTINGS] = settings
+    app[GATE] = Gatekeeper(settings.admin_token, settings.admin_read_token)
+    app[STORE] = Store.of(settings)
+    app[PAGES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+    )
+    app[PAGES].globals["fix_query"] = lambda questions: urlencode([("q", q) for q in questions])
+    app[NAME_KEY] = hashlib.sha256(
+        b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
+    ).digest()
+    app[TOPICS] = {}
+    app.cleanup_ctx.append(_curator)
+    views.add_routes(app)
+    changes.add_routes(app)
+    return app
+
+
+async def _curator(app: web.Application) -> AsyncIterator[None]:
+    store = await asyncio.to_thread(CurationStore.of, app[ADMIN_SETTINGS])
+    app[CURATOR] = Curator(app[ADMIN_SETTINGS], store)
+    yield
