@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose, slots
 from actions.channels import send
 from actions.runtime import get_service
-from knowledge.context import Previous
+from knowledge.search.context import Previous
 
 if TYPE_CHECKING:
     from actions.reading import Reading
@@ -31,7 +31,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, reading: Re
     """Answer the latest user message from the index, clarify, or fall back honestly.
 
     A follow-up ("and in high school?", "why?") is read with the previous
-    exchange (:func:`knowledge.context.answer_in_context`); one that has nothing
+    exchange (:func:`knowledge.search.context.answer_in_context`); one that has nothing
     to follow gets a prompt to ask a whole question, not "I don't know".
 
     Args:

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from actions.texts import say
 from knowledge import Hit, Index, Passage
-from knowledge.decide import Decision, Policy, clears
-from knowledge.hits import NotCoveredMatch
+from knowledge.search.decide import Decision, Policy, clears
+from knowledge.search.hits import NotCoveredMatch
 
 
 def suggestions(

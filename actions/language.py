@@ -1,6 +1,6 @@
 """Which language Senpai replies in, and "英語で" / "in Japanese please".
 
-A message is answered in its own language (:func:`knowledge.language.detect`),
+A message is answered in its own language (:func:`knowledge.text.language.detect`),
 unless the user asked for one: that preference holds for the rest of the
 conversation, in the ``language_preference`` slot. The ``language`` slot
 remembers the language of the last reply, so a message with nothing to tell
@@ -13,8 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import slots
-from knowledge.language import Lang, detect, requested_language
-from knowledge.patterns import scrub
+from knowledge.text.language import Lang, detect, requested_language
+from knowledge.text.patterns import scrub
 
 
 def latest_text(tracker: Tracker) -> str:

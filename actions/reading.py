@@ -23,10 +23,10 @@ from actions import slots
 from actions.answer import previous_exchange
 from actions.language import latest_text, reply_language
 from actions.stated_role import stated_role
-from knowledge.context import InContext, needs_previous
-from knowledge.language import Lang
-from knowledge.routing import Route
-from knowledge.words import asks_question
+from knowledge.search.context import InContext, needs_previous
+from knowledge.text.language import Lang
+from knowledge.text.routing import Route
+from knowledge.text.words import asks_question
 
 if TYPE_CHECKING:
     from actions.runtime import KnowledgeService
@@ -41,7 +41,7 @@ class Reading:
         lang: The language to reply in.
         requested: The language the message only asks for ("英語で"), if that is all it says.
         events: Slot events for the language (see :func:`actions.language.reply_language`).
-        route: What the message is (:meth:`knowledge.routing.Router.route`).
+        route: What the message is (:meth:`knowledge.text.routing.Router.route`).
         stated_role: The role the user says they have in it (``alt``, ``jte``), if any
             (read for a question, and for the role actions).
         asks: Whether it asks something besides saying who the user is (read for

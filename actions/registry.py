@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import role
 from actions.respond import respond
-from knowledge.routing import Route
+from knowledge.text.routing import Route
 
 #: One turn of an action: reply into the dispatcher, return the events.
 Turn = Callable[[CollectingDispatcher, Tracker], Awaitable[list[EventType]]]

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 
 from actions.runtime import KnowledgeService
-from knowledge import Index, IndexLoadError, current_dir
+from knowledge import IndexLoadError, current_dir, load_index
 
 logger = logging.getLogger("senpai.actions.reload")
 
@@ -45,7 +45,7 @@ class IndexWatcher:
             japanese = current.japanese.encoder if current.japanese is not None else None
             index = await loop.run_in_executor(
                 None,
-                lambda: Index.load(
+                lambda: load_index(
                     target, current.encoder, lexical_weight=current.lexical_weight, japanese_encoder=japanese
                 ),
             )

@@ -13,7 +13,7 @@ from typing import Any
 from actions.texts import say
 from contracts.reply import ANSWER, CLARIFY, ERROR, FALLBACK, SMALLTALK, payload
 from knowledge import Passage
-from knowledge.corpus import Citation, source_labels
+from knowledge.content.corpus import Citation, source_labels
 
 __all__ = ["ANSWER", "CLARIFY", "ERROR", "FALLBACK", "SMALLTALK", "Button", "Reply"]
 

@@ -2,7 +2,7 @@
 
 Rasa's NLU picks the action (``action_answer``, ``action_tell_me_more``,
 ``action_cite_source``, ``action_small_talk``), but its guess is only a hint.
-:meth:`knowledge.routing.Router.route` takes a message for small talk, a
+:meth:`knowledge.text.routing.Router.route` takes a message for small talk, a
 source request or "tell me more" only when that kind's own vocabulary covers
 it; everything else is a question and is answered, in the light of the
 conversation. So "is that one common?" is never answered with a citation,
@@ -35,8 +35,8 @@ from actions.runtime import get_service
 from actions.smalltalk import small_talk
 from actions.source import cite_source
 from actions.texts import say
-from knowledge.language import Lang, has_japanese
-from knowledge.routing import Route
+from knowledge.text.language import Lang, has_japanese
+from knowledge.text.routing import Route
 
 logger = logging.getLogger("senpai.actions")
 
@@ -88,7 +88,7 @@ async def within_budget(
     when it finishes in time. Otherwise the user gets an apology in their
     language (kind ``error``), no slot changes, and the conversation goes on:
     their message stays in it, and they can send it again. The work's threads
-    finish on their own; what they cost is bounded (:mod:`knowledge.window`).
+    finish on their own; what they cost is bounded (:mod:`knowledge.encoders.window`).
 
     Returns:
         The work's events, or none when it ran out of time.

@@ -19,9 +19,16 @@ from typing import ParamSpec, TypeVar
 
 from actions.slots import INTENT_TOPICS
 from knowledge import Hits, Index
-from knowledge.context import InContext, Previous, Studies, answer_in_context, contextual_query, reading
-from knowledge.decide import Policy
-from knowledge.routing import Router
+from knowledge.search.context import (
+    InContext,
+    Previous,
+    Studies,
+    answer_in_context,
+    contextual_query,
+    reading,
+)
+from knowledge.search.decide import Policy
+from knowledge.text.routing import Router
 from settings import PROJECT_ROOT
 
 logger = logging.getLogger("senpai.actions")
@@ -51,7 +58,7 @@ class KnowledgeService:
     up to :data:`LONG_CHARS` characters in the quick lane (two threads), longer
     ones in the long lane (one thread). Every step's cost is bounded whatever
     the length (linear-time text work, and encoders cut to their query window:
-    :mod:`knowledge.window`), and a burst of long messages queues in its own
+    :mod:`knowledge.encoders.window`), and a burst of long messages queues in its own
     lane, so it can take at most one core from everyone else's turns.
 
     Attributes:

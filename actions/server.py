@@ -21,8 +21,8 @@ from sanic.response import json
 from actions import registry
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
-from knowledge import CachedEncoder, EncoderError, Index, IndexLoadError, current_dir
-from knowledge.context import Studies
+from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
+from knowledge.search.context import Studies
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
@@ -40,7 +40,7 @@ def load_service(settings: Settings) -> KnowledgeService:
     """
     model = settings.open_encoder()
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
-    index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
     if (
         index.japanese is not None

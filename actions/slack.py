@@ -15,7 +15,7 @@ from typing import Any
 
 from actions.reply import Button, Reply, source_prefix
 from knowledge import Passage
-from knowledge.corpus import source_labels
+from knowledge.content.corpus import source_labels
 
 #: Slack's limits: characters in a section's text, in a context element, in a
 #: button's label and value, and buttons in one actions block.

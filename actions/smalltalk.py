@@ -93,7 +93,7 @@ async def small_talk(
         tracker: The conversation.
         lang: The language to reply in.
         closest: The kind the message's words are closest to
-            (:meth:`knowledge.routing.Router.smalltalk_intent`), for a message
+            (:meth:`knowledge.text.routing.Router.smalltalk_intent`), for a message
             NLU filed under another intent.
     """
     message = tracker.latest_message or {}

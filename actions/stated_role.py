@@ -11,8 +11,8 @@ which an ALT could say as well.
 
 from __future__ import annotations
 
-from knowledge.language import normalise
-from knowledge.patterns import SPACE, compile_re2
+from knowledge.text.language import normalise
+from knowledge.text.patterns import SPACE, compile_re2
 
 #: "I'm", "im", "I am", "I work as", or "As" opening a sentence or clause ("she sees
 #: herself as an ALT" is not the user's role).

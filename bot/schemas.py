@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.patterns import compile_tokens, scrub
+from knowledge.text.patterns import compile_tokens, scrub
 
 #: Message ids (for feedback): what :func:`bot.rasa.message_id` makes.
 MESSAGE_ID_RE = compile_tokens(r"[A-Za-z0-9_-]{1,64}")

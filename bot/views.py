@@ -12,7 +12,7 @@ from bot.feedback import FeedbackUnavailable
 from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 from bot.senders import UnknownSender
-from knowledge.language import has_japanese
+from knowledge.text.language import has_japanese
 
 logger = logging.getLogger("senpai.gateway")
 STATIC = Path(__file__).parent / "static"

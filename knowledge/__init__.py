@@ -8,14 +8,17 @@ Typical use::
     index = build_index(corpus.passages, load_encoder(), topics=corpus.topics)
     hits = index.search("When did the JET Programme start?", k=3)
 
-Shaped like bm25s: build (:mod:`knowledge.build`), search (:mod:`knowledge.index`,
-:mod:`knowledge.decide`), save and load to plain files (:mod:`knowledge.files`).
-The corpus and its rules are in :mod:`knowledge.corpus`, :mod:`knowledge.schema`
-and :mod:`knowledge.not_covered`; the encoder in :mod:`knowledge.encoder` and
-:mod:`knowledge.onnx`, and what of a query reaches it in :mod:`knowledge.window`;
-measuring it in :mod:`knowledge.evaluate` and :mod:`knowledge.scope_check`.
-Every pattern over user text is compiled by :mod:`knowledge.patterns` (RE2,
-linear time).
+Shaped like bm25s, in rooms of one concern each:
+
+- :mod:`knowledge.content`: the passages, their schema and Japanese side, the
+  topics not covered, and organisers' changes to the YAML;
+- :mod:`knowledge.text`: reading a message (language, words, clean-up, routing);
+- :mod:`knowledge.encoders`: sentence encoders (torch, ONNX Runtime, e5) and caches;
+- :mod:`knowledge.search`: the index, BM25, the adapter, context and the decision rule;
+- :mod:`knowledge.store`: build, save, publish and load an index as plain files;
+- :mod:`knowledge.evaluation`: measuring retrieval offline.
+
+Imports between the rooms never loop (``tests/unit/knowledge/test_import_loops.py``).
 
 May import nothing else of Senpai's: it is the bottom layer, used by the
 settings, the gateway, the action server and the tools.
@@ -30,24 +33,32 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from knowledge.build import build_index
-    from knowledge.corpus import Citation, Corpus, Passage, load_corpus
-    from knowledge.encoder import DEFAULT_MODEL, CachedEncoder, Encoder, EncoderError, load_encoder
-    from knowledge.files import IndexLoadError, current_dir, publish, read_meta
-    from knowledge.hits import Hit, Hits, NotCoveredMatch
-    from knowledge.index import Index
-    from knowledge.not_covered import NotCoveredTopic, load_not_covered
-    from knowledge.schema import CorpusError
+    from knowledge.content.corpus import Citation, Corpus, Passage, load_corpus
+    from knowledge.content.not_covered import NotCoveredTopic, load_not_covered
+    from knowledge.content.schema import CorpusError
+    from knowledge.encoders.base import DEFAULT_MODEL, Encoder, EncoderError
+    from knowledge.encoders.cached import CachedEncoder
+    from knowledge.encoders.factory import open_encoder
+    from knowledge.encoders.sentence import load_encoder
+    from knowledge.search.hits import Hit, Hits, NotCoveredMatch
+    from knowledge.search.index import Index
+    from knowledge.store.build import build_index
+    from knowledge.store.files import IndexLoadError, current_dir, read_meta
+    from knowledge.store.storage import load_index, publish, save_index
 
 _HOMES = {
-    "knowledge.corpus": ("Citation", "Corpus", "Passage", "load_corpus"),
-    "knowledge.not_covered": ("NotCoveredTopic", "load_not_covered"),
-    "knowledge.schema": ("CorpusError",),
-    "knowledge.encoder": ("DEFAULT_MODEL", "CachedEncoder", "Encoder", "EncoderError", "load_encoder"),
-    "knowledge.build": ("build_index",),
-    "knowledge.files": ("IndexLoadError", "current_dir", "publish", "read_meta"),
-    "knowledge.hits": ("Hit", "Hits", "NotCoveredMatch"),
-    "knowledge.index": ("Index",),
+    "knowledge.content.corpus": ("Citation", "Corpus", "Passage", "load_corpus"),
+    "knowledge.content.not_covered": ("NotCoveredTopic", "load_not_covered"),
+    "knowledge.content.schema": ("CorpusError",),
+    "knowledge.encoders.base": ("DEFAULT_MODEL", "Encoder", "EncoderError"),
+    "knowledge.encoders.cached": ("CachedEncoder",),
+    "knowledge.encoders.factory": ("open_encoder",),
+    "knowledge.encoders.sentence": ("load_encoder",),
+    "knowledge.search.hits": ("Hit", "Hits", "NotCoveredMatch"),
+    "knowledge.search.index": ("Index",),
+    "knowledge.store.build": ("build_index",),
+    "knowledge.store.files": ("IndexLoadError", "current_dir", "read_meta"),
+    "knowledge.store.storage": ("load_index", "publish", "save_index"),
 }
 _WHERE = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -70,9 +81,12 @@ __all__ = [
     "current_dir",
     "load_corpus",
     "load_encoder",
+    "load_index",
     "load_not_covered",
+    "open_encoder",
     "publish",
     "read_meta",
+    "save_index",
 ]
 
 

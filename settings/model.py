@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from knowledge.adapter import AdapterConfig
-from knowledge.corpus import DEFAULT_CORPUS_DIR
-from knowledge.decide import Policy
-from knowledge.encoder import DEFAULT_MODEL, Backend, Encoder
-from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.content.corpus import DEFAULT_CORPUS_DIR
+from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder
+from knowledge.search.adapter import AdapterConfig
+from knowledge.search.decide import Policy
 from settings import values
 from settings.values import Profile, ServiceURL, SettingsError
 
@@ -101,11 +101,11 @@ class Settings:
     def policy(self) -> Policy:
         """The answer policies, English and Japanese, as the bot decides with them.
 
-        Both read scores on the standard scale (:mod:`knowledge.decide`); their
-        calibrated margins are ``knowledge.decide.ENGLISH`` and ``JAPANESE``,
+        Both read scores on the standard scale (:mod:`knowledge.search.decide`); their
+        calibrated margins are ``knowledge.search.decide.ENGLISH`` and ``JAPANESE``,
         with the thresholds and scope margins the settings name.
         """
-        from knowledge.decide import ENGLISH, JAPANESE
+        from knowledge.search.decide import ENGLISH, JAPANESE
 
         japanese = replace(
             JAPANESE,
@@ -141,7 +141,7 @@ class Settings:
         """
         if not self.japanese:
             return None
-        from knowledge.e5 import E5Encoder
+        from knowledge.encoders.e5 import E5Encoder
 
         return E5Encoder(self.torch_threads or 1)
 
@@ -151,7 +151,7 @@ class Settings:
         Raises:
             EncoderError: If the model or its ONNX export can't be loaded.
         """
-        from knowledge.encoder import open_encoder
+        from knowledge.encoders.factory import open_encoder
 
         return open_encoder(
             self.embedding_model,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
-from knowledge.encoder import Backend
+from knowledge.encoders.base import Backend
 
 N = TypeVar("N", int, float)
 Profile = Literal["embedded", "production"]

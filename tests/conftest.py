@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from knowledge import Corpus, Index, build_index, load_corpus, load_encoder
-from knowledge.e5 import E5Encoder
-from knowledge.encoder import SentenceTransformerEncoder
+from knowledge.encoders.e5 import E5Encoder
+from knowledge.encoders.sentence import SentenceTransformerEncoder
 
 SOURCES = """
 sources:

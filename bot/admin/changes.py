@@ -59,7 +59,7 @@ def _given(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def change_of(form: MultiDictProxy[Any]) -> dict[str, Any]:
-    """The change a fix form describes (see :mod:`knowledge.curation`)."""
+    """The change a fix form describes (see :mod:`knowledge.content.curation`)."""
     if form.get("change"):  # the confirmation of a change that had conflicts
         try:
             data = parse_json(str(form["change"]))

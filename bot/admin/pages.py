@@ -15,7 +15,7 @@ from bot.admin.auth import Gatekeeper, Session, same_origin
 from bot.curation.curator import Curator
 from bot.insights.source import DAY_S, Store, day_start
 from bot.insights.source import day as as_day
-from knowledge.encoder import Encoder
+from knowledge.encoders.base import Encoder
 from settings import Settings
 
 GATE = web.AppKey("gate", Gatekeeper)

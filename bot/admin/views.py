@@ -33,7 +33,7 @@ from bot.insights.source import pseudonym
 from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 from bot.views import client_address
 from contracts.reply import KINDS
-from knowledge.curation import key
+from knowledge.content.curation import key
 
 
 async def overview_page(request: web.Request) -> web.Response:
@@ -68,7 +68,7 @@ async def topics(request: web.Request) -> dict[str, str]:
     """Each passage's topic, read from the corpus once (in a thread) and kept for the process."""
     found: dict[str, str] = request.app[TOPICS]
     if not found:
-        from knowledge.corpus import load_corpus
+        from knowledge.content.corpus import load_corpus
 
         def read() -> dict[str, str]:
             try:

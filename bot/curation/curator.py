@@ -5,7 +5,7 @@ directory serialise the gateway's page and ``senpai curate`` on the command
 line. A change is checked exactly as the YAML is (the live changes and this
 one applied to a copy of the corpus, then loaded), recorded, and the index is
 rebuilt from the YAML plus every live change. Only new texts are embedded
-(the embedding cache), and :func:`~knowledge.files.publish` swaps the new
+(the embedding cache), and :func:`~knowledge.store.files.publish` swaps the new
 build in at once, so the action server picks it up within its poll interval.
 If the build fails, the change is marked failed and the index that was
 serving goes on serving.
@@ -27,9 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore, Record
-from knowledge import Corpus, CorpusError, Index, build_index, current_dir, publish
-from knowledge.build import Progress
-from knowledge.curation import (
+from knowledge import Corpus, CorpusError, Index, build_index, current_dir, load_index, publish
+from knowledge.content.curation import (
     CurationError,
     already_asked,
     check_change,
@@ -38,9 +37,10 @@ from knowledge.curation import (
     key,
     questions_of,
 )
-from knowledge.decide import NAMED_TOPIC_FLOOR, outside_scope
-from knowledge.encoder import Encoder, EncoderError
-from knowledge.files import IndexLoadError
+from knowledge.encoders.base import Encoder, EncoderError
+from knowledge.search.decide import NAMED_TOPIC_FLOOR, outside_scope
+from knowledge.store.build import Progress
+from knowledge.store.files import IndexLoadError
 from settings import Settings
 
 logger = logging.getLogger("senpai.curation")
@@ -150,7 +150,7 @@ class Curator:
         serving = current_dir(self.settings.index_dir)
         if self._index is None or serving != self._index_at:
             found = self.encoders()
-            self._index = Index.load(
+            self._index = load_index(
                 serving,
                 found["en"],
                 lexical_weight=self.settings.lexical_weight,

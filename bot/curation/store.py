@@ -47,7 +47,7 @@ class Record:
     Attributes:
         id: Its number, in the order changes were made.
         kind: ``attach``, ``not_covered``, ``draft`` or ``ignore``.
-        data: The change itself (see :mod:`knowledge.curation`).
+        data: The change itself (see :mod:`knowledge.content.curation`).
         who: Who made it.
         created_at: When (seconds since the epoch).
         state: ``live``, ``undone``, ``failed`` or ``exported``.

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.insights.overview import Missed
-from knowledge.encoder import Encoder
-from knowledge.language import detect
-from knowledge.window import fit
+from knowledge.encoders.base import Encoder
+from knowledge.encoders.window import fit
+from knowledge.text.language import detect
 
 #: Where a cluster is cut, in cosine distance, per encoder (e5's similarities sit closer together).
 CUT = {"en": 0.6, "ja": 0.12}

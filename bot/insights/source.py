@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import reply, senders, stores
-from knowledge.patterns import scrub
+from knowledge.text.patterns import scrub
 from settings import Settings
 
 DAY_S = 86_400

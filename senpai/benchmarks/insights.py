@@ -26,7 +26,7 @@ from typing import Any
 from bot.insights.missed import cluster
 from bot.insights.overview import missed, overview
 from bot.insights.source import DAY_S, EVENTS_TABLE, Store
-from knowledge.encoder import Encoder
+from knowledge.encoders.base import Encoder
 from senpai.benchmarks.stats import rss_mb
 
 #: Themes of the questions nobody covers, each asked in several ways.

@@ -27,14 +27,14 @@ encoder = settings.open_encoder()
 index = build_index(corpus.passages, encoder, topics=corpus.topics)
 index.search("When did the JET Programme start?", 3)
 stages = {"english": rss()}
-from knowledge.e5 import E5Encoder
+from knowledge.encoders.e5 import E5Encoder
 e5 = E5Encoder(1)
 e5.encode(["JETプログラムはいつ始まりましたか？"])
 stages["e5_encoder"] = rss()
 ja = build_index(corpus.passages, e5, topics=corpus.topics, lang="ja")
 ja.search("JETプログラムはいつ始まりましたか？", 3)
 stages["japanese_index_and_sudachi"] = rss()
-from knowledge.language import detect
+from knowledge.text.language import detect
 detect("What does 先生 mean?")
 stages["lingua"] = rss()
 print(json.dumps(stages))

@@ -62,7 +62,7 @@ def machine() -> dict[str, Any]:
 
 def measure(quick: bool) -> dict[str, Any]:
     """Run the benchmarks (``quick``: fewer trials, no 5,000-turn run) and return the report."""
-    from knowledge import Index, current_dir
+    from knowledge import current_dir, load_index
 
     settings = Settings.from_env()
     print("index build and training ...", flush=True)
@@ -70,7 +70,7 @@ def measure(quick: bool) -> dict[str, Any]:
     trained = build.training(settings)
     print("retrieval against its floor ...", flush=True)
     encoder = settings.open_encoder()
-    index = Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+    index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     asked = turns.questions()
     path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)
     sizes = (200, 2000) if quick else (200, 2000, 20000)

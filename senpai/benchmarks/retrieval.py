@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from knowledge import CachedEncoder, Encoder, Index, Passage, build_index
-from knowledge.encoder import Vectors
+from knowledge.encoders.base import Vectors
 from senpai.benchmarks.stats import median, percentile, timings
 
 #: Results per query the bot asks for (the answer action's candidates).

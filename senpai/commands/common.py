@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from knowledge.index import Index
+    from knowledge.search.index import Index
 
 
 def settings_from_env() -> Settings:
@@ -25,11 +25,11 @@ def settings_from_env() -> Settings:
 
 def published_index(settings: Settings, command: str) -> Index | None:
     """Load the published index, or print why it cannot be loaded and return ``None``."""
-    from knowledge import EncoderError, Index, IndexLoadError, current_dir
+    from knowledge import EncoderError, IndexLoadError, current_dir, load_index
 
     try:
         encoder = settings.open_encoder()
-        return Index.load(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
+        return load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     except (IndexLoadError, EncoderError) as exc:
         print(f"senpai {command}: {exc}", file=sys.stderr)
         return None

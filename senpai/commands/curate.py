@@ -69,7 +69,7 @@ def cmd_curate(args: argparse.Namespace) -> int:
     from bot.curation.curator import Curator
     from bot.curation.store import CurationStore
     from knowledge import CorpusError
-    from knowledge.curation import CurationError
+    from knowledge.content.curation import CurationError
 
     settings = settings_from_env()
     curator = Curator(settings, CurationStore.of(settings), settle_in_background=False)

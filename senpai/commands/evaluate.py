@@ -11,21 +11,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from senpai.commands.common import settings_from_env
+from senpai.evaluation.configured import bot_index
 from settings import Settings
 
 if TYPE_CHECKING:
-    from knowledge.corpus import Corpus
-    from knowledge.decide import Policy
-    from knowledge.encoder import Encoder
-    from knowledge.evaluate import DevQuestion, Result, Retriever
-    from knowledge.index import Index
+    from knowledge.content.corpus import Corpus
+    from knowledge.encoders.base import Encoder
+    from knowledge.evaluation.evaluate import DevQuestion, Result, Retriever
+    from knowledge.search.index import Index
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
     from knowledge import CorpusError, EncoderError, build_index, load_corpus
-    from knowledge import evaluate as ev
-    from knowledge.e5 import E5_MODEL
+    from knowledge.encoders.e5 import E5_MODEL
+    from knowledge.evaluation import evaluate as ev
 
     settings = settings_from_env()
     if args.facts is not None:
@@ -35,11 +35,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.comparisons:
         args.real = args.real or []
     if args.real is not None:
-        from senpai import real_eval
+        from senpai.evaluation import real as real_eval
 
         out = args.out if args.out.name != "report.json" else args.out.with_name("report-real.json")
         paths = args.real or list(real_eval.DEVELOPMENT)
-        return real_eval.command(paths, args.stack, out, args.show_failures, comparisons=args.comparisons)
+        return real_eval.command(
+            settings, paths, args.stack, out, args.show_failures, comparisons=args.comparisons
+        )
     try:
         corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
@@ -105,14 +107,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _is_japanese(questions: list[DevQuestion]) -> bool:
     """Whether a question set is in Japanese (most of its questions are)."""
-    from knowledge.language import detect
+    from knowledge.text.language import detect
 
     return sum(detect(q.q) == "ja" for q in questions) * 2 > len(questions)
 
 
 def _english_retrievers(plain: Index, index: Index, settings: Settings) -> list[Retriever]:
     """Dense, BM25 and hybrids over the English views, with and without the adapter."""
-    from knowledge import evaluate as ev
+    from knowledge.evaluation import evaluate as ev
 
     retrievers: list[Retriever] = [
         ev.IndexRetriever(index, 0.0),
@@ -130,8 +132,8 @@ def _english_retrievers(plain: Index, index: Index, settings: Settings) -> list[
 def _japanese_retrievers(plain: Index, encoder: Encoder, corpus: Corpus) -> list[Retriever]:
     """The Japanese routes side by side: e5, Sudachi BM25, their hybrids, an adapter, and MiniLM."""
     from knowledge import build_index
-    from knowledge import evaluate as ev
-    from knowledge.adapter import AdapterConfig
+    from knowledge.evaluation import evaluate as ev
+    from knowledge.search.adapter import AdapterConfig
 
     ja = plain.japanese
     assert ja is not None
@@ -146,23 +148,6 @@ def _japanese_retrievers(plain: Index, encoder: Encoder, corpus: Corpus) -> list
     ]
 
 
-def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
-    """The index and thresholds the bot runs with, built from the corpus as it is now (nothing published)."""
-    from knowledge import build_index
-
-    index = build_index(
-        corpus.passages,
-        settings.open_encoder(),
-        topics=corpus.topics,
-        not_covered=corpus.not_covered,
-        lexical_weight=settings.lexical_weight,
-        adapter=settings.adapter_config(),
-        japanese=settings.open_japanese_encoder(),
-        cache_dir=settings.embedding_cache_dir,
-    )
-    return index, settings.policy()
-
-
 def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
     """Ask every question of the fact inventory and check the answer text for the fact."""
     import asyncio
@@ -170,8 +155,8 @@ def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
     import aiohttp
 
     from knowledge import CorpusError, EncoderError, load_corpus
-    from knowledge import facts as fx
-    from senpai import fact_eval
+    from knowledge.evaluation import facts as fx
+    from senpai.evaluation import facts as fact_eval
 
     try:
         corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
@@ -209,7 +194,7 @@ def _eval_stack(args: argparse.Namespace, corpus: Corpus, questions: list[DevQue
 
     import aiohttp
 
-    from senpai.e2e_eval import run_through_stack, summarise
+    from senpai.evaluation.e2e import run_through_stack, summarise
 
     try:
         outcomes = asyncio.run(run_through_stack(args.stack, questions, corpus))
@@ -244,10 +229,10 @@ def _eval_conversations(args: argparse.Namespace, settings: Settings) -> int:
     import aiohttp
 
     from knowledge import CorpusError, EncoderError, load_corpus
-    from knowledge import conversations as cv
-    from knowledge.context import Studies
-    from knowledge.routing import Router
-    from senpai import conversation_eval as ce
+    from knowledge.evaluation import conversations as cv
+    from knowledge.search.context import Studies
+    from knowledge.text.routing import Router
+    from senpai.evaluation import conversations as ce
     from settings import PROJECT_ROOT
 
     router = Router.from_nlu(PROJECT_ROOT / "data" / "nlu")
@@ -312,7 +297,7 @@ def _smalltalk_on_off_topic(router: object, devset: Path) -> dict[str, tuple[lis
     """Which off-topic questions get small talk: eval/offtopic.yaml's, and the sets' out-of-scope ones."""
     import yaml
 
-    from knowledge.routing import Router
+    from knowledge.text.routing import Router
 
     assert isinstance(router, Router)
     sets = {

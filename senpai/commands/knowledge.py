@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def _export_onnx(settings: Settings) -> None:
     """Export the model to ONNX (checked against torch) if the ONNX backend needs it."""
-    from knowledge.onnx import ensure_export, read_export_meta
+    from knowledge.encoders.onnx import ensure_export, read_export_meta
 
     if settings.encoder_backend != "onnx":
         return
@@ -53,7 +53,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         publish,
         read_meta,
     )
-    from knowledge.files import IndexLoadError, current_dir
+    from knowledge.store.files import IndexLoadError, current_dir
 
     settings = settings_from_env()
     try:
@@ -107,7 +107,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
     from actions.reply import citation_dicts
-    from knowledge.corpus import source_labels
+    from knowledge.content.corpus import source_labels
 
     settings = settings_from_env()
     index = published_index(settings, "search")
@@ -143,8 +143,8 @@ def _clip(text: str | None, width: int = 80) -> str | None:
 
 def cmd_check_scope(args: argparse.Namespace) -> int:
     """Report passage questions the not-covered topics would refuse, and examples a passage would answer."""
-    from knowledge import facts as fx
-    from knowledge.scope_check import check_scope, refused_questions
+    from knowledge.evaluation import facts as fx
+    from knowledge.evaluation.scope_check import check_scope, refused_questions
 
     settings = settings_from_env()
     index = published_index(settings, "check-scope")

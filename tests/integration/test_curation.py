@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 import pytest
 
 from knowledge import current_dir, read_meta
-from knowledge.corpus import DEFAULT_CORPUS_DIR
-from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.content.corpus import DEFAULT_CORPUS_DIR
+from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
 from settings import PROJECT_ROOT
 from tests.integration.conftest import Stack, start_stack
 from tests.integration.test_admin import NoRedirect, get, sign_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import facts as fx
-from knowledge.scope_check import check_scope, refused_questions
+from knowledge.evaluation import facts as fx
+from knowledge.evaluation.scope_check import check_scope, refused_questions
 from senpai.commands.common import published_index
 from settings import PROJECT_ROOT, Settings
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from knowledge import load_corpus
-from knowledge.corpus import DEFAULT_CORPUS_DIR
+from knowledge.content.corpus import DEFAULT_CORPUS_DIR
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,8 @@ from actions.role import ACKNOWLEDGE, ASK_ROLE
 from actions.runtime import KnowledgeService
 from actions.texts import say
 from knowledge import CachedEncoder, Index
-from knowledge.decide import Policy
-from knowledge.words import asks_question
+from knowledge.search.decide import Policy
+from knowledge.text.words import asks_question
 from tests.unit.fakes import TrackerFactory, meta, run
 
 ANSWER = action("action_answer")
@@ -210,7 +210,7 @@ async def test_close_topics_too_long_for_one_reply_get_a_clarify_question(
     service: KnowledgeService,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("knowledge.decide.MAX_ANSWER_CHARS", 100)  # no two passages fit
+    monkeypatch.setattr("knowledge.search.decide.MAX_ANSWER_CHARS", 100)  # no two passages fit
     service.policy = Policy(threshold=0.3, clarify_margin=0.5)  # everything counts as close
     messages, events = await run(ANSWER, make_tracker("planning the programme with teachers"))
     payload = meta(messages)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import Index, IndexLoadError
-from knowledge.adapter import AdapterConfig, apply_adapter, fit_adapter
-from knowledge.encoder import SentenceTransformerEncoder
-from knowledge.files import ADAPTER_FILE, META_FILE
-from knowledge.index import LEXICAL_WEIGHT
+from knowledge import Index, IndexLoadError, load_index, save_index
+from knowledge.encoders.sentence import SentenceTransformerEncoder
+from knowledge.search.adapter import AdapterConfig, apply_adapter, fit_adapter
+from knowledge.search.index import LEXICAL_WEIGHT
+from knowledge.store.files import ADAPTER_FILE, META_FILE
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -85,11 +85,11 @@ def test_an_adapted_index_maps_stored_vectors_and_queries_alike(adapted: Index) 
 def test_the_adapter_is_saved_as_a_plain_array_and_loaded_back(
     adapted: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
-    saved = adapted.save(tmp_path / "idx")
+    saved = save_index(adapted, tmp_path / "idx")
     meta = json.loads((saved / META_FILE).read_text())
     assert meta["adapter"] == AdapterConfig().to_dict()
     assert np.load(saved / ADAPTER_FILE, allow_pickle=False).shape == (encoder.dim, encoder.dim)
-    loaded = Index.load(saved, encoder)
+    loaded = load_index(saved, encoder)
     assert loaded.adapter_config == adapted.adapter_config
     query = "how many people take part"
     assert [(h.id, h.score) for h in loaded.search(query, 3)] == [
@@ -111,16 +111,16 @@ def test_the_adapter_is_saved_as_a_plain_array_and_loaded_back(
 def test_a_missing_or_damaged_adapter_is_refused_with_the_rebuild_command(
     adapted: Index, encoder: SentenceTransformerEncoder, tmp_path: Path, damage: object
 ) -> None:
-    saved = adapted.save(tmp_path / "idx")
+    saved = save_index(adapted, tmp_path / "idx")
     damage(saved)  # type: ignore[operator]
     with pytest.raises(IndexLoadError, match="build-index"):
-        Index.load(saved, encoder)
+        load_index(saved, encoder)
 
 
 def test_build_index_rebuilds_when_the_adapter_setting_changes(
     corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from knowledge.files import current_dir
+    from knowledge.store.files import current_dir
     from senpai.cli import main
 
     monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Corpus, Hit, Hits
-from knowledge.compare import about, compares, one_of_each
-from knowledge.decide import Policy
+from knowledge.search.compare import about, compares, one_of_each
+from knowledge.search.decide import Policy
 
 
 @pytest.mark.parametrize(

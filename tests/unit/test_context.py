@@ -5,10 +5,17 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Index
-from knowledge.context import Previous, Studies, answer_in_context, contextual_query, needs_previous, reading
-from knowledge.decide import Policy
-from knowledge.routing import Router
-from knowledge.words import content_words
+from knowledge.search.context import (
+    Previous,
+    Studies,
+    answer_in_context,
+    contextual_query,
+    needs_previous,
+    reading,
+)
+from knowledge.search.decide import Policy
+from knowledge.text.routing import Router
+from knowledge.text.words import content_words
 from settings import PROJECT_ROOT
 
 EXAMPLES = {

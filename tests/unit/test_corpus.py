@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import CorpusError, load_corpus, load_not_covered
-from knowledge.corpus import DEFAULT_CORPUS_DIR, Passage, passage_views
-from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
-from knowledge.schema import MAX_WORDS
+from knowledge.content.corpus import DEFAULT_CORPUS_DIR, Passage, passage_views
+from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.content.schema import MAX_WORDS
 from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 
 

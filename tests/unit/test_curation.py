@@ -12,9 +12,9 @@ import pytest
 
 from bot.curation.store import EXPORTED, LIVE, UNDONE, CurationStore
 from knowledge import CorpusError, load_corpus
-from knowledge.corpus import DEFAULT_CORPUS_DIR
-from knowledge.curation import CurationError, already_asked, curated_corpus, export
-from knowledge.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.content.corpus import DEFAULT_CORPUS_DIR
+from knowledge.content.curation import CurationError, already_asked, curated_corpus, export
+from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
 from tests.pg import throwaway_database
 
 DRAFT: dict[str, Any] = {

@@ -11,7 +11,7 @@ import pytest
 
 from bot.curation.curator import Curator, build_for
 from bot.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore
-from knowledge import Index, current_dir, load_corpus, read_meta
+from knowledge import Index, current_dir, load_corpus, load_index, read_meta
 from settings import Settings
 from tests.unit.test_curation import DRAFT
 
@@ -39,7 +39,7 @@ def curator(corpus_dir: Path, not_covered_file: Path, tmp_path: Path) -> Curator
 
 
 def published(curator: Curator) -> Index:
-    return Index.load(current_dir(curator.settings.index_dir), curator.encoders()["en"])
+    return load_index(current_dir(curator.settings.index_dir), curator.encoders()["en"])
 
 
 def best(curator: Curator, question: str) -> tuple[str, float]:

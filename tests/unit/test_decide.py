@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from knowledge import Corpus, Hit, Hits, NotCoveredMatch
-from knowledge.decide import NAMED_TOPIC_FLOOR, Policy, decide, scope_lead
+from knowledge.search.decide import NAMED_TOPIC_FLOOR, Policy, decide, scope_lead
 
 
 def hits(corpus: Corpus, *scored: tuple[str, float]) -> list[Hit]:

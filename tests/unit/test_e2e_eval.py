@@ -6,9 +6,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from knowledge.corpus import Corpus
-from knowledge.evaluate import DevQuestion
-from senpai.e2e_eval import Outcome, run_through_stack, summarise
+from knowledge.content.corpus import Corpus
+from knowledge.evaluation.evaluate import DevQuestion
+from senpai.evaluation.e2e import Outcome, run_through_stack, summarise
 
 IN = DevQuestion("q", ("a", "b"))
 OOS = DevQuestion("q", out_of_scope=True)

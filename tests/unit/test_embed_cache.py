@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from knowledge import Corpus, build_index
-from knowledge.embed_cache import EmbeddingCache, embed
-from knowledge.encoder import Encoder, Vectors
+from knowledge.encoders.base import Encoder, Vectors
+from knowledge.encoders.embed_cache import EmbeddingCache, embed
 
 
 class Counting:

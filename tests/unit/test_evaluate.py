@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import Hit, Index
-from knowledge import evaluate as ev
+from knowledge.evaluation import evaluate as ev
 
 QUESTIONS = [
     ev.DevQuestion("what year did it begin", ("programme-start",)),
@@ -101,7 +101,7 @@ def test_bm25_reports_no_not_covered_side(tiny_index: Index) -> None:
 def test_the_configured_row_decides_as_the_bot_does(tiny_index: Index) -> None:
     from dataclasses import replace
 
-    from knowledge.decide import ENGLISH, decide
+    from knowledge.search.decide import ENGLISH, decide
 
     records = ev.run(ev.IndexRetriever(tiny_index, 0.5), QUESTIONS)
     policy = replace(ENGLISH, threshold=0.2, scope_margin=None)

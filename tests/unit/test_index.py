@@ -12,11 +12,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import Corpus, Hits, Index, IndexLoadError, build_index, current_dir, load_not_covered, publish
-from knowledge.encoder import CachedEncoder, SentenceTransformerEncoder
-from knowledge.files import META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
-from knowledge.hits import LEXICAL_SATURATION
-from knowledge.index import AUDIENCE_PRIOR
+from knowledge import (
+    Corpus,
+    Hits,
+    Index,
+    IndexLoadError,
+    build_index,
+    current_dir,
+    load_index,
+    load_not_covered,
+    publish,
+    save_index,
+)
+from knowledge.encoders.cached import CachedEncoder
+from knowledge.encoders.sentence import SentenceTransformerEncoder
+from knowledge.search.hits import LEXICAL_SATURATION
+from knowledge.search.index import AUDIENCE_PRIOR
+from knowledge.store.files import META_FILE, NOT_COVERED_FILE, PASSAGES_FILE
 
 
 def test_encoder_gives_unit_vectors(encoder: SentenceTransformerEncoder) -> None:
@@ -70,14 +82,14 @@ def test_audience_prior_prefers_jte_passages(tiny_index: Index) -> None:
 def test_save_and_load_round_trip(
     tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
-    target = tiny_index.save(tmp_path / "idx")
+    target = save_index(tiny_index, tmp_path / "idx")
     assert sorted(os.listdir(target)) == ["index.faiss", "meta.json", "not_covered.jsonl", "passages.jsonl"]
     meta = json.loads((target / META_FILE).read_text())
     assert meta["model"] == encoder.name and meta["dim"] == encoder.dim
     assert meta["corpus_hash"] == tiny_index.fingerprint and meta["passages"] == 5
     assert meta["not_covered_topics"] == 2 and meta["not_covered_examples"] == 6
     assert meta["vectors"] == tiny_index.vectors == 5 + 7 + 6  # title+text, questions, examples
-    loaded = Index.load(target, encoder, lexical_weight=0.0)
+    loaded = load_index(target, encoder, lexical_weight=0.0)
     assert [p.id for p in loaded.passages] == [p.id for p in tiny_index.passages]
     assert loaded.not_covered == tiny_index.not_covered
     for query in ("how many participants are there", "will it snow this weekend"):
@@ -99,9 +111,9 @@ class _Renamed:
 def test_load_refuses_an_index_built_with_another_model(
     tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
 ) -> None:
-    target = tiny_index.save(tmp_path / "idx")
+    target = save_index(tiny_index, tmp_path / "idx")
     with pytest.raises(IndexLoadError, match=r"other-model.*senpai build-index"):
-        Index.load(target, _Renamed(encoder, "other-model"))
+        load_index(target, _Renamed(encoder, "other-model"))
 
 
 @pytest.mark.parametrize(
@@ -111,7 +123,7 @@ def test_load_refuses_an_index_built_with_another_model(
 def test_load_refuses_damaged_indexes(
     tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path, damage: str
 ) -> None:
-    target = tiny_index.save(tmp_path / "idx")
+    target = save_index(tiny_index, tmp_path / "idx")
     if damage == "missing":
         target = tmp_path / "nowhere"
     elif damage == "corrupt-faiss":
@@ -127,7 +139,7 @@ def test_load_refuses_damaged_indexes(
     else:
         (target / META_FILE).write_text("{not json")
     with pytest.raises(IndexLoadError, match="build-index"):
-        Index.load(target, encoder)
+        load_index(target, encoder)
 
 
 def test_publish_switches_current_atomically(
@@ -140,14 +152,16 @@ def test_publish_switches_current_atomically(
         build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics, not_covered=()), root
     )
     assert current_dir(root) == second.resolve()
-    assert len(Index.load(current_dir(root), encoder)) == 5
+    assert len(load_index(current_dir(root), encoder)) == 5
     assert not list(root.glob(".current.tmp*"))
 
 
 def test_publishing_the_same_corpus_twice_in_one_second_keeps_both_builds(
     tiny_index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("knowledge.files.time.strftime", lambda *args: "20260101T000000")  # a frozen clock
+    monkeypatch.setattr(
+        "knowledge.store.storage.time.strftime", lambda *args: "20260101T000000"
+    )  # a frozen clock
     root = tmp_path / "index"
     first = publish(tiny_index, root)
     second = publish(tiny_index, root)

@@ -15,13 +15,13 @@ from actions.registry import action
 from actions.runtime import KnowledgeService
 from actions.stated_role import stated_role
 from actions.texts import TEXTS
-from knowledge import CorpusError, Index, load_corpus
-from knowledge.context import reading
-from knowledge.decide import Policy
-from knowledge.figures import compare
-from knowledge.language import detect, requested_language
-from knowledge.routing import Router
-from knowledge.words import asks_question, words
+from knowledge import CorpusError, Index, load_corpus, load_index, save_index
+from knowledge.content.figures import compare
+from knowledge.search.context import reading
+from knowledge.search.decide import Policy
+from knowledge.text.language import detect, requested_language
+from knowledge.text.routing import Router
+from knowledge.text.words import asks_question, words
 from tests.conftest import NOT_COVERED, SOURCES, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 from tests.unit.fakes import TrackerFactory, run
 
@@ -181,15 +181,15 @@ def test_japanese_queries_go_to_the_japanese_index(tiny_bilingual: Index) -> Non
 def test_the_japanese_index_is_saved_and_loaded_with_the_english_one(
     tiny_bilingual: Index, tmp_path: Path
 ) -> None:
-    saved = tiny_bilingual.save(tmp_path / "index")
+    saved = save_index(tiny_bilingual, tmp_path / "index")
     assert (saved / "ja" / "meta.json").is_file()
-    loaded = Index.load(saved, tiny_bilingual.encoder, lexical_weight=0.0)
+    loaded = load_index(saved, tiny_bilingual.encoder, lexical_weight=0.0)
     assert loaded.japanese is not None and loaded.japanese.lang == "ja"
     assert loaded.search("設立は何年？", 1)[0].id == "programme-start"
 
 
 def test_japanese_hits_are_decided_with_the_japanese_thresholds(tiny_bilingual: Index) -> None:
-    from knowledge.decide import decide
+    from knowledge.search.decide import decide
 
     assert decide(tiny_bilingual.search("パートナーの先生との打ち合わせ", 3), POLICY).kind == "answer"
     assert decide(tiny_bilingual.search("株価は上がりますか", 3), POLICY).kind == "fallback"
@@ -298,9 +298,9 @@ def test_the_japanese_encoder_keeps_its_cache_and_waits_passively(
     from knowledge import CachedEncoder
 
     assert os.environ.get("OMP_WAIT_POLICY") == "PASSIVE"  # no OpenMP thread spinning between calls
-    saved = tiny_bilingual.save(tmp_path / "index")
+    saved = save_index(tiny_bilingual, tmp_path / "index")
     cached = CachedEncoder(japanese_encoder, 16)
-    loaded = Index.load(saved, tiny_bilingual.encoder, lexical_weight=0.0, japanese_encoder=cached)
+    loaded = load_index(saved, tiny_bilingual.encoder, lexical_weight=0.0, japanese_encoder=cached)
     assert loaded.japanese is not None and loaded.japanese.encoder is cached
     loaded.warm("設立は何年？")  # what the gateway's prefetch does while Rasa parses
     assert len(cached) == 1

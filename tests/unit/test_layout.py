@@ -85,3 +85,13 @@ def test_contracts_need_only_the_standard_library() -> None:
         for path in modules("contracts")
     }
     assert {path: names for path, names in third_party.items() if names} == {}
+
+
+def test_every_package_and_module_opens_with_its_purpose() -> None:
+    silent = [
+        str(path.relative_to(PROJECT_ROOT))
+        for package in ALLOWED
+        for path in modules(package)
+        if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert silent == []

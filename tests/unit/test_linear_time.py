@@ -39,17 +39,17 @@ from actions.slack import escape
 from actions.stated_role import stated_role
 from bot.schemas import ValidationError, parse_chat
 from knowledge import load_corpus
-from knowledge.context import needs_previous, reading
-from knowledge.corpus import passage_views
-from knowledge.curation import key
-from knowledge.figures import compare
-from knowledge.ja_tokens import ja_tokens
-from knowledge.japanese import tidy
-from knowledge.language import detect, has_japanese, normalise, requested_language
-from knowledge.lexical import query_terms
-from knowledge.normalize import Speller
-from knowledge.routing import Router
-from knowledge.words import asks_question, content_words, words
+from knowledge.content.corpus import passage_views
+from knowledge.content.curation import key
+from knowledge.content.figures import compare
+from knowledge.content.japanese import tidy
+from knowledge.search.context import needs_previous, reading
+from knowledge.search.lexical import query_terms
+from knowledge.text.ja_tokens import ja_tokens
+from knowledge.text.language import detect, has_japanese, normalise, requested_language
+from knowledge.text.normalize import Speller
+from knowledge.text.routing import Router
+from knowledge.text.words import asks_question, content_words, words
 from senpai.adversarial import MAX_CHARS, families, repeated
 from settings import PROJECT_ROOT
 
@@ -126,25 +126,25 @@ def functions() -> Functions:
     speller = Speller([view for p in corpus.passages for view in passage_views(p, "en")])
     found = Functions(
         {
-            "knowledge.language.detect": detect,
-            "knowledge.language.normalise": normalise,
-            "knowledge.language.has_japanese": has_japanese,
-            "knowledge.language.requested_language": requested_language,
-            "knowledge.words.words": words,
-            "knowledge.words.content_words": content_words,
-            "knowledge.routing.Router.route": router.route,
-            "knowledge.routing.Router.smalltalk_intent": router.smalltalk_intent,
-            "knowledge.context.reading": reading,
-            "knowledge.context.needs_previous": needs_previous,
-            "knowledge.normalize.Speller.fix": speller.fix,
-            "knowledge.ja_tokens.ja_tokens": ja_tokens,
-            "knowledge.lexical.query_terms(en)": lambda t: query_terms(t, "en"),
-            "knowledge.lexical.query_terms(ja)": lambda t: query_terms(t, "ja"),
-            "knowledge.curation.key": key,
-            "knowledge.japanese.tidy": tidy,
-            "knowledge.figures.compare": lambda t: compare(t, t),
+            "knowledge.text.language.detect": detect,
+            "knowledge.text.language.normalise": normalise,
+            "knowledge.text.language.has_japanese": has_japanese,
+            "knowledge.text.language.requested_language": requested_language,
+            "knowledge.text.words.words": words,
+            "knowledge.text.words.content_words": content_words,
+            "knowledge.text.routing.Router.route": router.route,
+            "knowledge.text.routing.Router.smalltalk_intent": router.smalltalk_intent,
+            "knowledge.search.context.reading": reading,
+            "knowledge.search.context.needs_previous": needs_previous,
+            "knowledge.text.normalize.Speller.fix": speller.fix,
+            "knowledge.text.ja_tokens.ja_tokens": ja_tokens,
+            "knowledge.search.lexical.query_terms(en)": lambda t: query_terms(t, "en"),
+            "knowledge.search.lexical.query_terms(ja)": lambda t: query_terms(t, "ja"),
+            "knowledge.content.curation.key": key,
+            "knowledge.content.japanese.tidy": tidy,
+            "knowledge.content.figures.compare": lambda t: compare(t, t),
             "actions.stated_role.stated_role": stated_role,
-            "knowledge.words.asks_question": asks_question,
+            "knowledge.text.words.asks_question": asks_question,
             "actions.slack.escape": escape,
             "bot.schemas.parse_chat": _chat,
         }
@@ -223,11 +223,11 @@ def test_known_pathological_families_grow_linearly(
 
 #: Modules that may use Python's ``re``: none reads what a user wrote, but the word-pattern checker.
 RE_ALLOWED = {
-    "knowledge/patterns.py": "compile_tokens checks that a word pattern can't backtrack, then compiles it",
-    "knowledge/routing.py": "reads Rasa's NLU training files",
-    "knowledge/onnx.py": "makes a directory name from the model's name",
-    "knowledge/embed_cache.py": "makes a file name from the model's name",
-    "knowledge/facts.py": "compiles the answer patterns of the fact evaluation set",
+    "knowledge/text/patterns.py": "compile_tokens checks a word pattern can't backtrack, then compiles it",
+    "knowledge/text/routing.py": "reads Rasa's NLU training files",
+    "knowledge/encoders/onnx.py": "makes a directory name from the model's name",
+    "knowledge/encoders/embed_cache.py": "makes a file name from the model's name",
+    "knowledge/evaluation/facts.py": "compiles the answer patterns of the fact evaluation set",
 }
 
 
@@ -244,7 +244,7 @@ def test_no_module_that_reads_user_text_uses_pythons_backtracking_re() -> None:
                 offenders.append(relative)
     assert not offenders, (
         f"{offenders} import Python's re (or regex): compile patterns over user text with "
-        "knowledge.patterns.compile_re2 (linear time), or add the module to RE_ALLOWED with why "
+        "knowledge.text.patterns.compile_re2 (linear time), or add the module to RE_ALLOWED with why "
         "no user text reaches it"
     )
 

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from knowledge import EncoderError, Index
-from knowledge.encoder import DEFAULT_MODEL, SentenceTransformerEncoder, open_encoder
-from knowledge.onnx import META_FILE, MODEL_FILE, OnnxEncoder, ensure_export, export_dir, is_current
+from knowledge.encoders.base import DEFAULT_MODEL
+from knowledge.encoders.factory import open_encoder
+from knowledge.encoders.onnx import META_FILE, MODEL_FILE, OnnxEncoder, ensure_export, export_dir, is_current
+from knowledge.encoders.sentence import SentenceTransformerEncoder
 from settings import Settings, SettingsError
 
 

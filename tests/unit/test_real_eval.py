@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from knowledge import load_corpus
-from senpai.real_eval import (
+from senpai.evaluation.real import (
     DEVELOPMENT,
     HELD_OUT,
     Message,

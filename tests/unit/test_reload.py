@@ -6,9 +6,9 @@ from pathlib import Path
 
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService
-from knowledge import Corpus, Index, build_index, current_dir, publish
-from knowledge.decide import Policy
-from knowledge.encoder import SentenceTransformerEncoder
+from knowledge import Corpus, build_index, current_dir, load_index, publish
+from knowledge.encoders.sentence import SentenceTransformerEncoder
+from knowledge.search.decide import Policy
 
 
 async def test_watcher_swaps_in_a_new_build(
@@ -16,7 +16,7 @@ async def test_watcher_swaps_in_a_new_build(
 ) -> None:
     root = tmp_path / "index"
     publish(build_index(tiny_corpus.passages[:2], encoder), root)
-    service = KnowledgeService(Index.load(current_dir(root), encoder), Policy(), 0.6)
+    service = KnowledgeService(load_index(current_dir(root), encoder), Policy(), 0.6)
     watcher = IndexWatcher(service, root, interval_s=0.01)
     assert await watcher.check() is False
     assert len(service.index) == 2
@@ -34,7 +34,7 @@ async def test_a_broken_build_keeps_the_old_index(
 ) -> None:
     root = tmp_path / "index"
     publish(build_index(tiny_corpus.passages, encoder, topics=tiny_corpus.topics), root)
-    service = KnowledgeService(Index.load(current_dir(root), encoder), Policy(), 0.6)
+    service = KnowledgeService(load_index(current_dir(root), encoder), Policy(), 0.6)
     watcher = IndexWatcher(service, root)
     broken = publish(build_index(tiny_corpus.passages[:1], encoder), root)
     (broken / "index.faiss").write_bytes(b"garbage")

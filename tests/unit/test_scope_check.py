@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import Corpus, Index, NotCoveredTopic, build_index
-from knowledge.decide import Policy, decide, scope_lead
-from knowledge.encoder import SentenceTransformerEncoder
-from knowledge.scope_check import check_scope
+from knowledge.encoders.sentence import SentenceTransformerEncoder
+from knowledge.evaluation.scope_check import check_scope
+from knowledge.search.decide import Policy, decide, scope_lead
 
 POLICY = Policy(threshold=0.15, scope_margin=0.065)
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 import actions.language
-import knowledge.words
+import knowledge.text.words
 from actions import runtime
 from actions.registry import action
 from actions.runtime import LONG_CHARS, KnowledgeService
 from actions.texts import say
 from knowledge import Index
-from knowledge.decide import Policy
+from knowledge.search.decide import Policy
 from tests.unit.fakes import TrackerFactory, meta, run
 
 ANSWER = action("action_answer")
@@ -113,7 +113,7 @@ async def test_reading_a_message_runs_in_a_worker_thread_not_on_the_event_loop(
         return wrapper
 
     monkeypatch.setattr(actions.language, "detect", spy("detect", actions.language.detect))
-    monkeypatch.setattr(knowledge.words, "ja_tokens", spy("ja_tokens", knowledge.words.ja_tokens))
+    monkeypatch.setattr(knowledge.text.words, "ja_tokens", spy("ja_tokens", knowledge.text.words.ja_tokens))
     for text in ("When did the JET Programme start? I wonder", "JETプログラムはいつ始まりましたか？ ALT"):
         await run(ANSWER, make_tracker(text))
     loop_thread = threading.current_thread().name

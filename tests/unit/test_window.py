@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import Index, load_corpus
-from knowledge.corpus import passage_views
-from knowledge.e5 import E5Encoder
-from knowledge.normalize import MAX_LOOKUPS, Speller
-from knowledge.window import PREFIX_TOKENS, QUERY_WINDOW, clip, fit, window_of
+from knowledge.content.corpus import passage_views
+from knowledge.encoders.e5 import E5Encoder
+from knowledge.encoders.window import PREFIX_TOKENS, QUERY_WINDOW, clip, fit, window_of
+from knowledge.text.normalize import MAX_LOOKUPS, Speller
 from settings import Settings
 
 

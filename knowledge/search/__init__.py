@@ -1,0 +1,1 @@
+"""Searching the passages: the index, its hits, BM25, the adapter, context and the decision rule."""
