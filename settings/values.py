@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
-from knowledge.encoders.base import Backend
-
 N = TypeVar("N", int, float)
 Profile = Literal["embedded", "production"]
+#: The encoder backends (``knowledge.encoders.base.Backend``).
+Backend = Literal["onnx", "torch"]
 PROFILES: tuple[Profile, ...] = ("embedded", "production")
 
 

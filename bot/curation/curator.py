@@ -38,7 +38,9 @@ from knowledge.content.curation import (
     questions_of,
 )
 from knowledge.encoders.base import Encoder, EncoderError
-from knowledge.search.decide import NAMED_TOPIC_FLOOR, outside_scope
+from knowledge.encoders.factory import open_batch
+from knowledge.search.adapter import configured_adapter
+from knowledge.search.decide import NAMED_TOPIC_FLOOR, configured_policy, outside_scope
 from knowledge.store.build import Progress
 from knowledge.store.files import IndexLoadError
 from settings import Settings
@@ -116,7 +118,7 @@ class Curator:
         """The batch encoders of each language, loaded once (they also cluster missed questions)."""
         with self._lock:
             if not self._encoders:
-                self._encoders.update(self.settings.open_batch_encoders())
+                self._encoders.update(open_batch(self.settings))
             return self._encoders
 
     @contextmanager
@@ -161,7 +163,7 @@ class Curator:
 
     def conflicts(self, change: Mapping[str, Any]) -> list[str]:
         """What the scope check would flag if the change were made, one sentence each."""
-        index, policy, out = self.index(), self.settings.policy(), []
+        index, policy, out = self.index(), configured_policy(self.settings), []
         for q in questions_of(change):
             hits = index.search(q.text, 8)
             outside = outside_scope(hits, policy.for_hits(hits))
@@ -282,12 +284,14 @@ class Curator:
         start = time.perf_counter()
         settings = self.settings
         weight = None
-        if quick and settings.adapter_config() is not None:
+
+        if quick and configured_adapter(settings) is not None:
             try:
                 serving = self.index()
             except IndexLoadError:
                 serving = None
-            if serving is not None and serving.adapter_config == settings.adapter_config():
+
+            if serving is not None and serving.adapter_config == configured_adapter(settings):
                 weight = serving.adapter
         index = build_for(settings, corpus, self.encoders(), adapter_weight=weight)
         target = publish(index, settings.index_dir)
@@ -334,7 +338,7 @@ def build_for(
         topics=corpus.topics,
         not_covered=corpus.not_covered,
         progress=progress,
-        adapter=settings.adapter_config(),
+        adapter=configured_adapter(settings),
         japanese=encoders.get("ja"),
         cache_dir=settings.embedding_cache_dir if cache else None,
         adapter_weight=adapter_weight,

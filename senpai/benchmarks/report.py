@@ -69,7 +69,9 @@ def measure(quick: bool) -> dict[str, Any]:
     built = build.index_build(settings, 1 if quick else 3)
     trained = build.training(settings)
     print("retrieval against its floor ...", flush=True)
-    encoder = settings.open_encoder()
+    from knowledge.encoders.factory import open_configured
+
+    encoder = open_configured(settings)
     index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     asked = turns.questions()
     path = retrieval.floor_vs_path(encoder, index, asked, 3 if quick else 5)

@@ -28,7 +28,9 @@ def published_index(settings: Settings, command: str) -> Index | None:
     from knowledge import EncoderError, IndexLoadError, current_dir, load_index
 
     try:
-        encoder = settings.open_encoder()
+        from knowledge.encoders.factory import open_configured
+
+        encoder = open_configured(settings)
         return load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     except (IndexLoadError, EncoderError) as exc:
         print(f"senpai {command}: {exc}", file=sys.stderr)

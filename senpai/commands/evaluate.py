@@ -45,7 +45,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
         questions = ev.load_devset(args.devset, {p.id for p in corpus.passages})
-        encoder = None if args.stack else settings.open_encoder()
+        from knowledge.encoders.factory import open_configured
+
+        encoder = None if args.stack else open_configured(settings)
     except (CorpusError, EncoderError, ValueError, OSError) as exc:
         print(f"senpai eval: {exc}", file=sys.stderr)
         return 1
@@ -53,7 +55,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_stack(args, corpus, questions)
     assert encoder is not None
     japanese = _is_japanese(questions)
-    ja_encoder = settings.open_japanese_encoder()
+    from knowledge.encoders.factory import open_japanese
+
+    ja_encoder = open_japanese(settings)
     plain = build_index(
         corpus.passages,
         encoder,
@@ -61,7 +65,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         japanese=ja_encoder,
         cache_dir=settings.embedding_cache_dir,
     )
-    adapter = settings.adapter_config()
+    from knowledge.search.adapter import configured_adapter
+
+    adapter = configured_adapter(settings)
     index = plain if adapter is None else plain.with_adapter(adapter)  # the same vectors, embedded once
     index.search("warm-up", 1)
     retrievers = (

@@ -41,7 +41,9 @@ def cmd_insights(args: argparse.Namespace) -> int:
     topic_of = {p.id: p.topic for p in load_corpus(settings.corpus_dir).passages}
     view = overview(store, since, until, topic_of)
     questions = missed(store, since, until)
-    clusters = cluster(questions, settings.open_batch_encoders()) if questions else []
+    from knowledge.encoders.factory import open_batch
+
+    clusters = cluster(questions, open_batch(settings)) if questions else []
     if args.format == "json":
         print(export.as_json(view, clusters))
     elif args.format == "csv":

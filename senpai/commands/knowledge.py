@@ -67,7 +67,9 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
     fingerprint = corpus.fingerprint()
-    adapter = settings.adapter_config()
+    from knowledge.search.adapter import configured_adapter
+
+    adapter = configured_adapter(settings)
     if not args.force:
         try:
             meta = read_meta(current_dir(settings.index_dir))
@@ -85,7 +87,9 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     from bot.curation.curator import build_for
 
     try:
-        batch = settings.open_batch_encoders()  # every core: a build is no chat turn
+        from knowledge.encoders.factory import open_batch
+
+        batch = open_batch(settings)  # every core: a build is no chat turn
     except EncoderError as exc:
         print(f"senpai build-index: {exc}", file=sys.stderr)
         return 1
@@ -150,7 +154,9 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
     index = published_index(settings, "check-scope")
     if index is None:
         return 1
-    policy = settings.policy()
+    from knowledge.search.decide import configured_policy
+
+    policy = configured_policy(settings)
     report = check_scope(index, policy)
     japanese = None
     if index.japanese is not None and policy.japanese is not None:

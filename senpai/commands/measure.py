@@ -118,7 +118,9 @@ def _bench_insights(args: argparse.Namespace) -> int:
     from senpai.benchmarks.report import machine
 
     settings = Settings.from_env()
-    encoders = settings.open_batch_encoders()
+    from knowledge.encoders.factory import open_batch
+
+    encoders = open_batch(settings)
     figures = insights.measure(encoders, "postgresql://root@127.0.0.1:5432/postgres", args.quick)
     figures["machine"] = machine()
     out = args.out.with_name("insights.json") if args.out.name == "latest.json" else args.out

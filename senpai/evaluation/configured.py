@@ -13,15 +13,18 @@ if TYPE_CHECKING:
 def bot_index(settings: Settings, corpus: Corpus) -> tuple[Index, Policy]:
     """The index and thresholds the bot runs with, built from the corpus as it is now (nothing published)."""
     from knowledge import build_index
+    from knowledge.encoders.factory import open_configured, open_japanese
+    from knowledge.search.adapter import configured_adapter
+    from knowledge.search.decide import configured_policy
 
     index = build_index(
         corpus.passages,
-        settings.open_encoder(),
+        open_configured(settings),
         topics=corpus.topics,
         not_covered=corpus.not_covered,
         lexical_weight=settings.lexical_weight,
-        adapter=settings.adapter_config(),
-        japanese=settings.open_japanese_encoder(),
+        adapter=configured_adapter(settings),
+        japanese=open_japanese(settings),
         cache_dir=settings.embedding_cache_dir,
     )
-    return index, settings.policy()
+    return index, configured_policy(settings)

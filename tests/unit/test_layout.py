@@ -13,7 +13,7 @@ from settings import PROJECT_ROOT
 ALLOWED = {
     "contracts": set(),  # the contracts between processes, standard library only
     "knowledge": set(),
-    "settings": {"knowledge"},
+    "settings": set(),  # reads the environment and nothing else
     "bot": {"settings", "knowledge", "contracts"},
     "actions": {"settings", "knowledge", "contracts"},
     "senpai": {"bot", "actions", "settings", "knowledge", "contracts"},

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.search.adapter import configured_adapter
 from settings import PROJECT_ROOT, Settings, SettingsError
 
 
@@ -49,7 +50,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert s.lexical_weight == 0.0
     assert s.query_cache == 0
     assert s.prefetch is False and Settings.from_env({}).prefetch is True
-    assert s.adapter_config() is None and Settings.from_env({}).adapter_config() is not None
+
+    assert configured_adapter(s) is None and configured_adapter(Settings.from_env({})) is not None
     assert Settings.from_env({"SENPAI_PREFETCH": "TRUE"}).prefetch is True
     assert s.public_url == "http://127.0.0.1:9000/"
 
@@ -161,3 +163,15 @@ def test_the_gateway_loads_no_machine_learning_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_settings_defaults_are_the_knowledge_librarys() -> None:
+    """The settings import nothing of ours, so their defaults must agree with the library's by test."""
+    from knowledge.content.corpus import DEFAULT_CORPUS_DIR
+    from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+    from knowledge.encoders.base import DEFAULT_MODEL
+    from settings import model
+
+    assert model.DEFAULT_MODEL == DEFAULT_MODEL
+    assert model.DEFAULT_CORPUS_DIR.resolve() == DEFAULT_CORPUS_DIR.resolve()
+    assert model.DEFAULT_NOT_COVERED_FILE.resolve() == DEFAULT_NOT_COVERED_FILE.resolve()

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from knowledge import Index, load_corpus
 from knowledge.content.corpus import passage_views
 from knowledge.encoders.e5 import E5Encoder
+from knowledge.encoders.factory import open_configured
 from knowledge.encoders.window import PREFIX_TOKENS, QUERY_WINDOW, clip, fit, window_of
 from knowledge.text.normalize import MAX_LOOKUPS, Speller
 from settings import Settings
@@ -21,7 +22,8 @@ from settings import Settings
 def _ENCODERS() -> tuple[Any, ...]:
     """The encoders the action server serves with: the ONNX export of MiniLM, and e5."""
     serving = Settings.from_env()
-    return (serving.open_encoder(), E5Encoder(1))
+
+    return (open_configured(serving), E5Encoder(1))
 
 
 LONG_EN = (
