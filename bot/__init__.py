@@ -6,8 +6,10 @@
 - :mod:`bot.rasa`: talking to the Rasa replicas, and shaping their replies.
 - :mod:`bot.slack`: verifying and deduplicating Slack's requests.
 - :mod:`bot.feedback`, :mod:`bot.prefetch`, :mod:`bot.ratelimit`, :mod:`bot.middlewares`.
+- :mod:`bot.admin`: the organisers' pages, over the services in :mod:`organisers`.
 - ``bot/static``: the widget and the demo page.
 
-May import :mod:`settings` and :mod:`knowledge`; never the action server
-(``actions``) or the tools (``senpai``). ``python -m bot`` runs it alone.
+May import :mod:`contracts`, :mod:`organisers`, :mod:`settings` and :mod:`knowledge`;
+never the action server (``actions``) or the tools (``senpai``). ``python -m bot``
+runs it alone.
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import json
 import time
@@ -14,7 +13,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from contracts.reply import ERROR, SMALLTALK, kind_of, lang_of, meta_of, role_of
+from contracts.reply import ERROR, SMALLTALK, kind_of, lang_of, message_id, meta_of, role_of
 from settings import rasa_replica_names
 
 #: How long a replica that failed is tried only after the others.
@@ -211,11 +210,6 @@ class RasaClient:
         parts = {self.replica_name(i): up for i, up in enumerate(rasa)}
         parts["actions"] = actions
         return parts
-
-
-def message_id(sender: str, text: str) -> str:
-    """Return a stable id for a bot message, the same in a reply and in the history."""
-    return hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:20]
 
 
 def with_ids(sender: str, reply: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from knowledge.text.patterns import compile_tokens, scrub
 
-#: Message ids (for feedback): what :func:`bot.rasa.message_id` makes.
+#: Message ids (for feedback): what :func:`contracts.reply.message_id` makes.
 MESSAGE_ID_RE = compile_tokens(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE_CHARS = 2000
 #: Longest sender id looked at (an issued one has 46 characters; see :mod:`bot.senders`).

@@ -29,12 +29,12 @@ from pathlib import Path
 from contracts import senders
 
 #: Prefix of every issued id (lets the format change later without ambiguity).
-VERSION = "w1"
+VERSION = senders.ISSUED_VERSION
 #: Bytes of randomness and of tag in an issued id.
 RANDOM_BYTES = 16
 TAG_BYTES = 16
-_B64_CHARS = 22  # base64url of 16 bytes, without padding
-TOKEN_CHARS = len(VERSION) + 2 * _B64_CHARS
+_B64_CHARS = senders.ISSUED_PART_CHARS
+TOKEN_CHARS = senders.ISSUED_CHARS
 #: Shortest secret accepted from the environment.
 MIN_SECRET_CHARS = 32
 #: File that holds the generated secret in the embedded profile.
@@ -88,15 +88,6 @@ class SenderKeys:
         if _b64(random_part) + _b64(tag) != body or not hmac.compare_digest(tag, self._tag(random_part)):
             raise UnknownSender("not an issued sender id")
         return senders.web(body[:_B64_CHARS])
-
-
-def conversation_of(token: str) -> str:
-    """The Rasa conversation id of an issued id, *without* checking it (for clients such as the load test).
-
-    Only the gateway, with the secret, decides whether an id is valid; this
-    just says where that id's turns are stored.
-    """
-    return senders.web(token[len(VERSION) : len(VERSION) + _B64_CHARS])
 
 
 def load_secret(env_secret: str | None, data_dir: Path) -> bytes:

@@ -14,6 +14,7 @@ message as an event, where the payload sits at :data:`EVENT_PATH`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -80,3 +81,8 @@ def lang_of(meta: Mapping[str, Any]) -> str | None:
     """The reply's language, if it is one of the contract's."""
     lang = meta.get("lang")
     return lang if lang in LANGS else None
+
+
+def message_id(sender: str, text: str) -> str:
+    """A bot message's stable id, the same in a reply, in the history, in a rating and in the insights."""
+    return hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:20]

@@ -21,6 +21,13 @@ SLACK: Final = "slack:"
 #: Every namespace.
 NAMESPACES: Final = (WEB, SLACK)
 
+#: The version prefix of a sender id the gateway issues (``w1`` + randomness + tag).
+ISSUED_VERSION: Final = "w1"
+#: Characters of each part after the prefix: 16 bytes in base64url without padding.
+ISSUED_PART_CHARS: Final = 22
+#: The whole length of an issued sender id.
+ISSUED_CHARS: Final = len(ISSUED_VERSION) + 2 * ISSUED_PART_CHARS
+
 
 def web(body: str) -> str:
     """The conversation id of a web sender whose id carries ``body``."""
@@ -40,3 +47,18 @@ def channel_of(conversation: str) -> Channel:
 def is_conversation(text: str) -> bool:
     """Whether ``text`` is a namespaced conversation id (a namespace and something after it)."""
     return any(text.startswith(ns) and len(text) > len(ns) for ns in NAMESPACES)
+
+
+def looks_issued(token: str) -> bool:
+    """Whether ``token`` has the shape of a sender id the gateway issues (its tag is not checked)."""
+    return len(token) == ISSUED_CHARS and token.startswith(ISSUED_VERSION) and ":" not in token
+
+
+def conversation_of(token: str) -> str:
+    """The conversation of an issued sender id, *without* checking it (for clients and privacy requests).
+
+    Only the gateway, with its secret, decides whether an id is valid
+    (:mod:`bot.senders`); this just says where that id's turns are stored.
+    """
+    start = len(ISSUED_VERSION)
+    return web(token[start : start + ISSUED_PART_CHARS])

@@ -13,6 +13,7 @@ COPY pyproject.toml README.md ./
 COPY constraints/app.txt constraints/app.txt
 COPY bot bot
 COPY knowledge knowledge
+COPY organisers organisers
 COPY actions actions
 COPY settings settings
 COPY senpai senpai

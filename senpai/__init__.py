@@ -5,9 +5,11 @@
   action server, the Rasa replicas and the gateway and looks after them.
 - :mod:`senpai.migrations`: one-off changes to stored conversations.
 - :mod:`senpai.harness`: a whole stack on free local ports, for tests, the load test and the bench.
-- :mod:`senpai.loadtest`, :mod:`senpai.evaluation.e2e` and :mod:`senpai.benchmarks`: measuring it.
+- :mod:`senpai.evaluation`: the evaluations ``senpai eval`` runs.
+- :mod:`senpai.loadtest` and :mod:`senpai.benchmarks`: measuring it.
 
 May import everything below it: the gateway (``bot``), the action server
-(``actions``), :mod:`settings` and :mod:`knowledge`. Nothing imports this package
+(``actions``), the organisers' services (:mod:`organisers`), :mod:`contracts`,
+:mod:`settings` and :mod:`knowledge`. Nothing imports this package
 but the tests.
 """

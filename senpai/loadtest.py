@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.senders import conversation_of
+from contracts.senders import conversation_of
 from senpai.benchmarks.stats import percentile
 
 #: What the simulated users say; user ``n`` starts at a different point of each list.

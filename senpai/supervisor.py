@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+from organisers.privacy import expire_daily
 from senpai.children import (
     PRODUCTION_ENDPOINTS,
     STARTUP_TIMEOUT_S,
@@ -29,7 +30,6 @@ from senpai.children import (
     wait_healthy,
 )
 from senpai.migrations import migrate_slack_conversations
-from senpai.privacy import expire_daily
 from settings import Settings
 
 __all__ = ["PreflightError", "preflight", "run", "supervise"]

@@ -14,10 +14,10 @@ from aiohttp import web
 from bot.admin import changes, views
 from bot.admin.auth import Gatekeeper
 from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, STORE, TOPICS
-from bot.curation.curator import Curator
-from bot.curation.store import CurationStore
-from bot.insights.source import Store
 from bot.senders import load_secret
+from organisers.curation.curator import Curator
+from organisers.curation.store import CurationStore
+from organisers.insights.source import Store
 from settings import Settings
 
 

@@ -3,7 +3,7 @@
 Every change needs the editing token's session, this site's origin and the
 session's CSRF token (a form field, or the ``X-CSRF-Token`` header for the
 JSON API). The work itself, checking, recording, rebuilding and publishing,
-is :class:`bot.curation.curator.Curator`'s, run in a thread.
+is :class:`organisers.curation.curator.Curator`'s, run in a thread.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.admin.pages import CURATOR, base, render, require, require_change
-from bot.curation.curator import Outcome
-from bot.curation.store import LIVE
 from bot.schemas import ValidationError, parse_json
+from organisers.curation.curator import Outcome
+from organisers.curation.store import LIVE
 
 #: Hits shown as suggestions on the fix form.
 SUGGESTIONS = 5

@@ -26,14 +26,14 @@ from bot.admin.pages import (
     require_change,
     signed_in,
 )
-from bot.insights import export
-from bot.insights.missed import Cluster, cluster
-from bot.insights.overview import bot_messages, feedback_rows, missed, overview
-from bot.insights.source import pseudonym
-from bot.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 from bot.views import client_address
 from contracts.reply import KINDS
 from knowledge.content.curation import key
+from organisers.insights import export
+from organisers.insights.missed import Cluster, cluster
+from organisers.insights.overview import bot_messages, feedback_rows, missed, overview
+from organisers.insights.source import pseudonym
+from organisers.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 
 
 async def overview_page(request: web.Request) -> web.Response:

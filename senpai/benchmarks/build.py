@@ -71,8 +71,8 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
 
 def _curation_change(env: dict[str, str]) -> float:
     """Seconds from an organiser's attach to its index published (the curator, encoders loaded)."""
-    from bot.curation.curator import Curator
-    from bot.curation.store import CurationStore
+    from organisers.curation.curator import Curator
+    from organisers.curation.store import CurationStore
 
     scratch = Settings.from_env(env)
     curator = Curator(scratch, CurationStore.of(scratch), settle_in_background=False)

@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.insights.missed import cluster
-from bot.insights.overview import missed, overview
-from bot.insights.source import DAY_S, EVENTS_TABLE, Store
 from knowledge.encoders.base import Encoder
+from organisers.insights.missed import cluster
+from organisers.insights.overview import missed, overview
+from organisers.insights.source import DAY_S, EVENTS_TABLE, Store
 from senpai.benchmarks.stats import rss_mb
 
 #: Themes of the questions nobody covers, each asked in several ways.

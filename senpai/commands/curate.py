@@ -66,10 +66,10 @@ def _change(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_curate(args: argparse.Namespace) -> int:
     """Run one ``senpai curate`` subcommand."""
-    from bot.curation.curator import Curator
-    from bot.curation.store import CurationStore
     from knowledge import CorpusError
     from knowledge.content.curation import CurationError
+    from organisers.curation.curator import Curator
+    from organisers.curation.store import CurationStore
 
     settings = settings_from_env()
     curator = Curator(settings, CurationStore.of(settings), settle_in_background=False)

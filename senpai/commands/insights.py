@@ -15,7 +15,7 @@ def parse_day(text: str) -> float:
     Raises:
         argparse.ArgumentTypeError: If it is not such a date.
     """
-    from bot.insights.source import day_start
+    from organisers.insights.source import day_start
 
     try:
         return day_start(text)
@@ -25,11 +25,11 @@ def parse_day(text: str) -> float:
 
 def cmd_insights(args: argparse.Namespace) -> int:
     """Print the overview and the missed-question clusters of a date range."""
-    from bot.insights import export
-    from bot.insights.missed import cluster
-    from bot.insights.overview import missed, overview
-    from bot.insights.source import DAY_S, Store
     from knowledge import load_corpus
+    from organisers.insights import export
+    from organisers.insights.missed import cluster
+    from organisers.insights.overview import missed, overview
+    from organisers.insights.source import DAY_S, Store
 
     settings = settings_from_env()
     until = args.until + DAY_S if args.until is not None else time.time()

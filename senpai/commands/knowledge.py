@@ -37,8 +37,8 @@ def curated(settings: Settings) -> Corpus:
         CorpusError: If the YAML, or a change on it, is invalid.
         CurationError: If a live change no longer applies.
     """
-    from bot.curation.curator import Curator
-    from bot.curation.store import CurationStore
+    from organisers.curation.curator import Curator
+    from organisers.curation.store import CurationStore
 
     return Curator(settings, CurationStore.of(settings)).corpus()
 
@@ -84,7 +84,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         ):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
-    from bot.curation.curator import build_for
+    from organisers.curation.curator import build_for
 
     try:
         from knowledge.encoders.factory import open_batch

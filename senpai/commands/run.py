@@ -27,7 +27,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     """Delete one conversation's events and ratings, on request of the person it belongs to."""
-    from senpai.privacy import conversation_id, forget
+    from organisers.privacy import conversation_id, forget
 
     try:
         conversation = conversation_id(args.who)

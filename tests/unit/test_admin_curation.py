@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.app import create_app
-from bot.curation.curator import Curator
-from bot.curation.store import CurationStore
 from knowledge import current_dir
+from organisers.curation.curator import Curator
+from organisers.curation.store import CurationStore
 from settings import Settings
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
 from tests.unit.test_admin import READ, TOKEN, Make, origin

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.curation.store import EXPORTED, LIVE, UNDONE, CurationStore
 from knowledge import CorpusError, load_corpus
 from knowledge.content.corpus import DEFAULT_CORPUS_DIR
 from knowledge.content.curation import CurationError, already_asked, curated_corpus, export
 from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+from organisers.curation.store import EXPORTED, LIVE, UNDONE, CurationStore
 from tests.pg import throwaway_database
 
 DRAFT: dict[str, Any] = {

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.curation.curator import Curator, build_for
-from bot.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore
 from knowledge import Index, current_dir, load_corpus, load_index, read_meta
+from organisers.curation.curator import Curator, build_for
+from organisers.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore
 from settings import Settings
 from tests.unit.test_curation import DRAFT
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from settings import PROJECT_ROOT
 
-PACKAGES = ("contracts", "knowledge", "settings", "actions", "bot", "senpai", "connectors")
+PACKAGES = ("contracts", "knowledge", "settings", "organisers", "actions", "bot", "senpai", "connectors")
 
 
 def module_name(path: Path) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from bot.feedback import FeedbackStore
-from bot.insights.export import cluster_rows, safe_cell, to_csv
-from bot.insights.missed import cluster
-from bot.insights.overview import message_id, missed, overview
-from bot.insights.source import Store, pseudonym
+from organisers.insights.export import cluster_rows, safe_cell, to_csv
+from organisers.insights.missed import cluster
+from organisers.insights.overview import message_id, missed, overview
+from organisers.insights.source import Store, pseudonym
 from senpai.benchmarks.insights import fill_events
 from senpai.cli import main
 from settings import Settings

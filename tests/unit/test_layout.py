@@ -14,9 +14,10 @@ ALLOWED = {
     "contracts": set(),  # the contracts between processes, standard library only
     "knowledge": set(),
     "settings": set(),  # reads the environment and nothing else
-    "bot": {"settings", "knowledge", "contracts"},
+    "organisers": {"settings", "knowledge", "contracts"},
+    "bot": {"organisers", "settings", "knowledge", "contracts"},
     "actions": {"settings", "knowledge", "contracts"},
-    "senpai": {"bot", "actions", "settings", "knowledge", "contracts"},
+    "senpai": {"bot", "actions", "organisers", "settings", "knowledge", "contracts"},
     "connectors": {"contracts"},  # loaded by Rasa, in Rasa's own Python environment
 }
 OURS = set(ALLOWED)

@@ -13,9 +13,9 @@ import pytest
 
 from bot.feedback import FeedbackStore, PostgresFeedbackStore
 from bot.senders import SenderKeys
+from organisers.privacy import DAY_S, conversation_id, expire, forget
 from senpai.benchmarks.insights import fill_events
 from senpai.cli import main
-from senpai.privacy import DAY_S, conversation_id, expire, forget
 from settings import ServiceURL, Settings
 from tests.pg import throwaway_database
 
@@ -156,7 +156,7 @@ def test_retention_has_a_limit_by_default_and_refuses_nonsense() -> None:
 
 
 def test_retention_deletes_the_organisers_changes_nobody_kept(store: Store) -> None:
-    from bot.curation.store import EXPORTED, FAILED, UNDONE, CurationStore
+    from organisers.curation.store import EXPORTED, FAILED, UNDONE, CurationStore
 
     settings, _ = store
     curation = CurationStore.of(settings)

@@ -16,7 +16,6 @@ from bot.senders import (
     TOKEN_CHARS,
     SenderKeys,
     UnknownSender,
-    conversation_of,
     load_secret,
 )
 from contracts import senders as contract
@@ -31,7 +30,8 @@ def test_an_issued_id_names_one_web_conversation() -> None:
     assert len(token) == TOKEN_CHARS == 46
     assert set(token) <= set(string.ascii_letters + string.digits + "_-")
     conversation = KEYS.conversation(token)
-    assert conversation.startswith(contract.WEB) and conversation == conversation_of(token)
+    assert conversation.startswith(contract.WEB) and conversation == contract.conversation_of(token)
+    assert contract.looks_issued(token)
     assert token[2:24] in conversation and token[24:] not in conversation  # the tag is never stored
     assert len({KEYS.conversation(t) for t in ISSUED}) == len(ISSUED)
 

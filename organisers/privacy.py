@@ -18,9 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.insights.source import DAY_S
-from bot.senders import VERSION, conversation_of
 from contracts import senders, stores
+from organisers.insights.source import DAY_S
 from settings import Settings
 
 
@@ -48,8 +47,8 @@ def conversation_id(who: str) -> str:
         ValueError: If ``who`` is neither.
     """
     who = who.strip()
-    if who.startswith(VERSION) and ":" not in who:
-        return conversation_of(who)
+    if senders.looks_issued(who):
+        return senders.conversation_of(who)
     if senders.is_conversation(who):
         return who
     raise ValueError(
@@ -60,7 +59,7 @@ def conversation_id(who: str) -> str:
 
 def expire(settings: Settings, days: int, now: float | None = None) -> Deleted:
     """Delete conversation events and ratings older than ``days`` days."""
-    from bot.curation.store import CurationStore
+    from organisers.curation.store import CurationStore
 
     cutoff = (time.time() if now is None else now) - days * DAY_S
     deleted = _delete(settings, "timestamp < {p}", "created_at < {p}", (cutoff,))

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.insights.overview import roles_by_sender
-from bot.insights.source import Store, loads
 from contracts.senders import channel_of
+from organisers.insights.overview import roles_by_sender
+from organisers.insights.source import Store, loads
 
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from bot.insights.missed import Cluster
-from bot.insights.overview import Overview
-from bot.insights.source import day
+from organisers.insights.missed import Cluster
+from organisers.insights.overview import Overview
+from organisers.insights.source import day
 
 #: A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

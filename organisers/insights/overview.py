@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.insights.source import Store, loads
-from bot.rasa import message_id
-from contracts.reply import KINDS
+from contracts.reply import KINDS, message_id
 from contracts.senders import SLACK
+from organisers.insights.source import Store, loads
 
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.insights.overview import Missed
 from knowledge.encoders.base import Encoder
 from knowledge.encoders.window import fit
 from knowledge.text.language import detect
+from organisers.insights.overview import Missed
 
 #: Where a cluster is cut, in cosine distance, per encoder (e5's similarities sit closer together).
 CUT = {"en": 0.6, "ja": 0.12}
@@ -47,7 +47,7 @@ def cluster(missed: Sequence[Missed], encoders: Mapping[str, Encoder]) -> list[C
     """Group missed questions by meaning, largest group first.
 
     Args:
-        missed: The questions (see :func:`bot.insights.overview.missed`).
+        missed: The questions (see :func:`organisers.insights.overview.missed`).
         encoders: The encoder of each language (``en``, ``ja``); a language
             without one is embedded with the English encoder.
     """

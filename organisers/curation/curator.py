@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore, Record
 from knowledge import Corpus, CorpusError, Index, build_index, current_dir, load_index, publish
 from knowledge.content.curation import (
     CurationError,
@@ -43,6 +42,7 @@ from knowledge.search.adapter import configured_adapter
 from knowledge.search.decide import NAMED_TOPIC_FLOOR, configured_policy, outside_scope
 from knowledge.store.build import Progress
 from knowledge.store.files import IndexLoadError
+from organisers.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore, Record
 from settings import Settings
 
 logger = logging.getLogger("senpai.curation")

@@ -2,9 +2,9 @@
 
 Read straight from Rasa's tracker store (the ``events`` table) and the
 feedback table, on SQLite or PostgreSQL, with aggregate SQL where it can and
-no copy of the data: :mod:`bot.insights.source` runs the queries,
-:mod:`bot.insights.overview` shapes the overview, :mod:`bot.insights.missed`
-clusters the questions Senpai fell back on, and :mod:`bot.insights.export`
+no copy of the data: :mod:`organisers.insights.source` runs the queries,
+:mod:`organisers.insights.overview` shapes the overview, :mod:`organisers.insights.missed`
+clusters the questions Senpai fell back on, and :mod:`organisers.insights.export`
 writes Markdown, CSV (formula-safe) and JSON. ``senpai insights`` and the
 gateway's admin page both use it.
 
