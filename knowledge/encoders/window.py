@@ -34,8 +34,9 @@ class Windowed(Protocol):
     """An encoder that can count the tokens it would see, and knows its window."""
 
     max_tokens: int
-    #: At most this many tokens per character of text (a bound ``tests/unit/test_window.py``
-    #: checks on random text), so a short query fits without being counted.
+    #: At most this many tokens per character of text (a bound that
+    #: ``tests/unit/knowledge/encoders/test_window.py`` checks on random text), so a
+    #: short query fits without being counted.
     tokens_per_char: int
 
     def count_tokens(self, text: str) -> int:

@@ -7,7 +7,7 @@ user's answers (SECURITY.md, "Denial of service by input"). Every pattern that
 reads user text (chat messages, Slack messages, stored conversations, the
 organisers' questions) is compiled here with google-re2: RE2 matches with
 automata, in time linear in the text whatever the pattern, so no message can
-make a search slow. ``tests/unit/test_linear_time.py`` drives every function
+make a search slow. ``tests/unit/knowledge/text/test_linear_time.py`` drives every function
 that reads user text with adversarial messages, and checks that no module
 which reads user text imports Python's ``re``.
 

@@ -4,7 +4,7 @@ Each question is embedded with the encoder Senpai searches its language with
 (all-MiniLM-L6-v2 for English, multilingual-e5-small for Japanese), and the
 questions of one language are grouped by scikit-learn's agglomerative
 clustering (average linkage over cosine distance, cut at a distance chosen
-on a seeded set of themes; ``tests/unit/test_insights.py``). Identical
+on a seeded set of themes; ``tests/unit/organisers/test_insights.py``). Identical
 questions are embedded once.
 """
 

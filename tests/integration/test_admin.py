@@ -18,7 +18,7 @@ import pytest
 
 from tests.integration.conftest import Stack, start_stack
 from tests.integration.test_widget import CHROMIUM, CHROMIUM_ARGS
-from tests.unit import test_insights as seed
+from tests.unit.organisers import test_insights as seed
 
 pytestmark = pytest.mark.integration
 

@@ -14,11 +14,11 @@ from knowledge import current_dir
 from organisers.curation.curator import Curator
 from organisers.curation.store import CurationStore
 from settings import Settings
+from tests.unit.bot.admin.test_pages import READ, TOKEN, Make, origin
+from tests.unit.bot.test_schemas import BAD_BODIES, UNPARSABLE
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
-from tests.unit.test_admin import READ, TOKEN, Make, origin
-from tests.unit.test_bad_bodies import BAD_BODIES, UNPARSABLE
-from tests.unit.test_curation import DRAFT
-from tests.unit.test_curator import QUESTION, curation_settings
+from tests.unit.knowledge.content.test_curation import DRAFT
+from tests.unit.organisers.curation.test_curator import QUESTION, curation_settings
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from knowledge import Index, current_dir, load_corpus, load_index, read_meta
 from organisers.curation.curator import Curator, build_for
 from organisers.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore
 from settings import Settings
-from tests.unit.test_curation import DRAFT
+from tests.unit.knowledge.content.test_curation import DRAFT
 
 QUESTION = "zebra crossings near the school gate"  # nothing in the tiny corpus is near it
 

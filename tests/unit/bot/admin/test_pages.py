@@ -18,7 +18,7 @@ from bot.app import create_app
 from bot.feedback import FeedbackStore
 from senpai.benchmarks.insights import fill_events
 from settings import Settings
-from tests.unit import test_insights as seed
+from tests.unit.organisers import test_insights as seed
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
 
 TOKEN = "organiser-token-0123456789"

@@ -96,3 +96,12 @@ def test_every_package_and_module_opens_with_its_purpose() -> None:
         if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert silent == []
+
+
+def test_unit_tests_mirror_the_packages() -> None:
+    """No unit test sits flat in ``tests/unit/``: each is under a folder named for what it tests."""
+    unit = PROJECT_ROOT / "tests" / "unit"
+    flat = sorted(p.name for p in unit.glob("test_*.py"))
+    assert flat == []
+    folders = {p.relative_to(unit).parts[0] for p in unit.rglob("test_*.py")}
+    assert folders <= OURS | {"repository"}, folders - OURS

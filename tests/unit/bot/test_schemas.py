@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from bot import slack
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json
+from tests.unit.bot.test_slack import signed, slack_client  # noqa: F401
 from tests.unit.fakes import Client, FakeRasa, sid
-from tests.unit.test_slack_gateway import signed, slack_client  # noqa: F401
 
 
 def nested(depth: int, opening: str = "[", closing: str = "]", inner: str = "1") -> bytes:

@@ -30,7 +30,7 @@ CITE_SOURCE = action("action_cite_source")
 SMALL_TALK = action("action_small_talk")
 SET_ROLE = action("action_set_role")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 POLICY = Policy(threshold=0.45, japanese=Policy(threshold=0.88, scope_margin=0.05))
 
 
