@@ -3,7 +3,7 @@
 - The web (the gateway's REST channel): text and buttons, plus a custom
   payload with the reply's kind and citations, which the gateway turns into
   its JSON API and the widget into a "Source" line.
-- Slack: one ``chat.postMessage`` with Block Kit (:mod:`actions.slack`); no
+- Slack: one ``chat.postMessage`` with Block Kit (:mod:`actions.slack_blocks`); no
   raw payload ever reaches a Slack user.
 - The terminal (``rasa shell``): text with a ``Source:`` line.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.reply import Reply, custom_payload
-from actions.slack import slack_message
+from actions.messages import Reply, custom_payload
+from actions.slack_blocks import slack_message
 
 #: Channels that show raw JSON to a person, so get text only.
 TEXT_ONLY_CHANNELS = frozenset({"cmdline"})

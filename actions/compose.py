@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from actions.reply import ANSWER, CLARIFY, FALLBACK, Button, Reply
+from actions.messages import ANSWER, CLARIFY, FALLBACK, Button, Reply
 from actions.texts import say
 from knowledge import Hit, Index, Passage
 from knowledge.search.decide import Decision, Policy, clears

@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType
 
 from actions import slots
 from actions.answer import previous_exchange
-from actions.language import latest_text, reply_language
+from actions.reply_language import latest_text, reply_language
 from actions.stated_role import stated_role
 from knowledge.search.context import InContext, needs_previous
 from knowledge.text.language import Lang
@@ -40,7 +40,7 @@ class Reading:
         text: The message, stripped.
         lang: The language to reply in.
         requested: The language the message only asks for ("英語で"), if that is all it says.
-        events: Slot events for the language (see :func:`actions.language.reply_language`).
+        events: Slot events for the language (see :func:`actions.reply_language.reply_language`).
         route: What the message is (:meth:`knowledge.text.routing.Router.route`).
         stated_role: The role the user says they have in it (``alt``, ``jte``), if any
             (read for a question, and for the role actions).

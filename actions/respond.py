@@ -28,9 +28,9 @@ from actions import compose, slots
 from actions.answer import answer
 from actions.channels import send
 from actions.follow_up import tell_more
-from actions.language import latest_text
+from actions.messages import ERROR, SMALLTALK, Reply
 from actions.reading import Reading, read
-from actions.reply import ERROR, SMALLTALK, Reply
+from actions.reply_language import latest_text
 from actions.runtime import get_service
 from actions.smalltalk import small_talk
 from actions.source import cite_source

@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.answer import answer
 from actions.channels import send
-from actions.reply import SMALLTALK, Button, Reply
+from actions.messages import SMALLTALK, Button, Reply
 from actions.respond import read_latest, within_budget
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.channels import SLACK, send
-from actions.reply import SMALLTALK, Button, Reply
+from actions.messages import SMALLTALK, Button, Reply
 
 INTRO = (
     "Hi, I'm Senpai! I answer questions about being an ALT on the JET Programme: your role and "

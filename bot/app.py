@@ -14,8 +14,8 @@ from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.routes import setup_routes
-from bot.senders import SenderKeys, load_secret
-from bot.slack import EventLedger, MemoryLedger, RedisLedger
+from bot.sender_keys import SenderKeys, load_secret
+from bot.slack_events import EventLedger, MemoryLedger, RedisLedger
 from bot.views import SLACK_MAX_BODY_BYTES
 from settings import Settings
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_slack_ledger)
     setup_routes(app)
     if settings.admin_token is not None:  # otherwise /admin/ is simply not there (404)
-        from bot.admin.app import create_admin_app
+        from bot.admin.site import create_admin_app
 
         app.add_subapp("/admin/", create_admin_app(settings))
     return app

@@ -8,8 +8,8 @@ from bot.feedback import Feedback
 from bot.prefetch import Prefetcher
 from bot.rasa import RasaClient
 from bot.ratelimit import RateLimiter
-from bot.senders import SenderKeys
-from bot.slack import EventLedger
+from bot.sender_keys import SenderKeys
+from bot.slack_events import EventLedger
 from settings import Settings
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)

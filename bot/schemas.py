@@ -11,7 +11,7 @@ from knowledge.text.patterns import compile_tokens, scrub
 #: Message ids (for feedback): what :func:`contracts.reply.message_id` makes.
 MESSAGE_ID_RE = compile_tokens(r"[A-Za-z0-9_-]{1,64}")
 MAX_MESSAGE_CHARS = 2000
-#: Longest sender id looked at (an issued one has 46 characters; see :mod:`bot.senders`).
+#: Longest sender id looked at (an issued one has 46 characters; see :mod:`bot.sender_keys`).
 MAX_SENDER_CHARS = 128
 
 
@@ -63,7 +63,7 @@ MAX_COMMENT_CHARS = 1000
 
 
 def _sender(payload: dict[str, Any]) -> str:
-    """The sender id's text; whether the gateway issued it is :class:`bot.senders.SenderKeys`' call."""
+    """The sender id's text; whether the gateway issued it is :class:`bot.sender_keys.SenderKeys`' call."""
     sender = payload.get("sender")
     if sender is None:
         raise ValidationError("missing field 'sender' (the id a reply from /api/chat gave you)")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import keys, slack
+from bot import keys, slack_events
 from bot.feedback import FeedbackUnavailable
 from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
-from bot.senders import UnknownSender
+from bot.sender_keys import UnknownSender
 from knowledge.text.language import has_japanese
 
 logger = logging.getLogger("senpai.gateway")
@@ -222,7 +222,7 @@ async def slack_webhook(request: web.Request) -> web.Response:
             status=404,
         )
     body = await read_body(request, SLACK_MAX_BODY_BYTES)
-    problem = slack.verify(
+    problem = slack_events.verify(
         settings.slack_signing_secret,
         request.headers.get("X-Slack-Request-Timestamp"),
         request.headers.get("X-Slack-Signature"),
@@ -232,7 +232,7 @@ async def slack_webhook(request: web.Request) -> web.Response:
         logger.warning("refused a Slack request from %s: %s", client_address(request), problem)
         return web.json_response({"error": f"not a valid Slack request: {problem}"}, status=401)
     try:
-        payload = slack.parse(request.content_type, body)
+        payload = slack_events.parse(request.content_type, body)
     except ValidationError as exc:
         return web.json_response({"error": f"not a Slack payload: {exc}"}, status=400)
     if payload.get("type") == "url_verification":
@@ -247,10 +247,16 @@ async def slack_webhook(request: web.Request) -> web.Response:
             request.headers.get("X-Slack-Retry-Reason", "-"),
         )
         return web.json_response({"status": "already delivered"}, headers={"X-Slack-No-Retry": "1"})
-    headers = {name: request.headers[name] for name in slack.FORWARDED_HEADERS if name in request.headers}
+    headers = {
+        name: request.headers[name] for name in slack_events.FORWARDED_HEADERS if name in request.headers
+    }
     try:
         status, _ = await request.app[keys.RASA].forward(
-            "/webhooks/slack/webhook", body, headers, SLACK_FORWARD_TIMEOUT_S, sender=slack.sender_of(payload)
+            "/webhooks/slack/webhook",
+            body,
+            headers,
+            SLACK_FORWARD_TIMEOUT_S,
+            sender=slack_events.sender_of(payload),
         )
     except RasaUnavailable as exc:
         if "unreachable" in str(exc) and isinstance(event_id, str):

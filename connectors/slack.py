@@ -24,7 +24,7 @@ changes what an orientation workspace needs:
 Retries: Slack retries an event it thinks was not delivered. The gateway in
 front of Rasa remembers delivered event ids, answers repeated deliveries
 itself, and strips the retry headers from the first delivery it forwards, so
-every event is processed exactly once (see ``bot/slack.py``).
+every event is processed exactly once (see ``bot/slack_events.py``).
 """
 
 from __future__ import annotations

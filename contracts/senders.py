@@ -4,7 +4,7 @@ Every conversation lives under its channel's namespace, so one channel can
 never name another's conversation:
 
 - ``web:<22 characters>``: the gateway's chat API, from the sender id it
-  issued (:mod:`bot.senders`);
+  issued (:mod:`bot.sender_keys`);
 - ``slack:TEAM:USER``: Rasa's Slack channel (:mod:`connectors.slack`).
 """
 
@@ -58,7 +58,7 @@ def conversation_of(token: str) -> str:
     """The conversation of an issued sender id, *without* checking it (for clients and privacy requests).
 
     Only the gateway, with its secret, decides whether an id is valid
-    (:mod:`bot.senders`); this just says where that id's turns are stored.
+    (:mod:`bot.sender_keys`); this just says where that id's turns are stored.
     """
     start = len(ISSUED_VERSION)
     return web(token[start : start + ISSUED_PART_CHARS])

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import senders, stores
-from organisers.insights.source import DAY_S
+from organisers.insights.queries import DAY_S
 from settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 Slack conversations used to be stored under the bare Slack user id (``U…``),
 which the web chat API could name. They now live under ``slack:TEAM:USER``
-(see :mod:`bot.senders`). :func:`migrate_slack_conversations` moves the old
+(see :mod:`bot.sender_keys`). :func:`migrate_slack_conversations` moves the old
 ones there, so a Slack user keeps their conversation (their role, the last
 answer for "tell me more") after the upgrade. It asks Slack's ``auth.test``
 which workspace the bot token belongs to, and changes nothing if Slack is

@@ -14,8 +14,8 @@ from aiohttp import web
 from bot.admin.auth import Gatekeeper, Session, same_origin
 from knowledge.encoders.base import Encoder
 from organisers.curation.curator import Curator
-from organisers.insights.source import DAY_S, Store, day_start
-from organisers.insights.source import day as as_day
+from organisers.insights.queries import DAY_S, Store, day_start
+from organisers.insights.queries import day as as_day
 from settings import Settings
 
 GATE = web.AppKey("gate", Gatekeeper)

@@ -2,7 +2,7 @@
 
 Read straight from Rasa's tracker store (the ``events`` table) and the
 feedback table, on SQLite or PostgreSQL, with aggregate SQL where it can and
-no copy of the data: :mod:`organisers.insights.source` runs the queries,
+no copy of the data: :mod:`organisers.insights.queries` runs the queries,
 :mod:`organisers.insights.overview` shapes the overview, :mod:`organisers.insights.missed`
 clusters the questions Senpai fell back on, and :mod:`organisers.insights.export`
 writes Markdown, CSV (formula-safe) and JSON. ``senpai insights`` and the

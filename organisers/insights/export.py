@@ -11,7 +11,7 @@ from typing import Any
 
 from organisers.insights.missed import Cluster
 from organisers.insights.overview import Overview
-from organisers.insights.source import day
+from organisers.insights.queries import day
 
 #: A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,7 +9,7 @@ from typing import Any
 
 from contracts.reply import KINDS, message_id
 from contracts.senders import SLACK
-from organisers.insights.source import Store, loads
+from organisers.insights.queries import Store, loads
 
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from contracts.senders import channel_of
 from organisers.insights.overview import roles_by_sender
-from organisers.insights.source import Store, loads
+from organisers.insights.queries import Store, loads
 
 _RANGE = "timestamp >= {p} AND timestamp < {p}"
 

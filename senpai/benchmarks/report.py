@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from senpai.benchmarks import build, japanese, retrieval, stack, turns
+from senpai.benchmarks import build_speed, japanese_memory, retrieval, stack, turns
 from senpai.benchmarks.stats import median
 from settings import Settings
 
@@ -66,8 +66,8 @@ def measure(quick: bool) -> dict[str, Any]:
 
     settings = Settings.from_env()
     print("index build and training ...", flush=True)
-    built = build.index_build(settings, 1 if quick else 3)
-    trained = build.training(settings)
+    built = build_speed.index_build(settings, 1 if quick else 3)
+    trained = build_speed.training(settings)
     print("retrieval against its floor ...", flush=True)
     from knowledge.encoders.factory import open_configured
 
@@ -91,7 +91,7 @@ def measure(quick: bool) -> dict[str, Any]:
         "e2e_ratio_1user_follow_up": details["one_user"]["follow_up_ratio"],
         "e2e_ratio_1user_ja": details["one_user"]["japanese_ratio"],
         "e2e_ratio_1user_long": details["one_user"]["long_messages_ratio"],
-        "japanese_added_rss_mb": japanese.memory_added()["total"],
+        "japanese_added_rss_mb": japanese_memory.memory_added()["total"],
         "knowledge_p95_ms_20users": figures.knowledge_p95_20,
         "errors_20users": details["twenty_users"]["errors"],
         "actions_rss_mb": figures.rss_1000.get("actions"),

@@ -17,7 +17,7 @@ from settings import Settings
 if TYPE_CHECKING:
     from knowledge.content.corpus import Corpus
     from knowledge.encoders.base import Encoder
-    from knowledge.evaluation.evaluate import DevQuestion, Result, Retriever
+    from knowledge.evaluation.recall import DevQuestion, Result, Retriever
     from knowledge.search.index import Index
 
 
@@ -25,7 +25,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Compare dense, BM25 and hybrid retrieval on the development set and write a report."""
     from knowledge import CorpusError, EncoderError, build_index, load_corpus
     from knowledge.encoders.e5 import E5_MODEL
-    from knowledge.evaluation import evaluate as ev
+    from knowledge.evaluation import recall as ev
 
     settings = settings_from_env()
     if args.facts is not None:
@@ -120,7 +120,7 @@ def _is_japanese(questions: list[DevQuestion]) -> bool:
 
 def _english_retrievers(plain: Index, index: Index, settings: Settings) -> list[Retriever]:
     """Dense, BM25 and hybrids over the English views, with and without the adapter."""
-    from knowledge.evaluation import evaluate as ev
+    from knowledge.evaluation import recall as ev
 
     retrievers: list[Retriever] = [
         ev.IndexRetriever(index, 0.0),
@@ -138,7 +138,7 @@ def _english_retrievers(plain: Index, index: Index, settings: Settings) -> list[
 def _japanese_retrievers(plain: Index, encoder: Encoder, corpus: Corpus) -> list[Retriever]:
     """The Japanese routes side by side: e5, Sudachi BM25, their hybrids, an adapter, and MiniLM."""
     from knowledge import build_index
-    from knowledge.evaluation import evaluate as ev
+    from knowledge.evaluation import recall as ev
     from knowledge.search.adapter import AdapterConfig
 
     ja = plain.japanese
@@ -162,7 +162,7 @@ def _eval_facts(args: argparse.Namespace, settings: Settings) -> int:
 
     from knowledge import CorpusError, EncoderError, load_corpus
     from knowledge.evaluation import facts as fx
-    from senpai.evaluation import facts as fact_eval
+    from senpai.evaluation import fact_turns as fact_eval
 
     try:
         corpus = load_corpus(settings.corpus_dir, settings.not_covered_file)
@@ -238,7 +238,7 @@ def _eval_conversations(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.evaluation import conversations as cv
     from knowledge.search.context import Studies
     from knowledge.text.routing import Router
-    from senpai.evaluation import conversations as ce
+    from senpai.evaluation import conversation_turns as ce
     from settings import PROJECT_ROOT
 
     router = Router.from_nlu(PROJECT_ROOT / "data" / "nlu")

@@ -15,7 +15,7 @@ def parse_day(text: str) -> float:
     Raises:
         argparse.ArgumentTypeError: If it is not such a date.
     """
-    from organisers.insights.source import day_start
+    from organisers.insights.queries import day_start
 
     try:
         return day_start(text)
@@ -29,7 +29,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     from organisers.insights import export
     from organisers.insights.missed import cluster
     from organisers.insights.overview import missed, overview
-    from organisers.insights.source import DAY_S, Store
+    from organisers.insights.queries import DAY_S, Store
 
     settings = settings_from_env()
     until = args.until + DAY_S if args.until is not None else time.time()

@@ -110,7 +110,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the best passages for a question."""
-    from actions.reply import citation_dicts
+    from actions.messages import citation_dicts
     from knowledge.content.corpus import source_labels
 
     settings = settings_from_env()

@@ -114,14 +114,14 @@ def _bench_insights(args: argparse.Namespace) -> int:
     """``senpai bench --insights``: the insights on 100,000 messages, on SQLite and PostgreSQL."""
     import json
 
-    from senpai.benchmarks import insights
+    from senpai.benchmarks import insights_store
     from senpai.benchmarks.report import machine
 
     settings = Settings.from_env()
     from knowledge.encoders.factory import open_batch
 
     encoders = open_batch(settings)
-    figures = insights.measure(encoders, "postgresql://root@127.0.0.1:5432/postgres", args.quick)
+    figures = insights_store.measure(encoders, "postgresql://root@127.0.0.1:5432/postgres", args.quick)
     figures["machine"] = machine()
     out = args.out.with_name("insights.json") if args.out.name == "latest.json" else args.out
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from knowledge.content.corpus import Corpus
-from knowledge.evaluation.evaluate import DevQuestion
+from knowledge.evaluation.recall import DevQuestion
 
 ROLE_MESSAGES = {"jte": "I'm a JTE", "alt": "I'm an ALT"}
 NOT_ANSWERS = frozenset({"fallback", "smalltalk"})

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.senders import SenderKeys, load_secret
+from bot.sender_keys import SenderKeys, load_secret
 from senpai.harness import LocalStack
 from senpai.supervisor import PreflightError, preflight
 from settings import Settings

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import slack
+from bot import slack_events
 from tests.integration.conftest import Stack, start_stack
 
 pytestmark = pytest.mark.integration
@@ -109,7 +109,7 @@ def test_no_secret_appears_in_logs_or_on_any_command_line(stack: Stack) -> None:
     signed = {
         "Content-Type": "application/json",
         "X-Slack-Request-Timestamp": now,
-        "X-Slack-Signature": slack.signature(SECRETS["SLACK_SIGNING_SECRET"], now, body),
+        "X-Slack-Signature": slack_events.signature(SECRETS["SLACK_SIGNING_SECRET"], now, body),
     }
     assert stack.request("POST", "/webhooks/slack/webhook", body, signed)[0] == 200
     output = stack.output()

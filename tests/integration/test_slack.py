@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 
-from bot.slack import signature
+from bot.slack_events import signature
 from tests.integration.conftest import Stack, start_stack
 from tests.servers import ThreadedServers
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.senders import SenderKeys
+from bot.sender_keys import SenderKeys
 
 #: The unit tests' gateway secret, and ids it issued, by a readable name.
 SENDER_SECRET = "unit-test-sender-secret-0123456789abcdef"

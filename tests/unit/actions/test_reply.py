@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from actions import compose
-from actions.reply import ANSWER, Reply, custom_payload
-from actions.slack import slack_message
+from actions.messages import ANSWER, Reply, custom_payload
+from actions.slack_blocks import slack_message
 from knowledge import Citation, Passage
 
 IDENTITY = Citation("identity", "Identity study", "Author (2025a). Identity.", "Introduction")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import actions.language
+import actions.reply_language
 import knowledge.text.words
 from actions import runtime
 from actions.registry import action
@@ -112,7 +112,7 @@ async def test_reading_a_message_runs_in_a_worker_thread_not_on_the_event_loop(
 
         return wrapper
 
-    monkeypatch.setattr(actions.language, "detect", spy("detect", actions.language.detect))
+    monkeypatch.setattr(actions.reply_language, "detect", spy("detect", actions.reply_language.detect))
     monkeypatch.setattr(knowledge.text.words, "ja_tokens", spy("ja_tokens", knowledge.text.words.ja_tokens))
     for text in ("When did the JET Programme start? I wonder", "JETプログラムはいつ始まりましたか？ ALT"):
         await run(ANSWER, make_tracker(text))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actions.reply import ANSWER, CLARIFY, Button, Reply
-from actions.slack import MAX_BUTTON_LABEL, escape, slack_message
+from actions.messages import ANSWER, CLARIFY, Button, Reply
+from actions.slack_blocks import MAX_BUTTON_LABEL, escape, slack_message
 from knowledge import Citation, Passage
 
 

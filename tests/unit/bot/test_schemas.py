@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import slack
+from bot import slack_events
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json
 from tests.unit.bot.test_slack import signed, slack_client  # noqa: F401
 from tests.unit.fakes import Client, FakeRasa, sid
@@ -73,7 +73,7 @@ def test_the_parsers_decode_a_body_or_say_what_is_wrong_with_it(body: bytes) -> 
             assert str(exc)
     for content_type in ("application/json", "application/x-www-form-urlencoded", "text/plain"):
         try:
-            assert isinstance(slack.parse(content_type, body), dict)
+            assert isinstance(slack_events.parse(content_type, body), dict)
         except ValidationError as exc:
             assert str(exc)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.senders import (
+from bot.sender_keys import (
     SECRET_FILE,
     TOKEN_CHARS,
     SenderKeys,

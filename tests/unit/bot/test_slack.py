@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 
-from bot import slack
+from bot import slack_events
 from bot.app import create_app
 from settings import Settings
 from tests.unit.fakes import Client, FakeRasa
@@ -32,7 +32,7 @@ def signed(body: bytes, *, age_s: float = 0, secret: str = SECRET, **extra: str)
     timestamp = str(int(time.time() - age_s))
     return {
         "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": slack.signature(secret, timestamp, body),
+        "X-Slack-Signature": slack_events.signature(secret, timestamp, body),
         **extra,
     }
 
@@ -163,19 +163,22 @@ async def test_slack_is_off_without_its_secrets(client: Client, fake_rasa: FakeR
 def test_verify_checks_age_and_signature() -> None:
     body = b'{"a": 1}'
     now = 1_700_000_000.0
-    good = slack.signature(SECRET, str(int(now)), body)
-    assert slack.verify(SECRET, str(int(now)), good, body, now=lambda: now) is None
+    good = slack_events.signature(SECRET, str(int(now)), body)
+    assert slack_events.verify(SECRET, str(int(now)), good, body, now=lambda: now) is None
     assert (
-        slack.verify(SECRET, str(int(now)), good, body + b" ", now=lambda: now) == "signature does not match"
+        slack_events.verify(SECRET, str(int(now)), good, body + b" ", now=lambda: now)
+        == "signature does not match"
     )
-    assert "five minutes" in str(slack.verify(SECRET, str(int(now)), good, body, now=lambda: now + 301))
-    assert "missing" in str(slack.verify(SECRET, None, good, body))
-    assert "not a number" in str(slack.verify(SECRET, "soon", good, body))
+    assert "five minutes" in str(
+        slack_events.verify(SECRET, str(int(now)), good, body, now=lambda: now + 301)
+    )
+    assert "missing" in str(slack_events.verify(SECRET, None, good, body))
+    assert "not a number" in str(slack_events.verify(SECRET, "soon", good, body))
 
 
 async def test_memory_ledger_claims_once_and_forgets_after_its_ttl() -> None:
     clock = [0.0]
-    ledger = slack.MemoryLedger(ttl_s=10, clock=lambda: clock[0])
+    ledger = slack_events.MemoryLedger(ttl_s=10, clock=lambda: clock[0])
     assert await ledger.claim("a") and not await ledger.claim("a")
     await ledger.release("a")
     assert await ledger.claim("a")
@@ -194,7 +197,7 @@ async def test_redis_ledger_is_shared_by_every_gateway() -> None:
         pytest.skip(f"no Redis on 127.0.0.1:6379 ({exc})")
     except redis.RedisError as exc:
         pytest.skip(f"no Redis on 127.0.0.1:6379 ({exc})")
-    first, second = slack.RedisLedger(url, ttl_s=60), slack.RedisLedger(url, ttl_s=60)
+    first, second = slack_events.RedisLedger(url, ttl_s=60), slack_events.RedisLedger(url, ttl_s=60)
     event = f"Ev-{uuid.uuid4().hex}"
     try:
         assert await first.claim(event)
@@ -208,7 +211,7 @@ async def test_redis_ledger_is_shared_by_every_gateway() -> None:
 
 
 def test_the_sender_of_a_slack_request_is_its_user() -> None:
-    assert slack.sender_of({"type": "event_callback", "event": {"user": "U1", "text": "hi"}}) == "U1"
-    assert slack.sender_of({"type": "block_actions", "user": {"id": "U2"}}) == "U2"
-    assert slack.sender_of({"type": "event_callback", "event": {"bot_id": "B1"}}) is None
-    assert slack.sender_of({}) is None
+    assert slack_events.sender_of({"type": "event_callback", "event": {"user": "U1", "text": "hi"}}) == "U1"
+    assert slack_events.sender_of({"type": "block_actions", "user": {"id": "U2"}}) == "U2"
+    assert slack_events.sender_of({"type": "event_callback", "event": {"bot_id": "B1"}}) is None
+    assert slack_events.sender_of({}) is None

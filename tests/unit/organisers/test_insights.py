@@ -18,8 +18,8 @@ from bot.feedback import FeedbackStore
 from organisers.insights.export import cluster_rows, safe_cell, to_csv
 from organisers.insights.missed import cluster
 from organisers.insights.overview import message_id, missed, overview
-from organisers.insights.source import Store, pseudonym
-from senpai.benchmarks.insights import fill_events
+from organisers.insights.queries import Store, pseudonym
+from senpai.benchmarks.insights_store import fill_events
 from senpai.cli import main
 from settings import Settings
 from tests.pg import throwaway_database

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.feedback import FeedbackStore, PostgresFeedbackStore
-from bot.senders import SenderKeys
+from bot.sender_keys import SenderKeys
 from organisers.privacy import DAY_S, conversation_id, expire, forget
-from senpai.benchmarks.insights import fill_events
+from senpai.benchmarks.insights_store import fill_events
 from senpai.cli import main
 from settings import ServiceURL, Settings
 from tests.pg import throwaway_database

@@ -105,3 +105,17 @@ def test_unit_tests_mirror_the_packages() -> None:
     assert flat == []
     folders = {p.relative_to(unit).parts[0] for p in unit.rglob("test_*.py")}
     assert folders <= OURS | {"repository"}, folders - OURS
+
+
+#: File names two rooms may share because each is that room's own entry point or marker.
+SHARED_NAMES = {"__init__.py", "__main__.py"}
+
+
+def test_no_two_modules_share_a_name() -> None:
+    """A module's name says which room it belongs to: no two of ours share a file name."""
+    seen: dict[str, list[str]] = {}
+    for package in ALLOWED:
+        for path in modules(package):
+            if path.name not in SHARED_NAMES:
+                seen.setdefault(path.name, []).append(str(path.relative_to(PROJECT_ROOT)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

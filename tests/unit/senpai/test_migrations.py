@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from organisers.insights.source import EVENTS_TABLE
+from organisers.insights.queries import EVENTS_TABLE
 from senpai.migrations import migrate_slack_conversations
 from settings import ServiceURL, Settings
 from tests.pg import throwaway_database

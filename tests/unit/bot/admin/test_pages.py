@@ -16,10 +16,10 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
-from senpai.benchmarks.insights import fill_events
+from senpai.benchmarks.insights_store import fill_events
 from settings import Settings
-from tests.unit.organisers import test_insights as seed
 from tests.unit.fakes import SENDER_SECRET, Client, FakeRasa
+from tests.unit.organisers import test_insights as seed
 
 TOKEN = "organiser-token-0123456789"
 READ = "read-only-token-0123456789"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import Hit, Index
-from knowledge.evaluation import evaluate as ev
+from knowledge.evaluation import recall as ev
 
 QUESTIONS = [
     ev.DevQuestion("what year did it begin", ("programme-start",)),

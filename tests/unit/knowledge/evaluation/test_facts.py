@@ -11,7 +11,7 @@ import pytest
 from knowledge import Corpus, Index, load_corpus
 from knowledge.evaluation.facts import REFUSED_THRESHOLD, Asked, Fact, load_facts, questions, score
 from knowledge.search.decide import Policy
-from senpai.evaluation.facts import ask_offline
+from senpai.evaluation.fact_turns import ask_offline
 from settings import PROJECT_ROOT
 
 TEXTS = {"programme-start": "The exchange programme began in 1987.", "team-planning": "Five minutes helped."}

@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions.slack import escape
+from actions.slack_blocks import escape
 from actions.stated_role import stated_role
 from bot.schemas import ValidationError, parse_chat
 from knowledge import load_corpus
@@ -145,7 +145,7 @@ def functions() -> Functions:
             "knowledge.content.figures.compare": lambda t: compare(t, t),
             "actions.stated_role.stated_role": stated_role,
             "knowledge.text.words.asks_question": asks_question,
-            "actions.slack.escape": escape,
+            "actions.slack_blocks.escape": escape,
             "bot.schemas.parse_chat": _chat,
         }
     )

@@ -7,7 +7,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from knowledge.content.corpus import Corpus
-from knowledge.evaluation.evaluate import DevQuestion
+from knowledge.evaluation.recall import DevQuestion
 from senpai.evaluation.e2e import Outcome, run_through_stack, summarise
 
 IN = DevQuestion("q", ("a", "b"))

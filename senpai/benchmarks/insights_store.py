@@ -26,7 +26,7 @@ from typing import Any
 from knowledge.encoders.base import Encoder
 from organisers.insights.missed import cluster
 from organisers.insights.overview import missed, overview
-from organisers.insights.source import DAY_S, EVENTS_TABLE, Store
+from organisers.insights.queries import DAY_S, EVENTS_TABLE, Store
 from senpai.benchmarks.stats import rss_mb
 
 #: Themes of the questions nobody covers, each asked in several ways.

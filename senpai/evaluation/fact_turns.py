@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from actions import compose
-from actions.reply import Reply
+from actions.messages import Reply
 from actions.runtime import CANDIDATES
 from knowledge.evaluation.facts import REFUSED_NOT_COVERED, REFUSED_THRESHOLD, Asked, Fact, questions
 from knowledge.search.decide import Policy, decide, outside_scope

@@ -32,7 +32,7 @@ from knowledge.content.curation import key
 from organisers.insights import export
 from organisers.insights.missed import Cluster, cluster
 from organisers.insights.overview import bot_messages, feedback_rows, missed, overview
-from organisers.insights.source import pseudonym
+from organisers.insights.queries import pseudonym
 from organisers.insights.transcripts import MESSAGE_HEADER, Filters, message_rows, transcripts
 
 

@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from bot.admin import changes, views
+from bot.admin import changes, insight_pages
 from bot.admin.auth import Gatekeeper
 from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, STORE, TOPICS
-from bot.senders import load_secret
+from bot.sender_keys import load_secret
 from organisers.curation.curator import Curator
 from organisers.curation.store import CurationStore
-from organisers.insights.source import Store
+from organisers.insights.queries import Store
 from settings import Settings
 
 
@@ -37,7 +37,7 @@ def create_admin_app(settings: Settings) -> web.Application:
     ).digest()
     app[TOPICS] = {}
     app.cleanup_ctx.append(_curator)
-    views.add_routes(app)
+    insight_pages.add_routes(app)
     changes.add_routes(app)
     return app
 

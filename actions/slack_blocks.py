@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from actions.reply import Button, Reply, source_prefix
+from actions.messages import Button, Reply, source_prefix
 from knowledge import Passage
 from knowledge.content.corpus import source_labels
 
