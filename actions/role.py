@@ -23,7 +23,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
+from actions import slots, texts
 from actions.answer import answer
 from actions.channels import send
 from actions.messages import SMALLTALK, Button, Reply
@@ -34,32 +34,6 @@ if TYPE_CHECKING:
 
 ROLES = frozenset({"alt", "jte"})
 INFORM_ROLE = "inform_role"
-
-#: What Senpai says when it hears a role.
-ACKNOWLEDGE = {
-    "jte": (
-        "Thanks! I'll prefer answers written for Japanese teachers of English, "
-        "such as what ALTs think and want."
-    ),
-    "alt": "Thanks! I'll prefer answers written for ALTs.",
-}
-ASK_ROLE = "Thanks! Are you an ALT or a JTE? Tell me, for example \"I'm a JTE\", and I'll tailor my answers."
-ROLE_BUTTONS = (
-    Button("I'm an ALT", '/inform_role{"role": "alt"}'),
-    Button("I'm a JTE", '/inform_role{"role": "jte"}'),
-)
-ACKNOWLEDGE_JA = {
-    "jte": "ありがとうございます！JTEの先生向けのお答え（ALTが何を考え、何を望んでいるかなど）を優先します。",
-    "alt": "ありがとうございます！ALT向けのお答えを優先します。",
-}
-ASK_ROLE_JA = (
-    "ありがとうございます！ALTとJTEのどちらですか？"
-    "「JTEです」のように教えていただければ、お答えを合わせます。"
-)
-ROLE_BUTTONS_JA = (
-    Button("ALTです", '/inform_role{"role": "alt"}'),
-    Button("JTEです", '/inform_role{"role": "jte"}'),
-)
 
 
 def first_role(entities: list[dict[str, Any]]) -> str | None:
@@ -84,10 +58,12 @@ def set_role(
     role = first_role(message.get("entities") or []) if payload else reading.stated_role
     if role is None:
         if not reading.asks:
-            ask, buttons = (ASK_ROLE_JA, ROLE_BUTTONS_JA) if lang == "ja" else (ASK_ROLE, ROLE_BUTTONS)
-            send(dispatcher, Reply(SMALLTALK, ask, buttons=buttons, lang=lang), channel)
+            offered = tuple(Button(label, payload) for label, payload in texts.buttons(lang, "roles"))
+            send(
+                dispatcher, Reply(SMALLTALK, texts.say(lang, "ask_role"), buttons=offered, lang=lang), channel
+            )
         return events  # a question comes next (action_answer_if_asked), not "who are you?"
-    said = (ACKNOWLEDGE_JA if lang == "ja" else ACKNOWLEDGE)[role]
+    said = texts.say(lang, f"acknowledge_{role}")
     send(dispatcher, Reply(SMALLTALK, said, role=role, lang=lang), channel)
     return events if role == tracker.get_slot(slots.ROLE) else [*events, SlotSet(slots.ROLE, role)]
 

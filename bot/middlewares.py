@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from bot.errors import japanese_error
+from bot.gateway_texts import error, japanese_error
 
 logger = logging.getLogger("senpai.gateway")
 
@@ -28,7 +28,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         reason = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
-            reason = "request body is too large"
+            reason = error("body_too_large")
         return _in_japanese_too(web.json_response({"error": reason}, status=exc.status, headers=_keep(exc)))
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.gateway_texts import NO_REPLY
 from contracts.reply import ERROR, SMALLTALK, kind_of, lang_of, message_id, meta_of, role_of
 from settings import rasa_replica_names
 
@@ -20,9 +21,6 @@ from settings import rasa_replica_names
 REPLICA_BACKOFF_S = 5.0
 #: How many senders' replicas a sticky client remembers (least recently seen forgotten first).
 MAX_PINNED_SENDERS = 100_000
-
-NO_REPLY_TEXT = "I can't reach my notes right now, please try again in a moment."
-NO_REPLY_TEXT_JA = "いま資料を参照できません。少し時間をおいて、もう一度お試しください。"
 
 
 class RasaUnavailable(RuntimeError):
@@ -313,7 +311,7 @@ def shape_reply(messages: Sequence[dict[str, Any]], *, japanese: bool = False) -
             pending.append({"text": message.get("text") or "", "buttons": _buttons(message.get("buttons"))})
     out.extend(_merge([p]) for p in pending)
     if not out:
-        text = NO_REPLY_TEXT_JA if japanese else NO_REPLY_TEXT
+        text = NO_REPLY["ja" if japanese else "en"]
         error = {"kind": ERROR, "messages": [{"text": text, "citations": [], "buttons": []}]}
         return error | {"lang": "ja"} if japanese else error
     reply: dict[str, Any] = {"kind": kind or SMALLTALK, "messages": out}

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.gateway_texts import error
 from knowledge.text.patterns import compile_tokens, scrub
 
 #: Message ids (for feedback): what :func:`contracts.reply.message_id` makes.
@@ -36,17 +37,19 @@ def parse_json(body: bytes | str) -> Any:
             recurse past its limit) or with a number of too many digits.
     """
     if not body.strip():
-        raise ValidationError("request body is empty; send a JSON object")
+        raise ValidationError(error("bad_body", problem="is empty; send a JSON object"))
     try:
         return json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
     except UnicodeDecodeError as exc:
-        raise ValidationError("request body is not valid UTF-8") from exc
+        raise ValidationError(error("bad_body", problem="is not valid UTF-8")) from exc
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+        raise ValidationError(
+            error("bad_body", problem=f"is not valid JSON ({exc.msg} at position {exc.pos})")
+        ) from exc
     except RecursionError as exc:
-        raise ValidationError("request body is not valid JSON (nested too deeply)") from exc
+        raise ValidationError(error("bad_body", problem="is not valid JSON (nested too deeply)")) from exc
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise ValidationError(f"request body is not valid JSON ({exc})") from exc
+        raise ValidationError(error("bad_body", problem=f"is not valid JSON ({exc})")) from exc
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def parse_sender(value: str | None) -> str:
 
 def _object(payload: Any, fields: set[str], what: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
-        raise ValidationError(f"request body must be a JSON object with {what}")
+        raise ValidationError(error("bad_body", problem=f"must be a JSON object with {what}"))
     unknown = sorted(set(payload) - fields)
     if unknown:
         raise ValidationError(f"unknown field(s): {', '.join(unknown)}")
@@ -130,16 +133,14 @@ def parse_chat(payload: Any) -> ChatRequest:
     sender = _sender(payload) if payload.get("sender") is not None else None
     message = payload.get("message")
     if message is None:
-        raise ValidationError("missing field 'message'")
+        raise ValidationError(error("missing_message"))
     if not isinstance(message, str):
         raise ValidationError("'message' must be a string")
     message = message.strip()
     if not message:
-        raise ValidationError("'message' must not be empty")
+        raise ValidationError(error("empty_message"))
     if len(message) > MAX_MESSAGE_CHARS:
-        raise ValidationError(
-            f"'message' must be at most {MAX_MESSAGE_CHARS} characters (got {len(message)})"
-        )
+        raise ValidationError(error("message_too_long", limit=MAX_MESSAGE_CHARS, got=len(message)))
     if scrub(message) != message:
         raise ValidationError("'message' is not valid Unicode text (it has half of a surrogate pair)")
     return ChatRequest(sender=sender, message=message)

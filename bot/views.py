@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot import keys, slack_events
 from bot.feedback import FeedbackUnavailable
+from bot.gateway_texts import error
 from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 from bot.sender_keys import UnknownSender
@@ -28,8 +29,7 @@ def unknown_sender() -> web.Response:
     """The 403 for a sender id this gateway did not issue: start a new conversation instead."""
     return web.json_response(
         {
-            "error": "this sender id was not issued by this Senpai, or has been altered; "
-            "send your message without 'sender' to start a new conversation",
+            "error": error("unknown_sender"),
             "code": "unknown_sender",
         },
         status=403,
@@ -91,7 +91,7 @@ def too_many(retry_after: float) -> web.Response:
     """A 429 answer with Retry-After in whole seconds."""
     seconds = max(1, int(retry_after + 0.999))
     return web.json_response(
-        {"error": f"too many messages; please wait {seconds} s and try again"},
+        {"error": error("too_many", seconds=seconds)},
         status=429,
         headers={"Retry-After": str(seconds)},
     )
@@ -149,7 +149,7 @@ async def chat(request: web.Request) -> web.Response:
         logger.warning("chat failed: %s", exc)
         return web.json_response(
             {
-                "error": "Senpai's dialogue service is unavailable; please try again shortly.",
+                "error": error("unavailable"),
                 "kind": "error",
                 "lang": "ja" if has_japanese(req.message) else "en",
                 "sender": token,
@@ -176,7 +176,7 @@ async def feedback(request: web.Request) -> web.Response:
         events = await request.app[keys.RASA].events(conversation)
     except RasaUnavailable as exc:
         logger.warning("feedback not checked: %s", exc)
-        return web.json_response({"error": "feedback could not be stored; please try again"}, status=503)
+        return web.json_response({"error": error("feedback_not_stored")}, status=503)
     if req.message_id not in message_ids(conversation, events):
         return web.json_response(
             {"error": "'message_id' is not a message Senpai sent in this conversation"}, status=404
@@ -187,7 +187,7 @@ async def feedback(request: web.Request) -> web.Response:
         )
     except FeedbackUnavailable as exc:
         logger.warning("feedback not stored: %s", exc)
-        return web.json_response({"error": "feedback could not be stored; please try again"}, status=503)
+        return web.json_response({"error": error("feedback_not_stored")}, status=503)
     return web.json_response({"status": "stored", "id": feedback_id}, status=201)
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from actions import runtime, slots
 from actions.registry import action
-from actions.role import ACKNOWLEDGE, ASK_ROLE
 from actions.runtime import KnowledgeService
 from actions.texts import say
 from knowledge import CachedEncoder, Index
@@ -375,7 +374,7 @@ async def test_set_role_sets_only_the_role_the_user_states(
         assert messages == []  # no role heard, but a question asked: it is answered next, not "who are you?"
     else:
         assert meta(messages) == {"kind": "smalltalk", "citations": [], "role": role, "lang": "en"}
-        assert messages[0]["text"] == ACKNOWLEDGE[role]
+        assert messages[0]["text"] == say("en", f"acknowledge_{role}")
 
 
 async def test_set_role_ignores_roles_named_in_other_intents(make_tracker: TrackerFactory) -> None:
@@ -394,7 +393,7 @@ async def test_set_role_adds_no_event_when_the_slot_is_already_right(make_tracke
 
 async def test_a_role_statement_naming_no_role_asks_which_with_buttons(make_tracker: TrackerFactory) -> None:
     messages, slot_events = await run(SET_ROLE, make_tracker("I'm new here", "inform_role"))
-    assert slot_events == {} and messages[0]["text"] == ASK_ROLE
+    assert slot_events == {} and messages[0]["text"] == say("en", "ask_role")
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/inform_role{"role": "alt"}',
         '/inform_role{"role": "jte"}',

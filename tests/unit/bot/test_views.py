@@ -14,7 +14,8 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.feedback import FeedbackStore
-from bot.rasa import NO_REPLY_TEXT, history, message_id, shape_reply
+from bot.gateway_texts import NO_REPLY
+from bot.rasa import history, message_id, shape_reply
 from settings import Settings
 from tests.unit.fakes import CITATION, Client, FakeRasa, conv, sid
 
@@ -70,7 +71,7 @@ async def test_empty_rasa_reply_is_an_error_kind_not_silence(client: Client, fak
     fake_rasa.reply = []
     body = await (await client.post("/api/chat", json={"sender": sid("a"), "message": "hi"})).json()
     assert body["kind"] == "error"
-    assert body["messages"][0]["text"] == NO_REPLY_TEXT
+    assert body["messages"][0]["text"] == NO_REPLY["en"]
 
 
 @pytest.mark.parametrize(

@@ -280,6 +280,15 @@ def test_every_sentence_exists_in_both_languages() -> None:
         assert sorted(_fields(english)) == sorted(_fields(TEXTS["ja"][key])), key
 
 
+def test_every_button_exists_in_both_languages_with_the_same_role_payloads() -> None:
+    from actions.texts import BUTTONS
+
+    assert set(BUTTONS["en"]) == set(BUTTONS["ja"])
+    for key, english in BUTTONS["en"].items():
+        assert len(english) == len(BUTTONS["ja"][key]), key
+    assert [p for _, p in BUTTONS["en"]["roles"]] == [p for _, p in BUTTONS["ja"]["roles"]]
+
+
 def _fields(template: str) -> list[str]:
     import string
 

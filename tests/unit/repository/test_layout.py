@@ -119,3 +119,45 @@ def test_no_two_modules_share_a_name() -> None:
             if path.name not in SHARED_NAMES:
                 seen.setdefault(path.name, []).append(str(path.relative_to(PROJECT_ROOT)))
     assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
+#: Service modules whose Japanese is what users write (patterns) or a warm-up query, not what Senpai says.
+JAPANESE_READERS = {"actions/stated_role.py", "actions/server.py"}
+
+
+def _japanese(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_what_the_services_say_lives_in_their_texts_modules() -> None:
+    """Every sentence the action server or the gateway says is in its texts module, in both languages.
+
+    A Japanese string literal anywhere else in ``actions/`` or ``bot/`` would be a
+    sentence said from outside ``actions/texts.py`` or ``bot/gateway_texts.py``.
+    """
+    found = {}
+    for package in ("actions", "bot"):
+        for path in modules(package):
+            name = str(path.relative_to(PROJECT_ROOT))
+            if path.name in ("texts.py", "gateway_texts.py") or name in JAPANESE_READERS:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+            }
+            said = [
+                node.value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and _japanese(node.value)
+            ]
+            if said:
+                found[name] = said
+    assert found == {}
