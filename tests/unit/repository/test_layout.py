@@ -22,7 +22,7 @@ ALLOWED = {
 }
 OURS = set(ALLOWED)
 #: "Modules stay small, under about 400 lines."
-MAX_LINES = 410
+MAX_LINES = 400
 
 
 def modules(package: str) -> list[Path]:
