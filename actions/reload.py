@@ -1,7 +1,8 @@
 """Pick up a rebuilt index without restarting the action server.
 
 ``senpai build-index`` publishes a complete build and then swaps the
-``current`` link in one rename. The watcher polls that link; when it points
+``current`` link in one rename (in the production profile the build may also
+come from the shared store: :mod:`actions.shared_builds`). The watcher polls that link; when it points
 somewhere new, it loads the new build in a worker thread and swaps it into
 the service in one assignment, so a request sees the old index or the new
 one, never a half-written one. A build that fails to load is logged and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from actions.runtime import KnowledgeService
@@ -23,10 +25,18 @@ logger = logging.getLogger("senpai.actions.reload")
 class IndexWatcher:
     """Reloads the service's index when the published ``current`` build changes."""
 
-    def __init__(self, service: KnowledgeService, root: Path, interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        service: KnowledgeService,
+        root: Path,
+        interval_s: float = 1.0,
+        sync: Callable[[], bool] | None = None,
+    ) -> None:
+        """Watch ``root/current``; with ``sync`` (the shared store's), first bring its build here."""
         self.service = service
         self.root = Path(root)
         self.interval_s = interval_s
+        self.sync = sync
         self.loaded = current_dir(self.root)
         self._failed: Path | None = None
 
@@ -36,11 +46,13 @@ class IndexWatcher:
         Returns:
             True if the service now serves a new index.
         """
+        loop = asyncio.get_running_loop()
+        if self.sync is not None:
+            await loop.run_in_executor(None, self.sync)
         target = current_dir(self.root)
         if target == self.loaded or target == self._failed:
             return False
         current = self.service.index
-        loop = asyncio.get_running_loop()
         try:
             japanese = current.japanese.encoder if current.japanese is not None else None
             index = await loop.run_in_executor(

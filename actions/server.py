@@ -21,8 +21,10 @@ from sanic.response import json
 from actions import registry
 from actions.reload import IndexWatcher
 from actions.runtime import KnowledgeService, get_service, install
+from actions.shared_builds import BuildSync
 from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
 from knowledge.encoders.factory import open_configured
+from knowledge.encoders.onnx import ensure_export
 from knowledge.search.context import Studies
 from knowledge.search.decide import configured_policy
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
@@ -40,6 +42,16 @@ def load_service(settings: Settings) -> KnowledgeService:
         IndexLoadError: If the index is missing, corrupt or mismatched.
         EncoderError: If the model cannot be loaded.
     """
+    sync = shared_sync(settings)
+    if sync is not None:
+        sync()  # a host started with an empty data directory serves the store's current build
+    if sync is not None and not (current_dir(settings.index_dir) / "meta.json").is_file():
+        raise IndexLoadError(
+            f"No knowledge index at {settings.index_dir}, and none in the shared store: "
+            "run `senpai build-index` on any one host"
+        )
+    if settings.encoder_backend == "onnx":  # a new host makes its ONNX export from the packaged weights
+        ensure_export(settings.embedding_model, settings.onnx_dir, settings.torch_threads)
     model = open_configured(settings)
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
@@ -57,6 +69,13 @@ def load_service(settings: Settings) -> KnowledgeService:
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")
     return KnowledgeService(
         index, policy, settings.oos_threshold, studies=studies, turn_budget_s=settings.turn_budget_s
+    )
+
+
+def shared_sync(settings: Settings) -> BuildSync | None:
+    """The shared store's sync in the production profile (``None`` in the embedded one: files only)."""
+    return (
+        BuildSync(settings.database.as_url(), settings.index_dir) if settings.database is not None else None
     )
 
 
@@ -145,7 +164,8 @@ def main() -> int:
     )
     if settings.action_token is None:
         logger.warning("SENPAI_ACTION_TOKEN is not set: any local process may call the actions")
-    app = create_action_app(IndexWatcher(service, settings.index_dir), settings.action_token)
+    watcher = IndexWatcher(service, settings.index_dir, sync=shared_sync(settings))
+    app = create_action_app(watcher, settings.action_token)
     app.run(
         host=settings.action_host,
         port=settings.action_port,

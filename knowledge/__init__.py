@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from knowledge.search.index import Index
     from knowledge.store.build import build_index
     from knowledge.store.files import IndexLoadError, current_dir, read_meta
-    from knowledge.store.storage import load_index, publish, save_index
+    from knowledge.store.storage import load_index, point_current, publish, save_build, save_index
 
 _HOMES = {
     "knowledge.content.corpus": ("Citation", "Corpus", "Passage", "load_corpus"),
@@ -58,7 +58,7 @@ _HOMES = {
     "knowledge.search.index": ("Index",),
     "knowledge.store.build": ("build_index",),
     "knowledge.store.files": ("IndexLoadError", "current_dir", "read_meta"),
-    "knowledge.store.storage": ("load_index", "publish", "save_index"),
+    "knowledge.store.storage": ("load_index", "point_current", "publish", "save_build", "save_index"),
 }
 _WHERE = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -84,8 +84,10 @@ __all__ = [
     "load_index",
     "load_not_covered",
     "open_encoder",
+    "point_current",
     "publish",
     "read_meta",
+    "save_build",
     "save_index",
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -175,16 +176,38 @@ def publish(index: Index, root: Path) -> Path:
     Returns:
         The new build directory.
     """
+    target = save_build(index, root)
+    point_current(root, target.name)
+    return target
+
+
+def save_build(index: Index, root: Path) -> Path:
+    """Save an index as a new build under ``root/builds/``, without making it current.
+
+    Its name (time, corpus hash, 32 random bits) is unique across hosts and
+    containers (whose process ids repeat), so it is also the build's id in the
+    shared store.
+    """
     root = Path(root)
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    base = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{os.getpid()}"
+    base = f"{time.strftime('%Y%m%dT%H%M%S')}-{index.fingerprint[:12]}-{secrets.token_hex(4)}"
     name, n = base, 1
     # The same corpus built twice in one second (e.g. with the adapter toggled) gets a suffix.
     while (builds / name).exists():
         n += 1
         name = f"{base}-{n}"
-    target = save_index(index, builds / name)
+    return save_index(index, builds / name)
+
+
+def point_current(root: Path, name: str) -> None:
+    """Atomically point ``root/current`` at ``root/builds/<name>``, then remove builds older than three.
+
+    A build fetched from the shared store is made current the same way as one
+    built here.
+    """
+    root = Path(root)
+    builds = root / "builds"
     link_tmp = root / f".{CURRENT_LINK}.tmp-{os.getpid()}"
     if link_tmp.is_symlink() or link_tmp.exists():
         link_tmp.unlink()
@@ -198,4 +221,3 @@ def publish(index: Index, root: Path) -> Path:
     for old in builds.iterdir():
         if old.name not in keep and not old.name.startswith("."):
             shutil.rmtree(old, ignore_errors=True)
-    return target

@@ -1,19 +1,20 @@
 """Apply an organiser's change: check it, show its conflicts, record it, rebuild and publish.
 
-One change at a time: a lock in the process and a lock file in the data
-directory serialise the gateway's page and ``senpai curate`` on the command
-line. A change is checked exactly as the YAML is (the live changes and this
+One change at a time: a lock in the process and :func:`.publishing.change_lock`
+(a lock file in the data directory, or a PostgreSQL advisory lock across hosts
+in production) serialise the gateway's page and ``senpai curate`` on the
+command line. A change is checked exactly as the YAML is (the live changes and this
 one applied to a copy of the corpus, then loaded), recorded, and the index is
 rebuilt from the YAML plus every live change. Only new texts are embedded
-(the embedding cache), and :func:`~knowledge.store.files.publish` swaps the new
-build in at once, so the action server picks it up within its poll interval.
+(the embedding cache), and :func:`.publishing.publish_build` swaps the new
+build in at once (in production, through the shared store that every host's
+action server polls), so it is answered within the poll interval.
 If the build fails, the change is marked failed and the index that was
 serving goes on serving.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from knowledge import Corpus, CorpusError, Index, build_index, current_dir, load_index, publish
+from knowledge import Corpus, CorpusError, Index, build_index, current_dir, load_index
 from knowledge.content.curation import (
     CurationError,
     already_asked,
@@ -42,6 +43,7 @@ from knowledge.search.adapter import configured_adapter
 from knowledge.search.decide import NAMED_TOPIC_FLOOR, configured_policy, outside_scope
 from knowledge.store.build import Progress
 from knowledge.store.files import IndexLoadError
+from organisers.curation.publishing import change_lock, publish_build
 from organisers.curation.store import EXPORTED, FAILED, LIVE, UNDONE, CurationStore, Record
 from settings import Settings
 
@@ -123,7 +125,7 @@ class Curator:
 
     @contextmanager
     def _serialised(self) -> Iterator[None]:
-        """One change at a time, in this process and across processes (the lock file)."""
+        """One change at a time, in this process and across processes and hosts (:func:`change_lock`)."""
         with self._lock:
             if self._depth:  # re-entered (the command line refits inside its change): the lock is held
                 self._depth += 1
@@ -132,15 +134,12 @@ class Curator:
                 finally:
                     self._depth -= 1
                 return
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-            with open(self.settings.data_dir / "curation.lock", "a") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+            with change_lock(self.settings):
                 self._depth = 1
                 try:
                     yield
                 finally:
                     self._depth = 0
-                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def corpus(self, extra: Sequence[Mapping[str, Any]] = (), *, without: int | None = None) -> Corpus:
         """The YAML plus the live changes (less ``without``, plus ``extra``), validated as the YAML is."""
@@ -294,7 +293,7 @@ class Curator:
             if serving is not None and serving.adapter_config == configured_adapter(settings):
                 weight = serving.adapter
         index = build_for(settings, corpus, self.encoders(), adapter_weight=weight)
-        target = publish(index, settings.index_dir)
+        target = publish_build(settings, index)
         self._index, self._index_at = index, current_dir(settings.index_dir)
         seconds = time.perf_counter() - start
         self.last_build = BuildStatus(time.time(), True, seconds, None, target.name)

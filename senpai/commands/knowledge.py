@@ -50,7 +50,6 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     from knowledge import (
         CorpusError,
         EncoderError,
-        publish,
         read_meta,
     )
     from knowledge.store.files import IndexLoadError, current_dir
@@ -85,6 +84,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return 0
     from organisers.curation.curator import build_for
+    from organisers.curation.publishing import publish_build
 
     try:
         from knowledge.encoders.factory import open_batch
@@ -102,7 +102,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 
     index = build_for(settings, corpus, batch, progress=progress, cache=not args.no_cache)
     bar.close()
-    target = publish(index, settings.index_dir)
+    target = publish_build(settings, index)
     ja = f", and {index.japanese.vectors} Japanese vectors" if index.japanese is not None else ""
     print(f"Built index of {len(index)} passages ({index.vectors} vectors{ja}) at {target}")
     return 0

@@ -73,3 +73,14 @@ def test_every_service_of_ours_is_probed_where_the_supervisor_watches_it() -> No
             continue
         probe = " ".join(service["healthcheck"]["test"])
         assert f"http://127.0.0.1:{ports[kind]}{LIVENESS_PATHS[kind]}'" in probe, (name, probe)
+
+
+def test_the_organisers_loop_works_in_compose() -> None:
+    """The gateway gets the admin tokens, and the action server reads builds from the shared store."""
+    services = COMPOSE["services"]
+    gateway, actions = services["gateway"]["environment"], services["actions"]["environment"]
+    assert {"SENPAI_ADMIN_TOKEN", "SENPAI_ADMIN_READ_TOKEN"} <= set(gateway)
+    assert actions["SENPAI_PROFILE"] == "production"
+    assert actions["DATABASE_URL"] == gateway["DATABASE_URL"] and actions["REDIS_URL"] == gateway["REDIS_URL"]
+    example = (PROJECT_ROOT / "deploy" / "env.example").read_text()
+    assert "SENPAI_ADMIN_TOKEN=" in example and "SENPAI_ADMIN_READ_TOKEN=" in example
