@@ -38,6 +38,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Senpai's dialogue service is unavailable; please try again shortly.",
         "Senpaiは現在ご利用いただけません。少し時間をおいて、もう一度お試しください。",
     ),
+    "history_unavailable": (
+        "history is unavailable right now",
+        "会話の履歴をいま読み込めません。少し時間をおいて、もう一度お試しください。",
+    ),
     "feedback_not_stored": (
         "feedback could not be stored; please try again",
         "評価を保存できませんでした。もう一度お試しください。",

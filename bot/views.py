@@ -209,7 +209,7 @@ async def conversation(request: web.Request) -> web.Response:
         events = await request.app[keys.RASA].events(sender)
     except RasaUnavailable as exc:
         logger.warning("history failed: %s", exc)
-        return web.json_response({"error": "history is unavailable right now"}, status=503)
+        return web.json_response({"error": error("history_unavailable")}, status=503)
     return web.json_response({"sender": token, "messages": history(sender, events)})
 
 

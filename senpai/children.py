@@ -22,6 +22,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
+from contracts import builds
 from knowledge import IndexLoadError, current_dir, read_meta
 from settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 
@@ -163,10 +164,6 @@ def preflight(settings: Settings) -> None:
         raise PreflightError(f"Rasa is not installed at {settings.rasa_bin}. Run `make setup`.")
     if not settings.rasa_model.exists():
         raise PreflightError(f"No trained Rasa model at {settings.rasa_model}. Run `make train`.")
-    try:
-        read_meta(current_dir(settings.index_dir))
-    except IndexLoadError as exc:
-        raise PreflightError(str(exc)) from exc
     for what, service in (
         ("PostgreSQL (DATABASE_URL)", settings.database),
         ("Redis (REDIS_URL)", settings.redis),
@@ -177,6 +174,13 @@ def preflight(settings: Settings) -> None:
             socket.create_connection((service.host, service.port), timeout=3).close()
         except OSError as exc:
             raise PreflightError(f"cannot reach {what} at {service.redacted()}: {exc}") from exc
+    try:
+        read_meta(current_dir(settings.index_dir))
+    except IndexLoadError as exc:
+        # In production a host with an empty data directory serves the shared store's build.
+        if settings.database is None or builds.current(settings.database.as_url()) is None:
+            where = " and none in the shared store (run `senpai build-index` on any one host)"
+            raise PreflightError(str(exc) + (where if settings.database is not None else "")) from exc
 
 
 #: The production profile's endpoints: every value comes from the environment.

@@ -90,6 +90,7 @@ class LocalStack:
         ports: Mapping[str, int] | None = None,
         timeout_s: float = STARTUP_S,
         every_replica: bool = True,
+        copy_index: bool = True,
     ) -> LocalStack:
         """Start a stack and wait until it is up.
 
@@ -100,6 +101,9 @@ class LocalStack:
             timeout_s: How long to wait for "Senpai is up".
             every_replica: Also wait until every Rasa replica has joined ("Senpai is
                 up" needs only one), as tests of the replicas expect.
+            copy_index: Give a new data directory a copy of the built index; without
+                it the stack starts empty (a production host then serves the shared
+                store's build).
 
         Raises:
             StackError: If it exits or is not up in time (with the end of its output).
@@ -109,7 +113,7 @@ class LocalStack:
         chosen = dict(ports) if ports else stack_ports(replicas)
         index = data_dir / "index"
         shared = Settings.from_env()
-        if not (index / "current").exists():  # its own copy, so a caller may rebuild it
+        if copy_index and not (index / "current").exists():  # its own copy, so a caller may rebuild it
             shutil.copytree(current_dir(shared.index_dir), index / "builds" / "initial")
             (index / "current").symlink_to(Path("builds") / "initial")
         embeddings = data_dir / "embeddings"  # so a curation rebuild embeds only what changed

@@ -82,7 +82,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             and not meta.get("adapter_provisional")
         ):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
-            return 0
+            return _share_if_first(settings)
     from organisers.curation.curator import build_for
     from organisers.curation.publishing import publish_build
 
@@ -234,3 +234,17 @@ def cmd_check_verbatim(args: argparse.Namespace) -> int:
         print(f"{shared.file}: {shared.words}")
     print(f"{len(found)} run(s) of {RUN}+ words shared with {len(papers)} paper(s), in {len(files)} file(s)")
     return 1 if found else 0
+
+
+def _share_if_first(settings: Settings) -> int:
+    """In production, put this host's up-to-date build in a shared store that has none yet."""
+    if settings.database is None:
+        return 0
+    from contracts import builds
+    from knowledge import current_dir
+
+    url = settings.database.as_url()
+    if builds.current(url) is None:
+        shared = builds.publish(url, current_dir(settings.index_dir))
+        print(f"Published it to the shared store as build {shared.id}: every host now serves it.")
+    return 0

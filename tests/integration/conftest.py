@@ -92,14 +92,18 @@ def answer_turns(events: list[str]) -> list[list[str]]:
 
 
 def start_stack(
-    tmp: Path, extra_env: Mapping[str, str] | None = None, *, ports: Mapping[str, int] | None = None
+    tmp: Path,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    ports: Mapping[str, int] | None = None,
+    copy_index: bool = True,
 ) -> Stack:
     """Start ``senpai up`` for a test (see :meth:`LocalStack.start`); fail clearly if nothing is built."""
     try:
         preflight(Settings.from_env())
     except PreflightError as exc:
         pytest.fail(f"the integration tests need a built stack: {exc}")
-    started = LocalStack.start(tmp, extra_env, ports=ports)
+    started = LocalStack.start(tmp, extra_env, ports=ports, copy_index=copy_index)
     return Stack(**vars(started))
 
 
