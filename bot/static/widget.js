@@ -89,7 +89,8 @@
     ".senpai-rate{display:flex;gap:4px;margin-top:6px;align-items:center;font-size:12px;color:#555}",
     ".senpai-rate button{border:1px solid #ccc;background:#fff;color:#555;border-radius:6px;cursor:pointer;padding:3px 7px;line-height:0}",
     ".senpai-rate button[data-rating='-1'] svg{transform:rotate(180deg)}",
-    ".senpai-rate button[aria-pressed=true]{background:#e8f0fe;border-color:#1a73e8}",
+    // The chosen rating is marked by shape as well as colour (a thicker frame), never by colour alone.
+    ".senpai-rate button[aria-pressed=true]{background:#e8f0fe;border:2px solid #1a73e8;padding:2px 6px}",
     ".senpai-typing{align-self:flex-start;color:#666;font-size:13px}.senpai-typing span{display:inline-block;animation:senpai-blink 1.2s infinite}",
     ".senpai-typing span:nth-child(2){animation-delay:.2s}.senpai-typing span:nth-child(3){animation-delay:.4s}",
     "@keyframes senpai-blink{0%,80%,100%{opacity:.2}40%{opacity:1}}",
@@ -98,6 +99,12 @@
     ".senpai-form input{flex:1;font:inherit;padding:8px;border:1px solid #bbb;border-radius:8px;min-width:0}",
     ".senpai-form button{font:inherit;background:#b3261e;color:#fff;border:0;border-radius:8px;padding:8px 12px;cursor:pointer}",
     ".senpai-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    // A user's dark scheme, every pair of colours at least 4.5:1 (WCAG AA), as in the light one.
+    "@media (prefers-color-scheme:dark){.senpai-root{color:#e6edf3}.senpai-panel{background:#161b22}.senpai-log{background:#0d1117}" +
+      ".senpai-bot{background:#161b22;border-color:#30363d}.senpai-msg a{color:#79c0ff}.senpai-source,.senpai-rate,.senpai-typing{color:#b1bac4}" +
+      ".senpai-chip{background:#161b22;color:#ffa198;border-color:#ffa198}.senpai-rate button{background:#21262d;color:#c9d1d9;border-color:#6e7681}" +
+      ".senpai-rate button[aria-pressed=true]{background:#1f3a5f;border-color:#58a6ff}.senpai-form{border-top-color:#30363d}" +
+      ".senpai-form input{background:#0d1117;color:#e6edf3;border-color:#6e7681}.senpai-notice{color:#ffd8b5;background:#3d2410;border-color:#9e6a36}}",
     "@media (max-width:480px){.senpai-root.senpai-open{right:0;bottom:0;left:0;top:0}.senpai-root.senpai-open .senpai-panel{width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
   ].join("\n");
 

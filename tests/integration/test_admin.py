@@ -95,7 +95,7 @@ def test_the_counts_match_the_tracker_store_and_three_themes_make_three_clusters
         ).fetchone()[0]
     status, page, _ = get(stack, f"/admin/?since={today()}&until={today()}", cookie)
     assert status == 200 and f"<strong>{stored}</strong> messages" in page
-    assert "<td>ja</td><td>1</td>" in page  # one reply in Japanese
+    assert '<th scope="row">ja</th><td>1</td>' in page  # one reply in Japanese
     status, missed, _ = get(stack, f"/admin/missed?since={today()}&until={today()}", cookie)
     sizes = sorted(int(n) for n in re.findall(r"<strong>(\d+)</strong> asked", missed))
     assert sizes == [3, 3, 3], missed
