@@ -9,6 +9,7 @@ Each state is checked in the light and the dark colour scheme.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,13 @@ def violations(page: Any) -> list[str]:
     ]
 
 
+def screenshot(page: Any, name: str) -> None:
+    """Save a screenshot into ``SENPAI_SCREENSHOT_DIR`` (how docs/widget-dark.png is made), if it is set."""
+    folder = os.environ.get("SENPAI_SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=str(Path(folder) / name))
+
+
 def assert_accessible(page: Any, where: str) -> None:
     found = violations(page)
     assert not found, f"{where}: " + "; ".join(found)
@@ -95,6 +103,7 @@ def test_the_widget_in_every_state(browser: Any, stack: Stack, scheme: str) -> N
     answer = ask(page, "When did the JET Programme start?")
     answer.locator(".senpai-source summary").first.click()
     assert_accessible(page, f"after an answer, its source open ({scheme})")
+    screenshot(page, f"widget-{scheme}.png")
     fallback = ask(page, "what is the best ramen in Sendai")
     assert fallback.get_attribute("data-kind") == "fallback" and fallback.locator("button").count() > 0
     assert_accessible(page, f"after a fallback with buttons ({scheme})")
@@ -115,6 +124,7 @@ def test_the_japanese_page_and_widget(browser: Any, stack: Stack, scheme: str) -
     page.locator("#senpai-input").press("Enter")
     page.locator(".senpai-bot[data-kind=answer]").last.wait_for()
     assert_accessible(page, f"Japanese widget mid-conversation ({scheme})")
+    screenshot(page, f"widget-ja-{scheme}.png")
     page.context.close()
 
 
