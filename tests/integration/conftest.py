@@ -7,6 +7,7 @@ directory and its own copy of the index), so a module may stop or break it.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,7 @@ from senpai.harness import LocalStack
 from senpai.supervisor import PreflightError, preflight
 from settings import Settings
 
-__all__ = ["ANSWER_TURN", "Stack", "answer_turns", "start_stack"]
+__all__ = ["ANSWER_TURN", "CHROMIUM", "CHROMIUM_ARGS", "Stack", "answer_turns", "start_stack"]
 
 
 _NAMING = threading.Lock()
@@ -114,3 +115,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.integration.conftest import Stack, start_stack
-from tests.integration.test_widget import CHROMIUM, CHROMIUM_ARGS, CLARIFY_CANDIDATES, ask, open_widget
+from tests.integration.conftest import CHROMIUM, Stack, start_stack
+from tests.integration.test_widget import CLARIFY_CANDIDATES, ask, open_widget
 
 pytestmark = [
     pytest.mark.integration,
@@ -40,16 +40,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack, start_stack
-from tests.integration.test_widget import CHROMIUM, CHROMIUM_ARGS
+from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS, Stack, start_stack
 from tests.unit.organisers import test_insights as seed
 
 pytestmark = pytest.mark.integration

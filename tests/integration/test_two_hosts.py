@@ -14,7 +14,6 @@ import json
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,7 +24,16 @@ from contracts import builds
 from knowledge import current_dir, read_meta
 from settings import PROJECT_ROOT
 from tests.integration.conftest import Stack, start_stack
-from tests.integration.test_curation import ACRONYM, MISSED, PASSAGE, TOKEN, Organiser, answered_from, until
+from tests.integration.test_curation import (
+    ACRONYM,
+    MISSED,
+    PASSAGE,
+    TOKEN,
+    Organiser,
+    answered_from,
+    attach_until_answered,
+    until,
+)
 from tests.pg import reachable, throwaway_database
 
 pytestmark = pytest.mark.integration
@@ -133,14 +141,7 @@ def test_a_change_clicked_on_one_hosts_admin_is_answered_on_the_other(
 ) -> None:
     a, b, _ = hosts
     assert b.chat("before-click", ACRONYM)["kind"] == "fallback"
-    organiser = Organiser(a)
-    clicked = time.monotonic()
-    status, made = organiser.post(
-        "/admin/api/changes", {"kind": "attach", "passage": PASSAGE, "questions": [ACRONYM]}
-    )
-    assert status == 200, made
-    until(answered_from(b, ACRONYM, PASSAGE), 60)
-    live_s = time.monotonic() - clicked
+    _, live_s = attach_until_answered(Organiser(a), b, ACRONYM)
     print(f"a change clicked on host A's /admin/ was answered on host B in {live_s:.2f} s")
     assert live_s <= CLICK_LIVE_ON_OTHER_HOST_S
 
