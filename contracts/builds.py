@@ -93,10 +93,17 @@ def _meta(directory: Path) -> dict[str, Any]:
     return meta
 
 
+#: The stores whose tables this process has already made sure of (a poll each second needs no DDL).
+_READY: set[str] = set()
+
+
 def ensure_schema(url: str) -> None:
-    """Create the two tables if they are not there yet."""
+    """Create the two tables if they are not there yet (once per store and process)."""
+    if url in _READY:
+        return
     with stores.connect(url) as db:
         db.execute(SCHEMA)
+    _READY.add(url)
 
 
 def publish(url: str, directory: Path, keep: int = KEEP) -> Build:
