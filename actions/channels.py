@@ -20,8 +20,18 @@ TEXT_ONLY_CHANNELS = frozenset({"cmdline"})
 SLACK = "slack"
 
 
+class TurnDispatcher(CollectingDispatcher):  # type: ignore[misc]  # rasa-sdk ships no types for it
+    """A dispatcher that also keeps what :func:`send` sent through it (for the turn's metrics)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replies: list[Reply] = []
+
+
 def send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None) -> None:
     """Send a reply through the dispatcher, shaped for the input channel."""
+    if isinstance(dispatcher, TurnDispatcher):
+        dispatcher.replies.append(reply)
     if channel == SLACK:
         dispatcher.utter_message(json_message=slack_message(reply))
         return

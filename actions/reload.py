@@ -17,9 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from actions.runtime import KnowledgeService
-from knowledge import IndexLoadError, current_dir, load_index
+from knowledge import IndexLoadError, current_dir, load_index, read_meta
 
 logger = logging.getLogger("senpai.actions.reload")
+
+
+def announce(service: KnowledgeService, build: Path) -> None:
+    """Make the serving build the one series of ``senpai_index_build_info``."""
+    try:
+        model = str(read_meta(build).get("model", "unknown"))
+    except IndexLoadError:
+        model = "unknown"
+    service.metrics.serving(build.name, model)
 
 
 class IndexWatcher:
@@ -64,9 +73,12 @@ class IndexWatcher:
         except IndexLoadError as exc:
             logger.error("not reloading: %s (still serving %s)", exc, self.loaded)
             self._failed = target
+            self.service.metrics.reloaded(False)
             return False
         self.service.index = index
         self.loaded = target
+        self.service.metrics.reloaded(True)
+        announce(self.service, target)
         logger.info("reloaded index %s (%d passages)", target.name, len(index))
         return True
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from rasa_sdk import Tracker
@@ -26,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import compose, slots
 from actions.answer import answer
-from actions.channels import send
+from actions.channels import TurnDispatcher, send
 from actions.follow_up import tell_more
 from actions.messages import ERROR, SMALLTALK, Reply
 from actions.reading import Reading, read
@@ -35,10 +36,12 @@ from actions.runtime import get_service
 from actions.smalltalk import small_talk
 from actions.source import cite_source
 from actions.texts import say
+from contracts import logs
 from knowledge.text.language import Lang, has_japanese
 from knowledge.text.routing import Route
 
 logger = logging.getLogger("senpai.actions")
+access = logging.getLogger(logs.ACCESS_LOGGER)
 
 
 async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, hint: Route) -> list[EventType]:
@@ -90,11 +93,20 @@ async def within_budget(
     their message stays in it, and they can send it again. The work's threads
     finish on their own; what they cost is bounded (:mod:`knowledge.encoders.window`).
 
+    Every log line of the turn carries the request id the gateway gave it
+    (the user message's metadata), and its replies are counted
+    (``senpai_decisions_total``) once it has finished.
+
     Returns:
         The work's events, or none when it ran out of time.
     """
     service = get_service()
-    scratch = CollectingDispatcher()
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    logs.request_id.set(metadata.get(logs.METADATA_KEY))  # this turn's task only
+    logs.sender.set(metadata.get(logs.SENDER_KEY))
+    channel = tracker.get_latest_input_channel()
+    started = time.perf_counter()
+    scratch = TurnDispatcher()
     try:
         events = await asyncio.wait_for(work(scratch), service.turn_budget_s)
     except TimeoutError:
@@ -102,9 +114,20 @@ async def within_budget(
         lang: Lang = "ja" if tracker.get_slot(slots.LANGUAGE) == "ja" or has_japanese(text) else "en"
         budget = service.turn_budget_s
         logger.warning("a turn of %d characters took over its %.1f s budget; apologised", len(text), budget)
-        send(dispatcher, Reply(ERROR, say(lang, "too_slow"), lang=lang), tracker.get_latest_input_channel())
-        return []
+        scratch = TurnDispatcher()
+        send(scratch, Reply(ERROR, say(lang, "too_slow"), lang=lang), channel)
+        events = []
     dispatcher.messages.extend(scratch.messages)
+    seconds = time.perf_counter() - started
+    for reply in scratch.replies:
+        service.metrics.decided(channel, reply.kind, reply.lang)
+        access.info(
+            "replied %s (%s) in %.3f s",
+            reply.kind,
+            reply.lang,
+            seconds,
+            extra={"kind": reply.kind, "duration": seconds},
+        )
     return events
 
 

@@ -10,13 +10,16 @@ module does no work.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import ParamSpec, TypeVar
 
+from actions.action_metrics import ActionMetrics
 from actions.slots import INTENT_TOPICS
 from knowledge import Hits, Index
 from knowledge.search.context import (
@@ -28,6 +31,7 @@ from knowledge.search.context import (
     reading,
 )
 from knowledge.search.decide import Policy
+from knowledge.text.language import has_japanese
 from knowledge.text.routing import Router
 from settings import PROJECT_ROOT
 
@@ -70,6 +74,7 @@ class KnowledgeService:
         studies: What people call each study ("and the other study?").
         turn_budget_s: How long a turn may take before the user gets an apology
             instead (:func:`actions.respond.within_budget`).
+        metrics: What the server's ``/metrics`` shows (:mod:`actions.action_metrics`).
     """
 
     index: Index
@@ -78,6 +83,7 @@ class KnowledgeService:
     router: Router = field(default_factory=lambda: Router.from_nlu(NLU_DIR))
     studies: Studies | None = None
     turn_budget_s: float = TURN_BUDGET_S
+    metrics: ActionMetrics = field(default_factory=ActionMetrics)
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
     )
@@ -104,9 +110,13 @@ class KnowledgeService:
         return self._long if len(text) > LONG_CHARS else self._pool
 
     async def offload(self, text: str, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        """Run ``work(*args, **kwargs)``, which reads ``text``, in that text's lane; the loop only waits."""
+        """Run ``work(*args, **kwargs)``, which reads ``text``, in that text's lane; the loop only waits.
+
+        The work runs in a copy of the caller's context, so its log lines carry the turn's request id.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.lane(text), lambda: work(*args, **kwargs))
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self.lane(text), lambda: context.run(work, *args, **kwargs))
 
     async def search(
         self, query: str, k: int, *, topic: str | None = None, audience: str | None = None
@@ -123,8 +133,9 @@ class KnowledgeService:
     def answer_now(
         self, text: str, previous: Previous | None, *, intent: str | None, audience: str | None
     ) -> InContext:
-        """:meth:`in_context` in the calling thread (a worker's: it embeds)."""
-        return answer_in_context(
+        """:meth:`in_context` in the calling thread (a worker's), recording its time and top score."""
+        started = time.perf_counter()
+        found = answer_in_context(
             self.index,
             text,
             previous,
@@ -134,6 +145,9 @@ class KnowledgeService:
             audience=audience,
             studies=self.studies,
         )
+        top = found.hits[0].similarity if found.hits else None
+        self.metrics.searched("ja" if has_japanese(text) else "en", time.perf_counter() - started, top)
+        return found
 
     def remember(self, sender: str, previous: Previous | None) -> None:
         """Keep a conversation's last exchange (``None`` forgets it), for :meth:`warm`'s follow-ups.

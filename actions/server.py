@@ -7,6 +7,8 @@ model, then serves Rasa SDK's webhook on the configured local address.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 import sys
@@ -15,13 +17,15 @@ from typing import Any
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import HTTPResponse, Request, Sanic
-from sanic.exceptions import BadRequest
+from sanic.exceptions import BadRequest, NotFound
 from sanic.response import json
 
 from actions import registry
-from actions.reload import IndexWatcher
+from actions.action_metrics import metrics_route
+from actions.reload import IndexWatcher, announce
 from actions.runtime import KnowledgeService, get_service, install
 from actions.shared_builds import BuildSync
+from contracts import logs
 from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
 from knowledge.encoders.factory import open_configured
 from knowledge.encoders.onnx import ensure_export
@@ -87,7 +91,9 @@ def action_executor() -> ActionExecutor:
     return executor
 
 
-def create_action_app(watcher: IndexWatcher | None = None, token: str | None = None) -> Sanic[Any, Any]:
+def create_action_app(
+    watcher: IndexWatcher | None = None, token: str | None = None, metrics_token: str | None = None
+) -> Sanic[Any, Any]:
     """Return Rasa SDK's Sanic app with Senpai's actions registered (no CORS).
 
     Besides Rasa SDK's routes it serves ``POST /prefetch`` (``{"text": ...}``),
@@ -99,9 +105,15 @@ def create_action_app(watcher: IndexWatcher | None = None, token: str | None = N
         token: If given, ``/webhook`` and ``/prefetch`` answer 401 unless the
             request carries it in the :data:`ACTION_TOKEN_HEADER` header (Rasa
             and the gateway send it), so only they can use the server.
+        metrics_token: If given, ``GET /metrics`` serves the installed
+            service's metrics to a request with ``Authorization: Bearer
+            <metrics_token>``; otherwise there is no ``/metrics`` (404).
     """
     app: Sanic[Any, Any] = create_app(action_executor(), cors_origins=[])
     app.add_route(prefetch, "/prefetch", methods=["POST"])
+    app.error_handler.add(NotFound, not_found)  # rasa-sdk answers every exception, a wrong path too, with 500
+    if metrics_token is not None:
+        app.add_route(metrics_route(get_service().metrics, metrics_token), "/metrics", methods=["GET"])
     if token is not None:
         expected = token.encode()
 
@@ -117,11 +129,25 @@ def create_action_app(watcher: IndexWatcher | None = None, token: str | None = N
         app.register_middleware(require_token, "request")
     if watcher is not None:
 
+        watching: list[asyncio.Task[None]] = []
+
         async def start_watching(app: Sanic[Any, Any]) -> None:
-            app.add_task(watcher.run(), name="index-watcher")
+            watching.append(asyncio.create_task(watcher.run(), name="index-watcher"))
+
+        async def stop_watching(app: Sanic[Any, Any]) -> None:
+            for task in watching:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
         app.register_listener(start_watching, "after_server_start")
+        app.register_listener(stop_watching, "before_server_stop")
     return app
+
+
+async def not_found(request: Request, exception: Exception) -> HTTPResponse:
+    """A 404 for a path the action server does not serve."""
+    return json({"error": f"no such path: {request.path}"}, status=404)
 
 
 async def prefetch(request: Request) -> HTTPResponse:
@@ -147,14 +173,17 @@ def main() -> int:
     Returns:
         A process exit code: 2 when configuration or the index is unusable.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        logs.configure("actions", settings.log_level, settings.log_format)
+        if settings.log_level != "debug":  # Senpai pins rasa-sdk 3.21 with Rasa 3.6 on purpose (docs/)
+            logs.hide_deprecations("Your versions of rasa and rasa_sdk might not be compatible")
         service = load_service(settings)
     except (SettingsError, IndexLoadError, EncoderError) as exc:
         print(f"senpai actions: cannot start: {exc}", file=sys.stderr)
         return 2
     install(service)
+    announce(service, current_dir(settings.index_dir))
     logger.info(
         "loaded %d passages (model %s); serving on %s:%d",
         len(service.index),
@@ -165,7 +194,7 @@ def main() -> int:
     if settings.action_token is None:
         logger.warning("SENPAI_ACTION_TOKEN is not set: any local process may call the actions")
     watcher = IndexWatcher(service, settings.index_dir, sync=shared_sync(settings))
-    app = create_action_app(watcher, settings.action_token)
+    app = create_action_app(watcher, settings.action_token, settings.action_metrics_token)
     app.run(
         host=settings.action_host,
         port=settings.action_port,

@@ -1,4 +1,4 @@
-"""Gateway middlewares: JSON errors (never a traceback) and security headers."""
+"""Gateway middlewares: request ids and counts, JSON errors (never a traceback), CORS, security headers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from bot import keys
 from bot.gateway_texts import error, japanese_error
+from contracts import logs
 
 logger = logging.getLogger("senpai.gateway")
 
@@ -16,6 +18,43 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
 )
+
+
+#: The routes counted as traffic: route name -> (channel, endpoint) of ``senpai_requests_total``.
+COUNTED = {
+    "chat": ("web", "chat"),
+    "history": ("web", "history"),
+    "feedback": ("web", "feedback"),
+    "slack": ("slack", "slack_events"),
+}
+#: What a refusal's status means, for ``senpai_refused_total{reason}``.
+REFUSED = {400: "bad_input", 401: "bad_input", 403: "unknown_sender", 413: "too_large", 429: "rate_limited"}
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request its id (the proxy's ``X-Request-ID``, or a new one) and count it.
+
+    The id is the context of every log line of the request, goes to Rasa with
+    its call, and comes back in the response's ``X-Request-ID``. A request to
+    the chat, history, feedback or Slack endpoints is counted by channel, and
+    a refusal of one by reason.
+    """
+    rid = logs.accepted_id(request.headers.get(logs.REQUEST_ID_HEADER))
+    token, named = logs.request_id.set(rid), logs.sender.set(None)
+    try:
+        response = await handler(request)
+    finally:
+        logs.request_id.reset(token)
+        logs.sender.reset(named)
+    response.headers[logs.REQUEST_ID_HEADER] = rid
+    route = request.match_info.route.name
+    if route in COUNTED and request.method != "OPTIONS":
+        metrics = request.app[keys.METRICS]
+        metrics.request(*COUNTED[route])
+        if (reason := REFUSED.get(response.status)) is not None:
+            metrics.refused(reason)
+    return response
 
 
 @web.middleware

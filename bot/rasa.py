@@ -7,13 +7,14 @@ import itertools
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.gateway_texts import NO_REPLY
+from contracts import logs
 from contracts.reply import ERROR, SMALLTALK, kind_of, lang_of, message_id, meta_of, role_of
 from settings import rasa_replica_names
 
@@ -54,7 +55,13 @@ class RasaClient:
         token: str | None = None,
         *,
         sticky: bool = False,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
+        """Set up the client.
+
+        ``observe(replica, outcome)`` is told what became of every call
+        (an outcome of :data:`contracts.metrics.RASA_OUTCOMES`).
+        """
         if not rasa_urls:
             raise ValueError("at least one Rasa URL is needed")
         self._session = session
@@ -67,6 +74,8 @@ class RasaClient:
         self._sticky = sticky
         self._pinned: OrderedDict[str, str] = OrderedDict()
         self._in_flight = dict.fromkeys(self._replicas, 0)
+        self._names = dict(zip(self._replicas, rasa_replica_names(len(self._replicas)), strict=True))
+        self._observe = observe or (lambda replica, outcome: None)
 
     @property
     def replicas(self) -> tuple[str, ...]:
@@ -114,19 +123,26 @@ class RasaClient:
         """
         if client_timeout is not None:  # otherwise the session's own time-outs apply
             kwargs["timeout"] = client_timeout
+        kwargs["headers"] = {**kwargs.get("headers", {}), **context_headers()}
         refused = 0
         for base in self._rotation(sender):
             self._in_flight[base] += 1
+            name = self._names[base]
             try:
                 async with self._session.request(method, f"{base}{path}", **kwargs) as resp:
-                    return resp.status, await resp.read()
+                    body = await resp.read()
+                    self._observe(name, "ok" if resp.status < 500 else "http_error")
+                    return resp.status, body
             except aiohttp.ClientConnectorError:
+                self._observe(name, "refused")
                 self._set_aside(base)
                 refused += 1
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                self._observe(name, "dropped")
                 self._set_aside(base)  # it died or dropped us; the message may have reached it
                 raise RasaUnavailable(f"Rasa dropped the connection: {type(exc).__name__}") from exc
             except (TimeoutError, aiohttp.ClientError) as exc:
+                self._observe(name, "timeout" if isinstance(exc, TimeoutError) else "http_error")
                 raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
             finally:
                 self._in_flight[base] -= 1
@@ -160,7 +176,7 @@ class RasaClient:
             client_timeout=aiohttp.ClientTimeout(total=timeout_s),
             sender=sender,
             data=body,
-            headers=dict(headers),
+            headers={**headers},
         )
 
     async def events(self, sender: str) -> list[dict[str, Any]]:
@@ -208,6 +224,16 @@ class RasaClient:
         parts = {self.replica_name(i): up for i, up in enumerate(rasa)}
         parts["actions"] = actions
         return parts
+
+
+def context_headers() -> dict[str, str]:
+    """The headers that carry this request's id and its sender's pseudonym to Rasa."""
+    headers = {}
+    if (rid := logs.request_id.get()) is not None:
+        headers[logs.REQUEST_ID_HEADER] = rid
+    if (name := logs.sender.get()) is not None:
+        headers[logs.PSEUDONYM_HEADER] = name
+    return headers
 
 
 def with_ids(sender: str, reply: dict[str, Any]) -> dict[str, Any]:

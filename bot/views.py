@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -13,9 +14,13 @@ from bot.gateway_texts import error
 from bot.rasa import RasaUnavailable, history, message_ids, shape_reply, with_ids
 from bot.schemas import ValidationError, parse_chat, parse_feedback, parse_json, parse_sender
 from bot.sender_keys import UnknownSender
+from contracts import logs
+from contracts.reply import ERROR
 from knowledge.text.language import has_japanese
+from organisers.insights.queries import pseudonym
 
 logger = logging.getLogger("senpai.gateway")
+access = logging.getLogger(logs.ACCESS_LOGGER)
 STATIC = Path(__file__).parent / "static"
 #: Largest Slack request accepted (Slack's interactivity payloads carry the whole message).
 SLACK_MAX_BODY_BYTES = 1024 * 1024
@@ -142,22 +147,36 @@ async def chat(request: web.Request) -> web.Response:
         return unknown_sender()
     if (refusal := limited(request, conversation)) is not None:
         return refusal
+    logs.sender.set(pseudonym(conversation, request.app[keys.NAMES]))  # this request's context only
+    started = time.perf_counter()
+    japanese = has_japanese(req.message)
     request.app[keys.PREFETCH].start(req.message, conversation)  # embed it while Rasa parses it
     try:
         messages = await request.app[keys.RASA].send(conversation, req.message)
     except RasaUnavailable as exc:
         logger.warning("chat failed: %s", exc)
+        replied(request, ERROR, "ja" if japanese else "en", started)
         return web.json_response(
             {
                 "error": error("unavailable"),
-                "kind": "error",
-                "lang": "ja" if has_japanese(req.message) else "en",
+                "kind": ERROR,
+                "lang": "ja" if japanese else "en",
                 "sender": token,
             },
             status=503,
         )
-    reply = shape_reply(messages, japanese=has_japanese(req.message))
+    reply = shape_reply(messages, japanese=japanese)
+    replied(request, reply["kind"], reply.get("lang") or ("ja" if japanese else "en"), started)
     return web.json_response({"sender": token, **with_ids(conversation, reply)})
+
+
+def replied(request: web.Request, kind: str, lang: str, started: float) -> None:
+    """Count one chat reply and write its access line (kind, language, seconds)."""
+    seconds = time.perf_counter() - started
+    request.app[keys.METRICS].reply("web", kind, lang, seconds)
+    access.info(
+        "chat reply %s (%s) in %.3f s", kind, lang, seconds, extra={"kind": kind, "duration": seconds}
+    )
 
 
 async def feedback(request: web.Request) -> web.Response:

@@ -6,7 +6,9 @@
 - :mod:`connectors.slack`: Rasa's Slack channel, configured from the environment,
   with Slack conversations in their own namespace.
 - :mod:`connectors.locks`: an atomic Redis lock store for several Rasa replicas.
+- :mod:`connectors.turn_context`: each turn's request id in Rasa's logs and tracker, and
+  the REST channel the gateway calls.
 
-May import only Rasa and its dependencies, never the rest of Senpai: Rasa's
-environment has only Rasa.
+May import only Rasa, its dependencies and :mod:`contracts` (standard library
+only), never the rest of Senpai: Rasa's environment has only Rasa.
 """

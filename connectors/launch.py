@@ -29,6 +29,10 @@
   was half of Rasa's work on a knowledge turn (about 25 ms). The same schema
   is compiled once here and every response is still validated against it.
 
+- **Senpai's log lines.** Rasa's own handlers take :mod:`contracts.logs`'s
+  format (``SENPAI_LOG_FORMAT``), each turn's request id, and its levels
+  (``SENPAI_LOG_LEVEL``): at the default, Rasa shows warnings and errors only.
+
 Everything else is plain ``rasa``: the same arguments, the same behaviour.
 """
 
@@ -36,6 +40,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+from contracts import logs
 
 DEFAULT_ACTION_TIMEOUT_S = 3.0
 
@@ -112,16 +118,18 @@ def reuse_endpoint_sessions() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     make = EndpointConfig.session
-    kept: dict[tuple[object, ...], object] = {}  # Rasa copies endpoints: keep sessions by what they are
+    kept: dict[
+        tuple[object, ...], tuple[object, object]
+    ] = {}  # Rasa copies endpoints: keyed by what they are
 
     def session(self: EndpointConfig) -> _Borrowed:
         loop = asyncio.get_running_loop()
         auth = tuple(sorted((self.basic_auth or {}).items()))
         key = (self.url, tuple(sorted((self.headers or {}).items())), auth, id(loop))
-        found = kept.get(key)
-        if found is None or found.closed or found.loop is not loop:  # type: ignore[attr-defined]
-            found = kept[key] = make(self)
-        return _Borrowed(found)
+        found = kept.get(key)  # (session, the loop it was made on: a new loop may reuse an old one's id)
+        if found is None or found[0].closed or found[1] is not loop:  # type: ignore[attr-defined]
+            found = kept[key] = (make(self), loop)
+        return _Borrowed(found[0])
 
     EndpointConfig.session = session  # type: ignore[method-assign,assignment]
 
@@ -155,8 +163,35 @@ def tune_sqlite() -> None:
             cursor.close()
 
 
+def log_settings() -> tuple[logs.Level, logs.Format]:
+    """``SENPAI_LOG_LEVEL`` and ``SENPAI_LOG_FORMAT`` (the gateway's settings checked them)."""
+    level = os.environ.get("SENPAI_LOG_LEVEL", "info").strip().lower()
+    fmt = os.environ.get("SENPAI_LOG_FORMAT", "text").strip().lower()
+    return (
+        level if level in ("debug", "info", "warning") else "info",  # type: ignore[return-value]
+        fmt if fmt in ("text", "json") else "text",
+    )
+
+
+def adopt_logging() -> None:
+    """Give Rasa's log handlers Senpai's format and levels once Rasa has set them up."""
+    import rasa.__main__ as rasa_cli
+
+    level, fmt = log_settings()
+    if level != "debug":
+        logs.hide_deprecations()
+    os.environ.setdefault("LOG_LEVEL", "DEBUG" if level == "debug" else "WARNING")
+    configure = rasa_cli.configure_structlog
+
+    def configure_then_adopt(*args: object, **kwargs: object) -> None:
+        configure(*args, **kwargs)  # type: ignore[arg-type]
+        logs.adopt_handlers("rasa", level, fmt)
+
+    rasa_cli.configure_structlog = configure_then_adopt  # type: ignore[assignment]
+
+
 def main() -> None:
-    """Patch the action time-out, the response check and SQLite, then run Rasa's own command line."""
+    """Patch the action time-out, the response check, SQLite and logging, then run Rasa's command line."""
     timeout = action_timeout()
     import rasa.core.actions.action as remote_actions
     from rasa.__main__ import main as rasa_main
@@ -165,6 +200,7 @@ def main() -> None:
     compile_action_response_check()
     reuse_endpoint_sessions()
     tune_sqlite()
+    adopt_logging()
     sys.argv = ["rasa", *argv_with_token(sys.argv[1:])]
     rasa_main()
 

@@ -42,6 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from connectors.turn_context import follow_turns, turn_metadata
 from contracts import senders
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,11 @@ class SenpaiSlackInput(SlackInput):
             in_dm = channel.startswith("D")
             thread = message.get("thread_ts") or (None if in_dm else message.get("ts"))
         metadata["thread_id"] = thread
-        return metadata
+        return metadata | turn_metadata(request)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's Slack webhook, with each turn's request id in its log lines."""
+        return follow_turns(super().blueprint(on_new_message), "slack")
 
     @staticmethod
     def _interaction(request: Request) -> dict[str, Any]:

@@ -253,6 +253,8 @@ def child_env(settings: Settings, run: RunSecrets) -> dict[str, str]:
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "SENPAI_LOG_LEVEL": settings.log_level,
+            "SENPAI_LOG_FORMAT": settings.log_format,
         }
     )
     return env

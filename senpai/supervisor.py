@@ -14,9 +14,11 @@ import contextlib
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from organisers.privacy import expire_daily
+from senpai.child_metrics import SupervisorMetrics, serving
 from senpai.children import (
     PRODUCTION_ENDPOINTS,
     STARTUP_TIMEOUT_S,
@@ -41,8 +43,8 @@ MAX_RESTARTS = 5
 RESTART_WINDOW_S = 300.0
 
 
-async def restart(child: Child, stop: asyncio.Event) -> bool:
-    """Report a child that exited on its own and restart it after a backoff.
+async def restart(child: Child, stop: asyncio.Event, metrics: SupervisorMetrics | None = None) -> bool:
+    """Report a child that exited on its own and restart it after a backoff (counted in ``metrics``).
 
     Returns:
         False if the child has crashed too often and should not be restarted.
@@ -63,6 +65,8 @@ async def restart(child: Child, stop: asyncio.Event) -> bool:
         await asyncio.wait_for(stop.wait(), delay)
     if not stop.is_set():
         await child.start()
+        if metrics is not None:
+            metrics.restarted(child)
         say(f"restarted {child.name} (pid {child.proc.pid if child.proc else '?'})")
     return True
 
@@ -99,6 +103,18 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
         say(note)
     endpoints = render_endpoints(settings)
     children = make_children(settings, run, endpoints)
+    metrics = SupervisorMetrics(children)
+    async with serving(settings, metrics):
+        return await _supervise(settings, stop, children, endpoints, metrics)
+
+
+async def _supervise(
+    settings: Settings,
+    stop: asyncio.Event,
+    children: list[Child],
+    endpoints: Path,
+    metrics: SupervisorMetrics,
+) -> int:
     started = time.monotonic()
     for child in children:
         if child.after is None:
@@ -137,7 +153,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
                     break
             for task in done:
                 crashed = waits.get(task)
-                if crashed is not None and not stop.is_set() and not await restart(crashed, stop):
+                if crashed is not None and not stop.is_set() and not await restart(crashed, stop, metrics):
                     code = 1
                     stop.set()
     finally:
@@ -149,7 +165,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
         await asyncio.gather(*(c.stop() for c in reversed(children)))
         if endpoints != PRODUCTION_ENDPOINTS:
             with contextlib.suppress(OSError):
-                endpoints.unlink()
+                await asyncio.to_thread(endpoints.unlink)
         say("stopped")
     return code
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from settings import values
-from settings.values import Backend, Profile, ServiceURL, SettingsError
+from settings.values import Backend, LogFormat, LogLevel, Profile, ServiceURL, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
@@ -93,6 +93,11 @@ class Settings:
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
+    metrics_token: str | None = None
+    action_metrics_token: str | None = None
+    supervisor_metrics_port: int = 9180
+    log_level: LogLevel = "info"
+    log_format: LogFormat = "text"
 
     @property
     def action_host(self) -> str:
@@ -168,7 +173,12 @@ class Settings:
         ``SENPAI_TORCH_THREADS``, ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
         origins allowed to embed the widget), ``SENPAI_RATE_SENDER_PER_MIN``,
         ``SENPAI_RATE_IP_PER_MIN``, ``SENPAI_TRUSTED_PROXIES`` (addresses of
-        reverse proxies whose ``X-Forwarded-For`` names the client).
+        reverse proxies whose ``X-Forwarded-For`` names the client),
+        ``SENPAI_METRICS_TOKEN`` (the bearer token of the gateway's and the
+        supervisor's ``/metrics``; unset, they answer 404),
+        ``SENPAI_ACTION_METRICS_TOKEN`` (the action server's ``/metrics``),
+        ``SENPAI_SUPERVISOR_METRICS_PORT``, ``SENPAI_LOG_LEVEL`` (``debug``,
+        ``info``, ``warning``) and ``SENPAI_LOG_FORMAT`` (``text`` or ``json``).
 
         Raises:
             SettingsError: If a variable is set to an unusable value, or the
@@ -275,4 +285,9 @@ class Settings:
             query_cache=values.integer(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
             encoder_backend=values.backend(env),
             onnx_dir=values.path(env, "SENPAI_ONNX_DIR", data_dir / "onnx"),
+            metrics_token=values.secret(env, "SENPAI_METRICS_TOKEN"),
+            action_metrics_token=values.secret(env, "SENPAI_ACTION_METRICS_TOKEN"),
+            supervisor_metrics_port=values.integer(env, "SENPAI_SUPERVISOR_METRICS_PORT", 9180, 1, 65535),
+            log_level=values.log_level(env),
+            log_format=values.log_format(env),
         )

@@ -17,6 +17,10 @@ Profile = Literal["embedded", "production"]
 #: The encoder backends (``knowledge.encoders.base.Backend``).
 Backend = Literal["onnx", "torch"]
 PROFILES: tuple[Profile, ...] = ("embedded", "production")
+LogLevel = Literal["debug", "info", "warning"]
+LogFormat = Literal["text", "json"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning")
+LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -149,6 +153,32 @@ def service_url(
         user=unquote(parsed.username or ""),
         password=unquote(parsed.password or ""),
     )
+
+
+def log_level(env: Mapping[str, str]) -> LogLevel:
+    """How much every process logs (``SENPAI_LOG_LEVEL``)."""
+    raw = (text(env, "SENPAI_LOG_LEVEL") or "info").lower()
+    for level in LOG_LEVELS:
+        if raw == level:
+            return level
+    raise SettingsError(f"SENPAI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+
+
+def log_format(env: Mapping[str, str]) -> LogFormat:
+    """How every process writes its log lines (``SENPAI_LOG_FORMAT``)."""
+    raw = (text(env, "SENPAI_LOG_FORMAT") or "text").lower()
+    for fmt in LOG_FORMATS:
+        if raw == fmt:
+            return fmt
+    raise SettingsError(f"SENPAI_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {raw!r}")
+
+
+def secret(env: Mapping[str, str], name: str, min_chars: int = 16) -> str | None:
+    """A token from the environment, at least ``min_chars`` long if set."""
+    value = text(env, name)
+    if value is not None and len(value) < min_chars:
+        raise SettingsError(f"{name} must be at least {min_chars} characters (e.g. `openssl rand -hex 16`)")
+    return value
 
 
 def profile(env: Mapping[str, str]) -> Profile:

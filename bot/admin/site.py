@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, STOR
 from bot.sender_keys import load_secret
 from organisers.curation.curator import Curator
 from organisers.curation.store import CurationStore
-from organisers.insights.queries import Store
+from organisers.insights.queries import Store, names_key
 from settings import Settings
 
 
@@ -32,9 +31,7 @@ def create_admin_app(settings: Settings) -> web.Application:
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
     )
     app[PAGES].globals["fix_query"] = lambda questions: urlencode([("q", q) for q in questions])
-    app[NAME_KEY] = hashlib.sha256(
-        b"senpai-names\0" + load_secret(settings.sender_secret, settings.data_dir)
-    ).digest()
+    app[NAME_KEY] = names_key(load_secret(settings.sender_secret, settings.data_dir))
     app[TOPICS] = {}
     app.cleanup_ctx.append(_curator)
     insight_pages.add_routes(app)

@@ -20,6 +20,8 @@ from contracts import stores
 from settings import Settings
 
 LIVE, UNDONE, FAILED, EXPORTED = "live", "undone", "failed", "exported"
+#: Every state a change can be in.
+STATES = (LIVE, UNDONE, FAILED, EXPORTED)
 
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS curation_changes (
@@ -135,6 +137,13 @@ class CurationStore:
         with self._connect() as db:
             rows = db.execute(self._sql(query), (state,) if state else ()).fetchall()
         return [Record.of(r) for r in reversed(rows)]
+
+    def counts(self) -> dict[str, int]:
+        """How many changes are in each state (every state listed, 0 when none)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT state, COUNT(*) FROM curation_changes GROUP BY state").fetchall()
+        found = {str(state): int(n) for state, n in rows}
+        return {state: found.get(state, 0) for state in STATES} | found
 
     def expire(self, cutoff: float) -> int:
         """Delete, from before ``cutoff``, what nobody kept: ignores, undone and failed changes.

@@ -137,6 +137,11 @@ class Store:
             raise
 
 
+def names_key(secret: bytes) -> bytes:
+    """The key of :func:`pseudonym`, derived from the secret that signs sender ids (so every host agrees)."""
+    return hashlib.sha256(b"senpai-names\0" + secret).digest()
+
+
 def pseudonym(sender: str, key: bytes) -> str:
     """A stable name for a conversation that reveals neither a Slack user id nor a widget sender id."""
     channel = senders.channel_of(sender)
