@@ -40,6 +40,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.tracker_events: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
+        self.received_headers: list[dict[str, str]] = []
         self.reply: list[dict[str, Any]] = []
         self.status = 200
         self.delay = 0.0
@@ -74,6 +75,7 @@ class FakeRasa:
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.received.append(await request.json())
+        self.received_headers.append(dict(request.headers))
         await asyncio.sleep(self.delay)
         return web.json_response(self.reply, status=self.status)
 

@@ -14,9 +14,11 @@ SECRET = re.compile(r"PASSWORD|TOKEN|SECRET", re.I)
 
 
 def test_only_the_gateway_is_published_and_only_on_loopback() -> None:
+    """Prometheus's UI too, in the opt-in ``monitoring`` profile; every port on the host's loopback."""
     published = {name: svc["ports"] for name, svc in COMPOSE["services"].items() if "ports" in svc}
-    assert list(published) == ["gateway"]
-    assert all(port.startswith("127.0.0.1:") for port in published["gateway"])
+    assert list(published) == ["gateway", "prometheus"]
+    assert COMPOSE["services"]["prometheus"]["profiles"] == ["monitoring"]
+    assert all(port.startswith("127.0.0.1:") for ports in published.values() for port in ports)
 
 
 def test_rasa_replicas_get_every_variable_their_endpoints_file_uses() -> None:
