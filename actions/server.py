@@ -128,7 +128,6 @@ def create_action_app(
 
         app.register_middleware(require_token, "request")
     if watcher is not None:
-
         watching: list[asyncio.Task[None]] = []
 
         async def start_watching(app: Sanic[Any, Any]) -> None:
