@@ -48,7 +48,7 @@ ACCESS_LOGGER: Final = "senpai.access"
 FIELDS: Final = ("time", "level", "process", "logger", "message", "request_id", "sender", "kind", "duration")
 #: Longest request id accepted from a proxy; a longer or odd one is replaced by a new id.
 MAX_REQUEST_ID: Final = 64
-_ID_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+_ID_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:=")
 
 #: The request id of the turn this context works on.
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("senpai_request_id", default=None)

@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
 
@@ -206,3 +207,43 @@ def test_every_child_is_watched_on_its_liveness_path() -> None:
         "rasa-2": ("http://127.0.0.1:5006/", 45.0),
         "gateway": ("http://127.0.0.1:8080/livez", 45.0),
     }
+
+
+async def test_restarts_are_counted_on_the_supervisors_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from senpai.harness import free_port
+
+    marker = tmp_path / "crashed-once"
+    once = (
+        "import pathlib,sys,time; p=pathlib.Path(sys.argv[1])\n"
+        "if not p.exists(): p.write_text('x'); sys.exit(3)\n"
+        "time.sleep(60)"
+    )
+    children = [Child("flaky", [sys.executable, "-c", once, str(marker)], {}, tmp_path)]
+    monkeypatch.setattr(supervisor, "make_children", lambda *_: children)
+    monkeypatch.setattr(supervisor, "MAX_BACKOFF_S", 0.1)
+    token, port = "supervisor-metrics-token", free_port()
+    settings = Settings(data_dir=tmp_path, port=9, metrics_token=token, supervisor_metrics_port=port)
+    stop = asyncio.Event()
+    running = asyncio.create_task(supervisor.supervise(settings, stop))
+    url = f"http://127.0.0.1:{port}/metrics"
+    values: dict[str, float] = {}
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            try:
+                async with session.get(url) as refused:
+                    assert refused.status == 401
+                async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+                    text = await resp.text()
+            except aiohttp.ClientConnectorError:
+                continue
+            values = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+            if values.get("senpai_child_restarts_total") == 1 and values.get("senpai_child_up") == 1:
+                break
+    stop.set()
+    assert await asyncio.wait_for(running, 30) == 0
+    assert values["senpai_child_restarts_total"] == 1 and values["senpai_child_up"] == 1
