@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from senpai.benchmarks import build_speed, japanese_memory, retrieval, stack, turns
+from senpai.benchmarks import build_speed, japanese_memory, metrics_cost, retrieval, stack, turns
 from senpai.benchmarks.stats import median
 from settings import Settings
 
@@ -33,6 +33,8 @@ TARGETS: dict[str, tuple[float, str]] = {
     "startup_vs_one_replica": (1.3, "max"),
     "slow_input_p95_ratio": (2.0, "max"),
     "slow_input_reply_max_s": (2.0, "max"),
+    "metrics_scrape_p50_ratio": (1.1, "max"),
+    "metrics_record_share": (0.01, "max"),
 }
 
 
@@ -82,6 +84,8 @@ def measure(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="senpai-bench-") as scratch:
         figures = stack.measure(Path(scratch), quick)
     details = figures.as_dict()
+    record_us = metrics_cost.record_us()
+    smalltalk_us = figures.small_1.p50 * 1000
     growth = details["rss_growth_percent_1000_to_5000"]
     rasa = [v for k, v in figures.rss_1000.items() if k.startswith("rasa")]
     summary = {
@@ -108,6 +112,9 @@ def measure(quick: bool) -> dict[str, Any]:
         "slow_input_p95_ratio": figures.slow_input_p95_ratio,
         "slow_input_reply_max_s": figures.slow_input_reply_max_s,
         "slow_input_errors": details["slow_input"]["errors"],
+        "metrics_scrape_p50_ratio": figures.scrape_p50_ratio,
+        "metrics_record_us_per_turn": record_us,
+        "metrics_record_share": round(record_us / smalltalk_us, 4) if smalltalk_us else None,
         "startup_vs_one_replica": median(
             [s["vs_one_replica"] for s in figures.startups if "vs_one_replica" in s]
         ),

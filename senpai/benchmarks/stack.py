@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 
+from senpai.benchmarks import metrics_cost
 from senpai.benchmarks.slow_input import under_slow_input
 from senpai.benchmarks.stats import median, rss_mb
 from senpai.benchmarks.turns import (
@@ -82,6 +83,13 @@ class StackFigures:
     rss_5000: dict[str, float]
     turns_at: dict[str, int]
     startups: list[dict[str, float]]
+    scrape_pairs: list[tuple[float, float]]
+    scrapes: int
+
+    @property
+    def scrape_p50_ratio(self) -> float:
+        """Knowledge p50 while scraped ten times a second over the same unscraped: the median over trials."""
+        return round(median([busy / quiet for quiet, busy in self.scrape_pairs]), 3)
 
     @property
     def knowledge_p95_20(self) -> float:
@@ -167,6 +175,14 @@ class StackFigures:
             "rss_growth_percent_1000_to_5000": growth,
             "turns_when_measured": self.turns_at,
             "startup_trials_s": self.startups,
+            "metrics": {
+                "scraped_every_s": 1.0,
+                "scrapes_during_the_run": self.scrapes,
+                "knowledge_p50_ms_unscraped_vs_scraped_10_per_s": [
+                    [round(q, 1), round(b, 1)] for q, b in self.scrape_pairs
+                ],
+                "scrape_p50_ratio": self.scrape_p50_ratio,
+            },
         }
 
 
@@ -175,7 +191,14 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
     repeated = asked[::9][:24]  # the questions a room of new ALTs keeps asking
     fresh = iter(asked)  # each asked once only: nothing to cache
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=64)) as session:
+    urls = [
+        (f"{stack.url}/metrics", metrics_cost.GATEWAY_TOKEN),
+        (f"http://127.0.0.1:{stack.ports['actions']}/metrics", metrics_cost.ACTIONS_TOKEN),
+    ]
+    async with (
+        aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=64)) as session,
+        metrics_cost.scraping(session, urls, 1.0) as scrapes,  # every figure with the metrics on
+    ):
         chat = Chat(stack.url, session)
         await one_user(chat, repeated, 24, Turns(), Turns())  # warm-up, discarded
         trials = 3 if quick else 5
@@ -223,6 +246,7 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             chatting = await only(chat, SMALL_TALKS, 20, 5 if quick else 10, ("smalltalk",))
             asking = await only(chat, repeated, 20, 5 if quick else 10, KNOWLEDGE_KINDS)
             throughputs.append((chatting, asking))
+        scrape_pairs = await metrics_cost.scrape_trials(chat, urls, repeated, 2 if quick else 3)
         both = asked + questions(PROJECT_ROOT / "eval" / "devset-ja.yaml")
         slow = [await under_slow_input(chat, both[t::3], f"t{t}") for t in range(2 if quick else 3)]
         turns_at = {"after_20_users": chat.turns}
@@ -253,11 +277,17 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
         rss_5000=rss_5000,
         turns_at=turns_at,
         startups=[],
+        scrape_pairs=scrape_pairs,
+        scrapes=scrapes[0],
     )
 
 
 #: The benchmark's own stack: every simulated user comes from this one address.
-BENCH_ENV = {"SENPAI_RATE_IP_PER_MIN": "1000000", "SENPAI_RATE_SENDER_PER_MIN": "100000"}
+BENCH_ENV = {
+    "SENPAI_RATE_IP_PER_MIN": "1000000",
+    "SENPAI_RATE_SENDER_PER_MIN": "100000",
+    **metrics_cost.ENV,
+}
 
 
 def measure(data_dir: Path, quick: bool = False) -> StackFigures:

@@ -107,6 +107,8 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
         rss_5000={},
         turns_at={},
         startups=[],
+        scrape_pairs=[(10.0, 10.5), (10.0, 13.0), (10.0, 10.2)],
+        scrapes=42,
     )
     assert figures.knowledge_p95_20 == 300.0
     assert figures.p95_ratio_20 == 60.0  # 300 ms against small talk's 5 ms, the middle trial
@@ -120,3 +122,11 @@ def test_twenty_user_figures_are_medians_over_the_trials() -> None:
     twenty = figures.as_dict()["twenty_users"]
     assert twenty["knowledge_p95_ms_trials"] == [900.0, 200.0, 300.0]
     assert twenty["turns"] == 120 and twenty["errors"] == 1 and twenty["throughput_per_s"] == 20.0
+    assert figures.scrape_p50_ratio == 1.05  # scraped over unscraped: the median trial
+
+
+def test_recording_a_turns_metrics_is_timed_with_the_real_collectors() -> None:
+    from senpai.benchmarks import metrics_cost
+
+    cost = metrics_cost.record_us(turns=200, trials=3)
+    assert 0 < cost < 10_000
