@@ -6,6 +6,9 @@
   ``slack:TEAM:USER``) in Rasa's tracker store.
 - :mod:`contracts.stores`: opening the SQLite file or PostgreSQL database a
   store lives in.
+- :mod:`contracts.builds`: the knowledge index builds every host shares.
+- :mod:`contracts.metrics`: every Prometheus metric each process exposes.
+- :mod:`contracts.logs`: request ids across the processes, and the log line shape.
 
 Standard library only, so that every process can import it, Rasa's own
 (``connectors``, Python 3.10) included. May import nothing else of Senpai's.
