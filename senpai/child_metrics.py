@@ -56,6 +56,7 @@ async def serving(settings: Settings, metrics: SupervisorMetrics) -> AsyncIterat
     site = web.TCPSite(runner, settings.host, settings.supervisor_metrics_port)
     try:
         await site.start()
+        say(f"supervisor metrics on http://{settings.host}:{settings.supervisor_metrics_port}/metrics")
     except OSError as exc:
         say(f"supervisor metrics not served on port {settings.supervisor_metrics_port}: {exc}")
     try:
