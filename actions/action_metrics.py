@@ -17,7 +17,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import prometheus_client as prom
-from prometheus_client import CollectorRegistry
 from sanic import HTTPResponse, Request
 from sanic.response import json, raw
 
@@ -30,10 +29,7 @@ class ActionMetrics:
     """The action server's collectors, in a registry of their own (with the process's CPU and memory)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        prom.ProcessCollector(registry=self.registry)
-        prom.PlatformCollector(registry=self.registry)
-        self._m = catalogue.instrument_all("actions", self.registry, prom)
+        self.registry, self._m = catalogue.process_registry("actions", prom)
         for outcome in OUTCOMES:
             self._m["senpai_index_reloads"].labels(outcome)
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import prometheus_client as prom
 from aiohttp import web
-from prometheus_client import CollectorRegistry
 
 from contracts import metrics as catalogue
 
@@ -30,10 +29,7 @@ class GatewayMetrics:
     """The gateway's collectors, in a registry of their own (with the process's CPU and memory)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        prom.ProcessCollector(registry=self.registry)
-        prom.PlatformCollector(registry=self.registry)
-        self._m = catalogue.instrument_all("gateway", self.registry, prom)
+        self.registry, self._m = catalogue.process_registry("gateway", prom)
         for reason in catalogue.REFUSALS:  # every reason shows, at 0, before the first refusal
             self._m["senpai_refused"].labels(reason)
         self._m["senpai_curation_last_build_success"].set(1)  # no build has failed

@@ -218,3 +218,15 @@ def instrument(spec: Spec, registry: Any, prom: ModuleType) -> Any:
 def instrument_all(process: Process, registry: Any, prom: ModuleType) -> dict[str, Any]:
     """Every collector of one process, by metric name (``prom`` is the ``prometheus_client`` module)."""
     return {spec.name: instrument(spec, registry, prom) for spec in of(process)}
+
+
+def process_registry(process: Process, prom: ModuleType) -> tuple[Any, dict[str, Any]]:
+    """A new registry with the process's CPU and memory and every collector of ``process``.
+
+    Returns:
+        The ``CollectorRegistry`` and the collectors, by metric name.
+    """
+    registry = prom.CollectorRegistry(auto_describe=True)
+    prom.ProcessCollector(registry=registry)
+    prom.PlatformCollector(registry=registry)
+    return registry, instrument_all(process, registry, prom)

@@ -13,6 +13,7 @@ from typing import Literal, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
 N = TypeVar("N", int, float)
+C = TypeVar("C", bound=str)
 Profile = Literal["embedded", "production"]
 #: The encoder backends (``knowledge.encoders.base.Backend``).
 Backend = Literal["onnx", "torch"]
@@ -155,22 +156,23 @@ def service_url(
     )
 
 
+def choice(env: Mapping[str, str], name: str, options: tuple[C, ...], default: C) -> C:
+    """One of ``options`` (case-insensitive), ``default`` when unset."""
+    raw = (text(env, name) or default).lower()
+    for option in options:
+        if raw == option:
+            return option
+    raise SettingsError(f"{name} must be one of {', '.join(options)}, got {raw!r}")
+
+
 def log_level(env: Mapping[str, str]) -> LogLevel:
     """How much every process logs (``SENPAI_LOG_LEVEL``)."""
-    raw = (text(env, "SENPAI_LOG_LEVEL") or "info").lower()
-    for level in LOG_LEVELS:
-        if raw == level:
-            return level
-    raise SettingsError(f"SENPAI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return choice(env, "SENPAI_LOG_LEVEL", LOG_LEVELS, "info")
 
 
 def log_format(env: Mapping[str, str]) -> LogFormat:
     """How every process writes its log lines (``SENPAI_LOG_FORMAT``)."""
-    raw = (text(env, "SENPAI_LOG_FORMAT") or "text").lower()
-    for fmt in LOG_FORMATS:
-        if raw == fmt:
-            return fmt
-    raise SettingsError(f"SENPAI_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {raw!r}")
+    return choice(env, "SENPAI_LOG_FORMAT", LOG_FORMATS, "text")
 
 
 def secret(env: Mapping[str, str], name: str, min_chars: int = 16) -> str | None:
@@ -183,11 +185,7 @@ def secret(env: Mapping[str, str], name: str, min_chars: int = 16) -> str | None
 
 def profile(env: Mapping[str, str]) -> Profile:
     """The deployment profile (``SENPAI_PROFILE``)."""
-    raw = text(env, "SENPAI_PROFILE") or "embedded"
-    for profile in PROFILES:
-        if raw == profile:
-            return profile
-    raise SettingsError(f"SENPAI_PROFILE must be one of {', '.join(PROFILES)}, got {raw!r}")
+    return choice(env, "SENPAI_PROFILE", PROFILES, "embedded")
 
 
 def host(env: Mapping[str, str], name: str, default: str) -> str:
