@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from senpai.commands import curate, insights
+from senpai.commands import curate, insights, orientation_report
 from senpai.commands.evaluate import cmd_eval
 from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_check_verbatim, cmd_search
 from senpai.commands.measure import cmd_bench, cmd_loadtest
@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.set_defaults(func=cmd_forget)
     insights.add_parser(sub)
+    orientation_report.add_parser(sub)
     curate.add_parser(sub)
     sub.add_parser("actions", help="run the action server").set_defaults(func=cmd_actions)
     sub.add_parser("gateway", help="run the gateway").set_defaults(func=cmd_gateway)

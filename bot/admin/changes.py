@@ -39,7 +39,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/changes/{id:\\d+}/undo", api_undo)
 
 
-def _editor(request: web.Request, csrf: object) -> str:
+def editor(request: web.Request, csrf: object) -> str:
     """Who is changing knowledge; only the editing token's session, from this site, with its CSRF token."""
     session = require_change(request, {"csrf": csrf})
     if not session.can_edit:
@@ -132,7 +132,7 @@ async def fix_page(request: web.Request, outcome: Outcome | None = None, pending
 async def fix(request: web.Request) -> web.StreamResponse:
     """Make the change the fix form describes; conflicts ask for confirmation, refusals say why."""
     form = await request.post()
-    who = _editor(request, form.get("csrf"))
+    who = editor(request, form.get("csrf"))
     change = change_of(form)
     outcome = await asyncio.to_thread(
         request.app[CURATOR].propose, change, who, confirm=form.get("confirm") == "1"
@@ -162,7 +162,7 @@ async def changes_page(request: web.Request) -> web.Response:
 async def undo(request: web.Request) -> web.StreamResponse:
     """Undo a change from the history page."""
     form = await request.post()
-    who = _editor(request, form.get("csrf"))
+    who = editor(request, form.get("csrf"))
     outcome = await asyncio.to_thread(request.app[CURATOR].undo, int(request.match_info["id"]), who)
     raise web.HTTPSeeOther("/admin/changes?" + urlencode({"message": outcome.message}))
 
@@ -189,7 +189,7 @@ async def api_changes(request: web.Request) -> web.Response:
 
 async def api_change(request: web.Request) -> web.Response:
     """Make a change given as JSON (``kind``, ``questions`` and its target; ``confirm`` past conflicts)."""
-    who = _editor(request, request.headers.get("X-CSRF-Token"))
+    who = editor(request, request.headers.get("X-CSRF-Token"))
     try:
         change = parse_json(await request.read())
     except ValidationError as exc:
@@ -205,6 +205,6 @@ async def api_change(request: web.Request) -> web.Response:
 
 async def api_undo(request: web.Request) -> web.Response:
     """Undo a change."""
-    who = _editor(request, request.headers.get("X-CSRF-Token"))
+    who = editor(request, request.headers.get("X-CSRF-Token"))
     outcome = await asyncio.to_thread(request.app[CURATOR].undo, int(request.match_info["id"]), who)
     return web.json_response(outcome.to_dict(), status=outcome.status)

@@ -10,7 +10,7 @@
     if (!window.Chart) { return; }
     Array.prototype.forEach.call(document.querySelectorAll("canvas.chart"), function (canvas) {
       var stacked = canvas.getAttribute("data-stacked") === "1";
-      new window.Chart(canvas, {
+      var chart = new window.Chart(canvas, {
         type: canvas.getAttribute("data-chart") || "line",
         data: { labels: JSON.parse(canvas.getAttribute("data-labels") || "[]"),
                 datasets: JSON.parse(canvas.getAttribute("data-series") || "[]") },
@@ -18,6 +18,17 @@
                    scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } } }
       });
       canvas.setAttribute("data-drawn", "1");
+      if (canvas.getAttribute("data-image") === "1") {
+        /* The report's charts become images: they print, and a screen reader reads the alt text and
+           the table beside each (the chart's own numbers). */
+        var img = document.createElement("img");
+        img.className = "chart-image";
+        img.alt = canvas.getAttribute("data-alt") || "";
+        img.src = chart.toBase64Image("image/png", 1);
+        img.setAttribute("data-drawn", "1");
+        canvas.parentNode.replaceChild(img, canvas);
+        chart.destroy();
+      }
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }

@@ -1,0 +1,123 @@
+"""The questions of a cohort: every question Senpai received in a range, answered or not, with its theme.
+
+A question is a user message Senpai answered from a passage, or fell back
+on (the fallbacks that carry a ``missed`` payload: a question, not "tell me
+more" with nothing to follow). Small talk, and a clarifying question before
+the user picks an option, are not questions; the option picked is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from contracts import senders
+from contracts.reply import ANSWER, FALLBACK
+from organisers.insights.overview import roles_by_sender
+from organisers.insights.queries import Store, loads
+from organisers.report.themes import Themes
+
+_RANGE = "timestamp >= {p} AND timestamp < {p}"
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Who the report is about: a channel (``web``, ``slack``), a role (``alt``, ``jte``), a language."""
+
+    channel: str = ""
+    role: str = ""
+    lang: str = ""
+
+    def admits(self, question: Question) -> bool:
+        """Whether the question belongs to the cohort."""
+        return (
+            (not self.channel or question.channel == self.channel)
+            and (not self.role or question.role == self.role)
+            and (not self.lang or question.lang == self.lang)
+        )
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The filters, ``None`` where all are taken."""
+        return {k: v or None for k, v in vars(self).items()}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question and what became of it.
+
+    Attributes:
+        sender: The conversation (as stored; pseudonymise before showing).
+        at: When it was asked.
+        text: The question as asked.
+        answered: Whether Senpai answered it from a passage.
+        lang: The language Senpai replied in.
+        role: The conversation's role by the end of the range (``alt``, ``jte``, ``unknown``).
+        channel: ``web`` or ``slack``.
+        theme: Its theme.
+        passages: The passages it was answered from.
+    """
+
+    sender: str
+    at: float
+    text: str
+    answered: bool
+    lang: str
+    role: str
+    channel: str
+    theme: str
+    passages: tuple[str, ...] = ()
+
+    @property
+    def week(self) -> str:
+        """Its ISO week, ``2026-W45``."""
+        year, week, _ = dt.datetime.fromtimestamp(self.at, dt.UTC).isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+def questions(store: Store, since: float, until: float, themes: Themes) -> list[Question]:
+    """Every question of the range, oldest first, each under its theme."""
+    q = store.sql
+    rows = store.rows(
+        "SELECT sender_id, timestamp, prev_text, kind, lang, citations, missed FROM ("
+        f" SELECT sender_id, timestamp, type_name, {q.kind} AS kind, {q.lang} AS lang,"
+        f" {q.citations} AS citations, {q.missed} AS missed,"
+        f" LAG({q.text}) OVER (PARTITION BY sender_id ORDER BY id) AS prev_text,"
+        " LAG(type_name) OVER (PARTITION BY sender_id ORDER BY id) AS prev_type"
+        f" FROM events WHERE type_name IN ('user', 'bot') AND {_RANGE}"
+        f") AS turns WHERE type_name = 'bot' AND prev_type = 'user'"
+        f" AND (kind = '{ANSWER}' OR (kind = '{FALLBACK}' AND missed IS NOT NULL)) ORDER BY timestamp",
+        (since, until),
+    )
+    roles = roles_by_sender(store, until)
+    out = []
+    for sender, at, text, kind, lang, citations, missed in rows:
+        if not text or str(text).startswith("/"):
+            continue
+        sender = str(sender)
+        if kind == ANSWER:
+            cited = tuple(
+                dict.fromkeys(
+                    c["passage_id"]
+                    for c in loads(citations) or []
+                    if isinstance(c, dict) and isinstance(c.get("passage_id"), str)
+                )
+            )
+            theme = themes.of_passage(cited[0] if cited else None)
+        else:
+            cited = ()
+            detail = loads(missed) or {}
+            theme = themes.of_missed(detail.get("not_covered"), detail.get("nearest"))
+        out.append(
+            Question(
+                sender,
+                float(at),
+                " ".join(str(text).split()),
+                kind == ANSWER,
+                str(lang or "en"),
+                roles.get(sender, "unknown"),
+                senders.channel_of(sender),
+                theme,
+                cited,
+            )
+        )
+    return out
