@@ -1,8 +1,9 @@
-"""``senpai bench --insights``: the insights page on a busy store (100,000 messages, 5,000 conversations).
+"""``senpai bench --insights``: the insights page and the orientation report on a busy store.
 
-A throwaway store is filled with simulated conversations over 90 days, in
-Rasa's own ``events`` layout, on SQLite and on the local PostgreSQL. Then the
-overview is computed for the last 30 days and for all time, and the
+100,000 messages in 5,000 conversations. A throwaway store is filled with
+simulated conversations over 90 days, in Rasa's own ``events`` layout, on
+SQLite and on the local PostgreSQL. Then the overview and the orientation
+report are computed for the last 30 days and for all time, and the
 missed questions (one in twenty turns, about 5,000 in all, each worded
 differently) are clustered.
 Each figure sits beside its floor: reading every event of the range once,
@@ -27,6 +28,9 @@ from knowledge.encoders.base import Encoder
 from organisers.insights.missed import cluster
 from organisers.insights.overview import missed, overview
 from organisers.insights.queries import DAY_S, EVENTS_TABLE, Store
+from organisers.report.cohort import Cohort, questions
+from organisers.report.tally import build
+from organisers.report.themes import Themes
 from senpai.benchmarks.stats import rss_mb
 
 #: Themes of the questions nobody covers, each asked in several ways.
@@ -135,6 +139,12 @@ def timed(work: Callable[[], Any], trials: int) -> float:
     return statistics.median(seconds)
 
 
+def orientation_report(store: Store, since: float, until: float) -> dict[str, Any]:
+    """The orientation report of a range, every question themed and tallied (no corpus titles)."""
+    themes = Themes.load({})
+    return build(questions(store, since, until, themes), since, until, Cohort(), {})
+
+
 def measure_store(store: Store, now: float, encoders: dict[str, Encoder], trials: int) -> dict[str, Any]:
     """The overview and the clustering on one store, for 30 days and all time, beside the floor."""
     figures: dict[str, Any] = {}
@@ -142,6 +152,7 @@ def measure_store(store: Store, now: float, encoders: dict[str, Encoder], trials
         every = "SELECT sender_id, data FROM events WHERE timestamp >= {p}"
         floor = timed(functools.partial(store.rows, every, (since,)), trials)
         page = timed(functools.partial(overview, store, since, now + 1), trials)
+        orientation = timed(functools.partial(orientation_report, store, since, now + 1), trials)
         asked = missed(store, since, now + 1)
         start = time.perf_counter()
         clusters = cluster(asked, encoders)
@@ -150,6 +161,8 @@ def measure_store(store: Store, now: float, encoders: dict[str, Encoder], trials
             "overview_s": round(page, 3),
             "read_every_event_s": round(floor, 3),
             "overview_ratio": round(page / floor, 3) if floor else None,
+            "report_s": round(orientation, 3),
+            "report_ratio": round(orientation / floor, 3) if floor else None,
             "missed_questions": len(asked),
             "clustering_s": round(clustering, 3),
             "clusters": len(clusters),
