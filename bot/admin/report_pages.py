@@ -72,6 +72,7 @@ async def _report(request: web.Request) -> dict[str, Any]:
         name=lambda sender: pseudonym(sender, names),
         store=app[STORE],
         passages=app[PASSAGES],
+        refinements=app[REFINEMENTS],
     )
 
 

@@ -30,6 +30,7 @@ def report(
     name: Callable[[str], str] = lambda s: s,
     store: Store | None = None,
     passages: dict[str, Passage] | None = None,
+    refinements: Refinements | None = None,
 ) -> dict[str, Any]:
     """Read the range's questions, theme them (with the organisers' refinements) and tally them.
 
@@ -43,9 +44,10 @@ def report(
         name: A conversation's pseudonym.
         store: The tracker store (default: the settings').
         passages: The corpus's passages (default: read from the settings' corpus).
+        refinements: The organisers' refinements (default: the settings' store).
     """
     found = passages if passages is not None else passages_of(settings)
     themes = Themes.load({pid: p.topic for pid, p in found.items()})
-    hidden = Refinements.of(settings).apply(themes)
+    hidden = (refinements or Refinements.of(settings)).apply(themes)
     asked = questions(store or Store.of(settings), since, until, themes)
     return build(asked, since, until, cohort, found, lang=lang, hidden=hidden, name=name, quotes=quotes)

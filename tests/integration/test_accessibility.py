@@ -131,7 +131,14 @@ def test_every_admin_page_signed_out_and_in(browser: Any, stack: Stack, scheme: 
     page = new_page(browser, stack, "/admin/", scheme=scheme)
     assert_accessible(page, f"/admin/ signed out ({scheme})")
     sign_in(page, stack)
-    pages = ["/admin/", "/admin/missed", "/admin/unhelpful", "/admin/transcripts", "/admin/changes"]
+    pages = [
+        "/admin/",
+        "/admin/missed",
+        "/admin/unhelpful",
+        "/admin/transcripts",
+        "/admin/changes",
+        "/admin/report",
+    ]
     pages.append("/admin/fix?" + urlencode({"q": "what is the best ramen in Sendai"}))
     for path in pages:
         page.goto(stack.url + path)

@@ -41,9 +41,18 @@ class Group(NamedTuple):
 #: Five conversations of each: who says they are who, what they ask, and what must come of it.
 COHORT = (
     Group("alt-role", "I'm an ALT", "What is the Dabbler identity?", "answer", "role_identity", "en"),
-    Group("jte-jtes", "私はJTEです", "ALTはJTEのことをもっと知りたいと思っていますか？", "answer", "jtes", "ja"),
+    Group(
+        "jte-jtes", "私はJTEです", "ALTはJTEのことをもっと知りたいと思っていますか？", "answer", "jtes", "ja"
+    ),
     Group("alt-aims", "I'm an ALT", "What are the aims of the JET Programme?", "answer", "jet_aims", "en"),
-    Group("alt-tax", "I'm an ALT", "How do I pay my residence tax in Japan?", "fallback", "living_in_japan", "en"),
+    Group(
+        "alt-tax",
+        "I'm an ALT",
+        "How do I pay my residence tax in Japan?",
+        "fallback",
+        "living_in_japan",
+        "en",
+    ),
     Group("jte-tax", "私はJTEです", "住民税の払い方を教えてください。", "fallback", "living_in_japan", "ja"),
 )
 EACH = 5
@@ -111,11 +120,14 @@ def test_the_json_and_the_page_show_exactly_the_cohorts_counts(cohort: tuple[Sta
     assert got["living_in_japan"]["missed_share"] == 1.0
     assert found["comparison"].startswith("The study found that orientations mostly covered living in Japan")
     assert "40% of questions" in found["comparison"]
-    assert [s["theme"] for s in found["sessions"]][0] == "living_in_japan"
+    assert found["sessions"][0]["theme"] == "living_in_japan"
     assert found["sessions"][-1]["theme"] == "jte_session"
     status, page, _ = get(stack, f"/admin/report?since={today()}&until={today()}", cookie)
     assert status == 200
-    rows = re.findall(r'<tr data-theme="(\w+)"><th scope="row">[^<]+</th>\s*<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>', page)
+    rows = re.findall(
+        r'<tr data-theme="(\w+)"><th scope="row">[^<]+</th>\s*<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
+        page,
+    )
     assert {theme: tuple(map(int, n)) for theme, *n in rows} == {
         k: (v["questions"], v["answered"], v["missed"]) for k, v in got.items() if v["questions"] is not None
     }
