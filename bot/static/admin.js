@@ -14,7 +14,9 @@
         type: canvas.getAttribute("data-chart") || "line",
         data: { labels: JSON.parse(canvas.getAttribute("data-labels") || "[]"),
                 datasets: JSON.parse(canvas.getAttribute("data-series") || "[]") },
-        options: { animation: false, responsive: true, maintainAspectRatio: false,
+        options: { animation: false, responsive: true,
+                   maintainAspectRatio: canvas.hasAttribute("data-aspect"),
+                   aspectRatio: Number(canvas.getAttribute("data-aspect")) || 2,
                    scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } } }
       });
       canvas.setAttribute("data-drawn", "1");

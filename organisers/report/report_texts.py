@@ -35,7 +35,7 @@ FINDINGS: Final = {
     ROLE_IDENTITY: "pd-want-about-alts",
     JTES: "pd-want-about-jtes",
     JET_AIMS: "pd-want-about-jet",
-    "tailoring": "pd-tailoring",
+    "recommendation": "pd-implication-content",
     "jte_session": "pd-jte-attendance-for-jtes",
 }
 
@@ -68,7 +68,7 @@ TEXT: Final = {
         "answered": "answered",
         "missed": "could not answer",
         "share": "share of questions",
-        "missed_share": "share of what Senpai could not answer",
+        "missed_share": "share of unanswered",
         "suppressed": "fewer than {n} conversations: not shown",
         "comparison": (
             "The study found that orientations mostly covered living in Japan; this cohort asked about "
@@ -77,7 +77,7 @@ TEXT: Final = {
         ),
         "jte_reason": "JTEs asked {n} questions; the study recommends that JTEs attend orientation too.",
         "session_reason": "{questions} questions ({share} of all), {missed} of them not answered.",
-        "range": "Questions asked from {since} to {until} (until excluded)",
+        "range": "Questions asked from {since} to {until}",
         "totals": (
             "{questions} questions in {conversations} conversations; "
             "Senpai answered {answered} and could not answer {missed}."
@@ -111,7 +111,7 @@ TEXT: Final = {
         "answered": "回答済み",
         "missed": "回答できず",
         "share": "質問に占める割合",
-        "missed_share": "回答できなかった質問に占める割合",
+        "missed_share": "未回答に占める割合",
         "suppressed": "会話が{n}件未満のため表示しません",
         "comparison": (
             "研究では、オリエンテーションの中心は日本での生活でした。今回の参加者の質問のうち、"
@@ -122,7 +122,7 @@ TEXT: Final = {
             "JTEから{n}件の質問がありました。研究はJTEもオリエンテーションに参加することを勧めています。"
         ),
         "session_reason": "質問{questions}件（全体の{share}）、うち{missed}件は回答できませんでした。",
-        "range": "{since}から{until}の前日までの質問",
+        "range": "{since}から{until}までの質問",
         "totals": (
             "{conversations}件の会話で{questions}件の質問があり、"
             "Senpaiは{answered}件に回答し、{missed}件には回答できませんでした。"

@@ -140,7 +140,7 @@ def build(
         )
     return {
         "since": day(since),
-        "until": day(until),
+        "until": day(until - 1),  # the last day included
         "cohort": cohort.as_dict(),
         "lang": lang,
         "min_conversations": MIN_CONVERSATIONS,
@@ -150,7 +150,7 @@ def build(
         "roles": {r: {t: _cell([q for q in by_theme[t] if q.role == r]) for t in THEMES} for r in ROLES},
         "weeks": _weeks(asked),
         "comparison": _comparison(themes, lang),
-        "recommendation": _cite(passages, texts.FINDINGS["tailoring"], lang),
+        "recommendation": _cite(passages, texts.FINDINGS["recommendation"], lang),
         "sessions": _sessions(themes, asked, total, passages, lang),
     }
 
