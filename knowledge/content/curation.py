@@ -31,7 +31,6 @@ from knowledge.content.corpus import Corpus, load_corpus
 from knowledge.content.japanese import MAX_EXAMPLE_JA
 from knowledge.content.schema import MAX_EXAMPLE_CHARS, CorpusError
 from knowledge.text.language import detect
-from knowledge.text.patterns import compile_re2
 
 KINDS = ("attach", "not_covered", "draft", "ignore")
 #: Questions one change may carry (a cluster shows at most five; a draft may bring a few more).
@@ -304,13 +303,15 @@ def export(corpus_dir: Path, not_covered_file: Path, changes: Sequence[Mapping[s
     return _edited(Path(corpus_dir), Path(not_covered_file), changes).write()
 
 
-#: Anything but letters and digits (Python's ``[\W_]``), in any script.
-_NOT_WORD = compile_re2(r"[^\pL\pN]+")
-
-
 def key(question: str) -> str:
-    """A question folded for comparison in either language: case, punctuation and spacing ignored."""
-    return " ".join(_NOT_WORD.sub(" ", question.casefold()).split())
+    """A question folded for comparison in either language: case, punctuation and spacing ignored.
+
+    Anything but a letter or a digit, in any script, is a space: one pass of
+    ``str`` methods (linear, and about twenty times faster than a regular
+    expression's substitution; the orientation report folds every question
+    of a cohort).
+    """
+    return " ".join("".join(c if c.isalnum() else " " for c in question.casefold()).split())
 
 
 def already_asked(corpus: Corpus, change: Mapping[str, Any]) -> str | None:

@@ -55,6 +55,7 @@ class Question:
         channel: ``web`` or ``slack``.
         theme: Its theme.
         passages: The passages it was answered from.
+        week: Its ISO week, ``2026-W45``.
     """
 
     sender: str
@@ -66,12 +67,13 @@ class Question:
     channel: str
     theme: str
     passages: tuple[str, ...] = ()
+    week: str = ""
 
-    @property
-    def week(self) -> str:
-        """Its ISO week, ``2026-W45``."""
-        year, week, _ = dt.datetime.fromtimestamp(self.at, dt.UTC).isocalendar()
-        return f"{year}-W{week:02d}"
+
+def iso_week(at: float) -> str:
+    """The ISO week of a Unix time, ``2026-W45``."""
+    year, week, _ = dt.datetime.fromtimestamp(at, dt.UTC).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def questions(store: Store, since: float, until: float, themes: Themes) -> list[Question]:
@@ -118,6 +120,7 @@ def questions(store: Store, since: float, until: float, themes: Themes) -> list[
                 senders.channel_of(sender),
                 theme,
                 cited,
+                iso_week(float(at)),
             )
         )
     return out

@@ -67,8 +67,11 @@ def _cite(passages: Mapping[str, Passage], pid: str, lang: str) -> dict[str, Any
 def _asked(found: Sequence[Question], hidden: set[str], name: Callable[[str], str]) -> list[dict[str, Any]]:
     """The most-asked questions, grouped as curation folds them, hidden ones left out."""
     groups: dict[str, list[Question]] = {}
+    folds: dict[str, str] = {}  # each distinct text folded once
     for q in found:
-        folded = key(q.text)
+        folded = folds.get(q.text)
+        if folded is None:
+            folded = folds[q.text] = key(q.text)
         if folded not in hidden:
             groups.setdefault(folded, []).append(q)
     ranked = sorted(groups.items(), key=lambda kv: (-len({q.sender for q in kv[1]}), -len(kv[1]), kv[0]))
@@ -156,7 +159,10 @@ def build(
 
 
 def _weeks(asked: Sequence[Question]) -> list[dict[str, Any]]:
-    weeks = sorted({q.week for q in asked})
+    cells: dict[tuple[str, str], list[Question]] = {}
+    for q in asked:
+        cells.setdefault((q.week, q.theme), []).append(q)
+    weeks = sorted({w for w, _ in cells})
     return [
         {
             "week": w,
