@@ -241,3 +241,19 @@ def test_the_report_command(
     jte = json.loads(capsys.readouterr().out)
     assert jte["cohort"]["role"] == "jte" and {t["theme"]: t["questions"] for t in jte["themes"]}["jtes"] == 5
     assert main(["report", "--since", "2026-12-30", "--until", "2026-11-29"]) == 2
+
+
+def test_refinements_live_in_postgresql_in_production() -> None:
+    from tests.pg import throwaway_database
+
+    with throwaway_database("senpai_report") as url:
+        refinements = Refinements(url)
+        change = refinements.add(THEME, "topic:studies", "jet_aims", "Aiko (edit)")
+        refinements.add(HIDE, key("Is it just me?"), "Is it just me?", "Aiko (edit)")
+        from organisers.report.themes import Themes
+
+        themes = Themes()
+        assert refinements.apply(themes) == {"is it just me"}
+        assert themes.topics == {"studies": "jet_aims"}
+        assert refinements.undo(change.id, "Ben (edit)") and not refinements.undo(change.id, "Ben (edit)")
+        assert [r.state for r in Refinements(url).all()] == ["undone", "live"]
