@@ -29,6 +29,13 @@ def param(where: str | Path) -> str:
     return "%s" if is_postgres(where) else "?"
 
 
+def postgres_schema(sqlite_schema: str) -> str:
+    """A ``CREATE TABLE`` written for SQLite, in PostgreSQL's types (auto-increment ids, doubles)."""
+    return sqlite_schema.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY").replace(
+        "REAL", "DOUBLE PRECISION"
+    )
+
+
 def sql(where: str | Path, query: str) -> str:
     """A query written with ``{p}`` for each parameter, in the store's own placeholder style."""
     return query.replace("{p}", param(where))

@@ -36,9 +36,7 @@ CREATE TABLE IF NOT EXISTS curation_changes (
     note TEXT
 )
 """
-POSTGRES_SCHEMA = SQLITE_SCHEMA.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY").replace(
-    "REAL", "DOUBLE PRECISION"
-)
+POSTGRES_SCHEMA = stores.postgres_schema(SQLITE_SCHEMA)
 COLUMNS = "id, kind, data, who, created_at, state, ended_by, ended_at, note"
 
 

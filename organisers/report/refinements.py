@@ -35,9 +35,7 @@ CREATE TABLE IF NOT EXISTS report_changes (
     ended_at REAL
 )
 """
-POSTGRES_SCHEMA = SQLITE_SCHEMA.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY").replace(
-    "REAL", "DOUBLE PRECISION"
-)
+POSTGRES_SCHEMA = stores.postgres_schema(SQLITE_SCHEMA)
 COLUMNS = "id, kind, target, value, who, created_at, state, ended_by, ended_at"
 
 

@@ -23,20 +23,31 @@ def parse_day(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from exc
 
 
+def date_range(args: argparse.Namespace, command: str) -> tuple[float, float] | None:
+    """``--since`` and ``--until`` (its day included) as Unix times; ``None``, said why, if out of order."""
+    from organisers.insights.queries import DAY_S
+
+    until = args.until + DAY_S if args.until is not None else time.time()
+    since = args.since if args.since is not None else until - 30 * DAY_S
+    if since >= until:
+        print(f"senpai {command}: --since must come before --until", file=sys.stderr)
+        return None
+    return since, until
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     """Print the overview and the missed-question clusters of a date range."""
     from knowledge import load_corpus
     from organisers.insights import export
     from organisers.insights.missed import cluster
     from organisers.insights.overview import missed, overview
-    from organisers.insights.queries import DAY_S, Store
+    from organisers.insights.queries import Store
 
     settings = settings_from_env()
-    until = args.until + DAY_S if args.until is not None else time.time()
-    since = args.since if args.since is not None else until - 30 * DAY_S
-    if since >= until:
-        print("senpai insights: --since must come before --until", file=sys.stderr)
+    chosen = date_range(args, "insights")
+    if chosen is None:
         return 2
+    since, until = chosen
     store = Store.of(settings)
     topic_of = {p.id: p.topic for p in load_corpus(settings.corpus_dir).passages}
     view = overview(store, since, until, topic_of)

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from senpai.commands.common import settings_from_env
-from senpai.commands.insights import parse_day
+from senpai.commands.insights import date_range, parse_day
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the report of a range and cohort as Markdown, CSV, JSON or a printable HTML page."""
     from bot.sender_keys import load_secret
-    from organisers.insights.queries import DAY_S, names_key, pseudonym
+    from organisers.insights.queries import names_key, pseudonym
     from organisers.report.assemble import report
     from organisers.report.cohort import Cohort
     from organisers.report.render import FORMATS
 
     settings = settings_from_env()
-    until = args.until + DAY_S if args.until is not None else time.time()
-    since = args.since if args.since is not None else until - 30 * DAY_S
-    if since >= until:
-        print("senpai report: --since must come before --until", file=sys.stderr)
+    chosen = date_range(args, "report")
+    if chosen is None:
         return 2
+    since, until = chosen
     key = names_key(load_secret(settings.sender_secret, settings.data_dir))
     found = report(
         settings,
