@@ -54,6 +54,8 @@ COHORT = (
         "en",
     ),
     Group("jte-tax", "私はJTEです", "住民税の払い方を教えてください。", "fallback", "living_in_japan", "ja"),
+    Group("alt-ja", "私はALTです", "ダブラーとはどういう意味ですか？", "answer", "role_identity", "ja"),
+    Group("jte-en", "I'm a JTE", "How do I pay residence tax in Japan?", "fallback", "living_in_japan", "en"),
 )
 EACH = 5
 
@@ -107,19 +109,23 @@ def test_the_json_and_the_page_show_exactly_the_cohorts_counts(cohort: tuple[Sta
     cookie = cookie.split(";")[0]
     found = report_json(stack, cookie)
     got = {t["theme"]: t for t in found["themes"]}
-    assert (found["questions"], found["answered"], found["missed"]) == (25, 15, 10)
+    assert (found["questions"], found["answered"], found["missed"]) == (35, 20, 15)
     assert {k: (v["questions"], v["answered"], v["missed"]) for k, v in got.items()} == {
-        "role_identity": (5, 5, 0),
+        "role_identity": (10, 10, 0),
         "jtes": (5, 5, 0),
         "jet_aims": (5, 5, 0),
-        "living_in_japan": (10, 0, 10),
+        "living_in_japan": (15, 0, 15),
         "other": (None, None, None),
     }
-    assert got["living_in_japan"]["by_role"] == {"alt": 5, "jte": 5}
+    assert got["living_in_japan"]["by_role"] == {"alt": 5, "jte": 10}
+    assert got["role_identity"]["by_role"] == {"alt": 10, "jte": None}
     assert got["jtes"]["by_role"] == {"alt": None, "jte": 5}
     assert got["living_in_japan"]["missed_share"] == 1.0
-    assert found["comparison"].startswith("The study found that orientations mostly covered living in Japan")
-    assert "40% of questions" in found["comparison"]
+    assert found["comparison"] == (
+        "The study found that orientations mostly covered living in Japan; this cohort asked about it in "
+        "43% of questions, and about their role and identity in 29%, their JTEs in 14% and what JET is "
+        "for in 14%."
+    )
     assert found["sessions"][0]["theme"] == "living_in_japan"
     assert found["sessions"][-1]["theme"] == "jte_session"
     status, page, _ = get(stack, f"/admin/report?since={today()}&until={today()}", cookie)
@@ -133,12 +139,12 @@ def test_the_json_and_the_page_show_exactly_the_cohorts_counts(cohort: tuple[Sta
     }
     # The filters: JTEs only, and Japanese only.
     jte = {t["theme"]: t["questions"] for t in report_json(stack, cookie, "&role=jte")["themes"]}
-    assert jte == {"role_identity": None, "jtes": 5, "jet_aims": None, "living_in_japan": 5, "other": None}
+    assert jte == {"role_identity": None, "jtes": 5, "jet_aims": None, "living_in_japan": 10, "other": None}
     ja = {t["theme"]: t["questions"] for t in report_json(stack, cookie, "&lang=ja")["themes"]}
-    assert ja == jte
+    assert ja == {"role_identity": 5, "jtes": 5, "jet_aims": None, "living_in_japan": 5, "other": None}
     status, exported, headers = get(stack, f"/admin/report.csv?since={today()}&until={today()}", cookie)
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
-    assert "theme,living_in_japan,,,questions,10" in exported.replace("\r", "")
+    assert "theme,living_in_japan,,,questions,15" in exported.replace("\r", "")
 
 
 def test_nobody_without_a_token_sees_the_report_and_the_read_token_cannot_change_it(
