@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from senpai.harness import free_port
 from tests.integration.conftest import ANSWER_TURN, Stack, answer_turns, start_stack
 from tests.pg import reachable, throwaway_database
 
@@ -25,6 +26,7 @@ REDIS = ("127.0.0.1", 6379)
 
 
 ADMIN_TOKEN = "organiser-token-production"
+METRICS_TOKEN = "metrics-token-production-0123"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[S
         "SENPAI_RASA_REPLICAS": "2",
         "SENPAI_SENDER_SECRET": secrets.token_hex(32),
         "SENPAI_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SENPAI_METRICS_TOKEN": METRICS_TOKEN,
+        "SENPAI_ACTION_METRICS_TOKEN": METRICS_TOKEN[::-1],
+        "SENPAI_SUPERVISOR_METRICS_PORT": str(free_port()),
     }
     running = start_stack(tmp_path_factory.mktemp("production"), env)
     try:
@@ -181,6 +186,31 @@ def test_organisers_changes_go_to_postgresql(stack: Stack, database: str) -> Non
     assert rows == [("ignore", "live", "an organiser (edit token)")]
     _, missed, _ = get(stack, f"/admin/missed?since={today()}&until={today()}", organiser.cookie)
     assert "how do I renew my visa" not in missed and "where can I park my car at school" in missed
+
+
+def test_every_gateway_and_action_server_exposes_its_own_metrics(stack: Stack) -> None:
+    from tests.integration.test_metrics import moved, scrape
+
+    gateway = (f"{stack.url}/metrics", METRICS_TOKEN)
+    actions = (f"http://127.0.0.1:{stack.ports['actions']}/metrics", METRICS_TOKEN[::-1])
+    before = scrape(*gateway), scrape(*actions)
+    assert stack.chat("metrics-production", "When did the JET Programme start?")["kind"] == "answer"
+    after = scrape(*gateway), scrape(*actions)
+    assert moved(before[0], after[0], "senpai_replies_total", channel="web", kind="answer", lang="en") == 1
+    assert moved(before[1], after[1], "senpai_decisions_total", channel="web", kind="answer", lang="en") == 1
+    for replica in ("rasa-1", "rasa-2"):  # the names every host uses
+        assert after[0][("senpai_component_up", frozenset({("component", replica)}))] == 1
+
+
+def test_the_orientation_report_reads_postgresql(stack: Stack, database: str) -> None:
+    from tests.integration.test_admin import get, sign_in, today
+
+    _, cookie = sign_in(stack, ADMIN_TOKEN)
+    status, body, _ = get(stack, f"/admin/report.json?since={today()}&until={today()}", cookie.split(";")[0])
+    assert status == 200
+    report = json.loads(body)
+    assert [t["theme"] for t in report["themes"]][:3] == ["role_identity", "jtes", "jet_aims"]
+    assert report["min_conversations"] == 5
 
 
 def test_a_dead_replica_degrades_service_instead_of_stopping_it(stack: Stack) -> None:

@@ -142,6 +142,8 @@ def test_the_json_and_the_page_show_exactly_the_cohorts_counts(cohort: tuple[Sta
     assert jte == {"role_identity": None, "jtes": 5, "jet_aims": None, "living_in_japan": 10, "other": None}
     ja = {t["theme"]: t["questions"] for t in report_json(stack, cookie, "&lang=ja")["themes"]}
     assert ja == {"role_identity": 5, "jtes": 5, "jet_aims": None, "living_in_japan": 5, "other": None}
+    status, ja_page, _ = get(stack, f"/admin/report?since={today()}&until={today()}&labels=ja", cookie)
+    assert status == 200 and "オリエンテーション報告" in ja_page and "日本での生活" in ja_page
     status, exported, headers = get(stack, f"/admin/report.csv?since={today()}&until={today()}", cookie)
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     assert "theme,living_in_japan,,,questions,15" in exported.replace("\r", "")
