@@ -123,6 +123,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def json_line(process: str, message: str, level: str = "info", at: float | None = None) -> str:
+    """One JSON log line of ``process`` that did not come through :mod:`logging` (the supervisor's own)."""
+    record = logging.LogRecord(process, logging.getLevelName(level.upper()), "", 0, message, None, None)
+    if at is not None:
+        record.created, record.msecs = at, (at % 1) * 1000
+    return JsonFormatter(process).format(record)
+
+
 class TextFormatter(logging.Formatter):
     """``time LEVEL logger: message``, with ``[request id]`` at the end during a turn."""
 

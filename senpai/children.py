@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from contracts import builds
+from contracts import builds, logs
 from knowledge import IndexLoadError, current_dir, read_meta
 from settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, rasa_replica_names
 
@@ -44,9 +44,23 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+#: How ``senpai up`` prints its own lines and its children's (``SENPAI_LOG_FORMAT``; set by the supervisor).
+OUTPUT = {"format": "text"}
+
+
 def say(message: str) -> None:
-    """Print a supervisor line."""
-    print(f"[senpai] {message}", flush=True)
+    """Print a supervisor line: ``[senpai] ...``, or a JSON line of process ``supervisor``."""
+    if OUTPUT["format"] == "json":
+        print(logs.json_line("supervisor", message), flush=True)
+    else:
+        print(f"[senpai] {message}", flush=True)
+
+
+def forwarded(name: str, line: str) -> str:
+    """A child's output line as the supervisor prints it: prefixed, or (JSON logs) one JSON object."""
+    if OUTPUT["format"] != "json":
+        return f"[{name}] {line}"
+    return line if line.startswith("{") else logs.json_line(name, line)  # a warning or traceback line
 
 
 @dataclass
@@ -126,7 +140,7 @@ class Child:
     async def _forward(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         while line := await self.proc.stdout.readline():
-            sys.stdout.write(f"[{self.name}] {line.decode('utf-8', 'replace').rstrip()}\n")
+            sys.stdout.write(forwarded(self.name, line.decode("utf-8", "replace").rstrip()) + "\n")
             sys.stdout.flush()
 
     async def stop(self) -> None:

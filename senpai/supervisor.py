@@ -20,6 +20,7 @@ from typing import Any
 from organisers.privacy import expire_daily
 from senpai.child_metrics import SupervisorMetrics, serving
 from senpai.children import (
+    OUTPUT,
     PRODUCTION_ENDPOINTS,
     STARTUP_TIMEOUT_S,
     Child,
@@ -98,6 +99,7 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> int:
         0 after a requested stop, 1 if a child crashed too often or the stack
         never became healthy.
     """
+    OUTPUT["format"] = settings.log_format  # every line JSON when the children's are
     run = RunSecrets.for_run(settings)
     if note := await migrate_slack_conversations(settings):  # before any Rasa writes to the store
         say(note)

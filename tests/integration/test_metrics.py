@@ -175,12 +175,12 @@ def test_one_request_id_is_followed_through_the_gateway_rasa_and_the_action_serv
     deadline = time.monotonic() + 10
     while True:
         lines = [line for line in observed.output().splitlines() if rid in line]
-        seen = {line.split("]", 1)[0].lstrip("[") for line in lines}
+        seen = {json.loads(line)["process"] for line in lines}
         if {"gateway", "rasa", "actions"} <= seen or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert {"gateway", "rasa", "actions"} <= seen, lines
-    records = [json.loads(line.split("] ", 1)[1]) for line in lines]
+    records = [json.loads(line) for line in lines]
     for record in records:
         assert record["request_id"] == rid
         assert {"time", "level", "process", "message"} <= record.keys()
@@ -191,6 +191,11 @@ def test_one_request_id_is_followed_through_the_gateway_rasa_and_the_action_serv
     # A request without an id, or with a long or odd one, gets a fresh id back.
     status, _ = post_chat(observed, {"message": "hello"}, "x" * 200)
     assert status == 200
+    # `senpai up` with JSON logs prints nothing but JSON lines, its own included.
+    output = observed.output().splitlines()
+    odd = [line for line in output if not line.startswith("{")]
+    assert not odd and all(json.loads(line)["process"] for line in output), odd[:3]
+    assert any(json.loads(line)["process"] == "supervisor" and "Senpai is up" in line for line in output)
 
 
 def test_without_the_tokens_there_is_no_metrics_endpoint(stack: Stack) -> None:
