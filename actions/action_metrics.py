@@ -12,7 +12,6 @@ info metric, and each reload is counted. ``/metrics`` exists only when
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -69,11 +68,9 @@ def metrics_route(
     metrics: ActionMetrics, token: str
 ) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
     """A Sanic handler of ``GET /metrics`` that needs ``Authorization: Bearer <token>``."""
-    expected = token.encode()
 
     async def handler(request: Request) -> HTTPResponse:
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        if not catalogue.authorised(request.headers.get("Authorization"), token):
             return json(
                 {"error": "metrics need 'Authorization: Bearer <SENPAI_ACTION_METRICS_TOKEN>'"},
                 status=401,

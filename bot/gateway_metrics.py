@@ -12,9 +12,8 @@ At scrape time it also checks each Rasa replica and the action server
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Protocol
 
 import prometheus_client as prom
 from aiohttp import web
@@ -69,12 +68,6 @@ class GatewayMetrics:
         return prom.generate_latest(self.registry)
 
 
-def authorised(header: str | None, token: str) -> bool:
-    """Whether an ``Authorization`` header is ``Bearer <token>`` (compared in constant time)."""
-    scheme, _, given = (header or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-
-
 def refusal() -> web.Response:
     """The 401 for a scrape without the right token."""
     return web.json_response(
@@ -84,8 +77,15 @@ def refusal() -> web.Response:
     )
 
 
+class Renders(Protocol):
+    """Metrics that render themselves in Prometheus's text format (each process's own class)."""
+
+    def render(self) -> bytes:
+        """The text exposition."""
+
+
 def metrics_handler(
-    registry_of: Callable[[web.Request], GatewayMetrics | Any],
+    registry_of: Callable[[web.Request], Renders],
     token: str,
     before: Callable[[web.Request], Awaitable[None]] | None = None,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -98,7 +98,7 @@ def metrics_handler(
     """
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        if not authorised(request.headers.get("Authorization"), token):
+        if not catalogue.authorised(request.headers.get("Authorization"), token):
             return refusal()
         if before is not None:
             await before(request)

@@ -207,7 +207,7 @@ def hide_deprecations(*messages: str) -> None:
     show = warnings.showwarning
 
     def quieter(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
-        if issubclass(category, DeprecationWarning) or str(message).startswith(messages or ("\0",)):
+        if issubclass(category, DeprecationWarning) or (messages and str(message).startswith(messages)):
             return
         show(message, category, *args, **kwargs)  # type: ignore[arg-type]
 

@@ -14,6 +14,7 @@ the ``prometheus_client`` module by the process that has it.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -218,6 +219,15 @@ def instrument(spec: Spec, registry: Any, prom: ModuleType) -> Any:
 def instrument_all(process: Process, registry: Any, prom: ModuleType) -> dict[str, Any]:
     """Every collector of one process, by metric name (``prom`` is the ``prometheus_client`` module)."""
     return {spec.name: instrument(spec, registry, prom) for spec in of(process)}
+
+
+def authorised(header: str | None, token: str) -> bool:
+    """Whether an ``Authorization`` header is ``Bearer <token>`` (what Prometheus sends), in constant time.
+
+    Every process's ``/metrics`` asks this of a scrape.
+    """
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def process_registry(process: Process, prom: ModuleType) -> tuple[Any, dict[str, Any]]:

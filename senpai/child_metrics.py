@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 
 import prometheus_client as prom
 from aiohttp import web
-from prometheus_client import CollectorRegistry
 
 from bot.gateway_metrics import metrics_handler
 from contracts import metrics as catalogue
@@ -25,8 +24,7 @@ class SupervisorMetrics:
     """Restarts per child, counted as they happen; whether each child runs, read at scrape time."""
 
     def __init__(self, children: Sequence[Child]) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self._m = catalogue.instrument_all("supervisor", self.registry, prom)
+        self.registry, self._m = catalogue.process_registry("supervisor", prom)
         self._children = tuple(children)
         for child in self._children:
             self._m["senpai_child_restarts"].labels(child.name)

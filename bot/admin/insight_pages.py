@@ -12,15 +12,14 @@ from aiohttp import web
 
 from bot.admin.auth import same_origin, set_cookie
 from bot.admin.pages import (
-    ADMIN_SETTINGS,
     CURATOR,
     GATE,
     NAME_KEY,
     STORE,
-    TOPICS,
     base,
     date_range,
     encoders,
+    passages,
     render,
     require,
     require_change,
@@ -65,21 +64,8 @@ async def overview_page(request: web.Request) -> web.Response:
 
 
 async def topics(request: web.Request) -> dict[str, str]:
-    """Each passage's topic, read from the corpus once (in a thread) and kept for the process."""
-    found: dict[str, str] = request.app[TOPICS]
-    if not found:
-        from knowledge.content.corpus import load_corpus
-
-        def read() -> dict[str, str]:
-            try:
-                return {
-                    p.id: p.topic for p in load_corpus(request.app[ADMIN_SETTINGS].corpus_dir, None).passages
-                }
-            except Exception:  # a corpus being edited must not take the page down; it is read again next time
-                return {}
-
-        found.update(await asyncio.to_thread(read))
-    return found
+    """Each passage's topic (from :func:`bot.admin.pages.passages`)."""
+    return {pid: p.topic for pid, p in (await passages(request)).items()}
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:

@@ -22,7 +22,8 @@ GATE = web.AppKey("gate", Gatekeeper)
 STORE = web.AppKey("store", Store)
 PAGES = web.AppKey("pages", jinja2.Environment)
 NAME_KEY = web.AppKey("name_key", bytes)
-TOPICS = web.AppKey("topics", dict)
+#: The corpus's passages by id, read once for every page that needs them (topics, titles, citations).
+PASSAGES = web.AppKey("passages", dict)
 CURATOR = web.AppKey("curator", Curator)
 ADMIN_SETTINGS = web.AppKey("admin_settings", Settings)
 
@@ -89,6 +90,26 @@ def require(request: web.Request) -> Session:
     if session is None:
         raise web.HTTPSeeOther("/admin/")
     return session
+
+
+async def passages(request: web.Request) -> dict[str, Any]:
+    """The corpus's passages by id, read once (in a thread) and kept for the process.
+
+    A corpus that fails to load (being edited) reads as empty and is read again next time: no page
+    may go down for it.
+    """
+    found: dict[str, Any] = request.app[PASSAGES]
+    if not found:
+        from organisers.report.assemble import passages_of
+
+        def read() -> dict[str, Any]:
+            try:
+                return passages_of(request.app[ADMIN_SETTINGS])
+            except Exception:
+                return {}
+
+        found.update(await asyncio.to_thread(read))
+    return found
 
 
 async def encoders(request: web.Request) -> dict[str, Encoder]:

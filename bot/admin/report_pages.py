@@ -22,6 +22,7 @@ from bot.admin.pages import (
     STORE,
     base,
     date_range,
+    passages,
     render,
     require,
     signed_in,
@@ -29,13 +30,12 @@ from bot.admin.pages import (
 from knowledge.content.curation import key
 from organisers.insights.queries import pseudonym
 from organisers.report import render as report_render
-from organisers.report.assemble import passages_of, report
+from organisers.report.assemble import report
 from organisers.report.cohort import Cohort
 from organisers.report.refinements import HIDE, THEME, Refinements
 from organisers.report.themes import THEMES, ThemeError
 
 REFINEMENTS = web.AppKey("report_refinements", Refinements)
-PASSAGES = web.AppKey("report_passages", dict)
 FILTERS = ("role", "channel", "lang")
 
 
@@ -58,8 +58,7 @@ def _cohort(request: web.Request) -> Cohort:
 async def _report(request: web.Request) -> dict[str, Any]:
     since, until, _, _ = date_range(request.query)
     app = request.app
-    if not app[PASSAGES]:
-        app[PASSAGES].update(await asyncio.to_thread(passages_of, app[ADMIN_SETTINGS]))
+    found = await passages(request)
     names = app[NAME_KEY]
     return await asyncio.to_thread(
         report,
@@ -71,7 +70,7 @@ async def _report(request: web.Request) -> dict[str, Any]:
         quotes=request.query.get("quotes", "1") != "0",
         name=lambda sender: pseudonym(sender, names),
         store=app[STORE],
-        passages=app[PASSAGES],
+        passages=found,
         refinements=app[REFINEMENTS],
     )
 

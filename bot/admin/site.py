@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.admin import changes, insight_pages, report_pages
 from bot.admin.auth import Gatekeeper
-from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, STORE, TOPICS
+from bot.admin.pages import ADMIN_SETTINGS, CURATOR, GATE, NAME_KEY, PAGES, PASSAGES, STORE
 from bot.sender_keys import load_secret
 from organisers.curation.curator import Curator
 from organisers.curation.store import CurationStore
@@ -37,8 +37,7 @@ def create_admin_app(settings: Settings) -> web.Application:
     )
     app[PAGES].globals["fix_query"] = lambda questions: urlencode([("q", q) for q in questions])
     app[NAME_KEY] = names_key(load_secret(settings.sender_secret, settings.data_dir))
-    app[TOPICS] = {}
-    app[report_pages.PASSAGES] = {}
+    app[PASSAGES] = {}
     app.cleanup_ctx.append(_curator)
     insight_pages.add_routes(app)
     changes.add_routes(app)

@@ -7,11 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.reply import KINDS, message_id
+from contracts.reply import ANSWER, FALLBACK, KINDS, message_id
 from contracts.senders import SLACK
-from organisers.insights.queries import Store, loads
-
-_RANGE = "timestamp >= {p} AND timestamp < {p}"
+from organisers.insights.queries import RANGE, Store, loads
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def overview(store: Store, since: float, until: float, topic_of: Mapping[str, st
         (str(d), int(c), int(m))
         for d, c, m in store.rows(
             f"SELECT {q.day} AS d, COUNT(DISTINCT sender_id), COUNT(*) FROM events"
-            f" WHERE type_name = 'user' AND {_RANGE} GROUP BY d ORDER BY d",
+            f" WHERE type_name = 'user' AND {RANGE} GROUP BY d ORDER BY d",
             rng,
         )
     ]
@@ -84,19 +82,19 @@ def overview(store: Store, since: float, until: float, topic_of: Mapping[str, st
         for c, n in store.rows(
             f"SELECT CASE WHEN substr(sender_id, 1, {len(SLACK)}) = '{SLACK}' THEN 'slack' ELSE 'web' END"
             " AS c, COUNT(*)"
-            f" FROM events WHERE type_name = 'user' AND {_RANGE} GROUP BY c",
+            f" FROM events WHERE type_name = 'user' AND {RANGE} GROUP BY c",
             rng,
         )
     }
     for day, kind, n in store.rows(
         f"SELECT {q.day} AS d, {q.kind} AS k, COUNT(*) FROM events"
-        f" WHERE type_name = 'bot' AND {_RANGE} AND {q.kind} IS NOT NULL GROUP BY d, k",
+        f" WHERE type_name = 'bot' AND {RANGE} AND {q.kind} IS NOT NULL GROUP BY d, k",
         rng,
     ):
         out.kinds_by_day.setdefault(str(day), {})[str(kind)] = int(n)
     languages = Counter[str]()
     for lang, n in store.rows(
-        f"SELECT {q.lang} AS l, COUNT(*) FROM events WHERE type_name = 'bot' AND {_RANGE}"
+        f"SELECT {q.lang} AS l, COUNT(*) FROM events WHERE type_name = 'bot' AND {RANGE}"
         f" AND {q.kind} IS NOT NULL GROUP BY l",
         rng,
     ):
@@ -106,7 +104,7 @@ def overview(store: Store, since: float, until: float, topic_of: Mapping[str, st
     cited = Counter[str]()
     titles: dict[str, str] = {}
     for (citations,) in store.rows(
-        f"SELECT {q.citations} FROM events WHERE type_name = 'bot' AND {_RANGE} AND {q.kind} = 'answer'", rng
+        f"SELECT {q.citations} FROM events WHERE type_name = 'bot' AND {RANGE} AND {q.kind} = 'answer'", rng
     ):
         for pid in dict.fromkeys(c.get("passage_id") for c in loads(citations) or [] if isinstance(c, dict)):
             if isinstance(pid, str):
@@ -128,7 +126,7 @@ def _roles(store: Store, since: float, until: float) -> dict[str, int]:
     senders = {
         str(s)
         for (s,) in store.rows(
-            f"SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' AND {_RANGE}", (since, until)
+            f"SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' AND {RANGE}", (since, until)
         )
     }
     last = roles_by_sender(store, until)
@@ -199,28 +197,36 @@ def _feedback_by_passage(store: Store, since: float, until: float) -> list[tuple
     return [(pid, ups[pid], downs[pid]) for pid in ids]
 
 
-def missed(store: Store, since: float, until: float) -> list[Missed]:
-    """Every question Senpai fell back on in the range, with what refused it.
+def replies(store: Store, since: float, until: float, *, answers: bool) -> list[tuple[Any, ...]]:
+    """Senpai's replies to questions in the range, oldest first, each with the question it answered.
 
-    Only fallbacks to a question count: the action marks them with a ``missed``
-    payload, which "tell me more" with nothing to follow, or "why?" before any
-    answer, do not have.
+    A row is ``(sender, time, question, kind, lang, citations, missed)``. A
+    fallback counts only when it fell back on a question: the action marks
+    those with a ``missed`` payload, which "tell me more" with nothing to
+    follow, or "why?" before any answer, do not have. With ``answers``,
+    answers count too. A question that was a button's payload is left out.
     """
     q = store.sql
+    wanted = f"(kind = '{FALLBACK}' AND missed IS NOT NULL)"
+    if answers:
+        wanted = f"(kind = '{ANSWER}' OR {wanted})"
     rows = store.rows(
-        "SELECT sender_id, timestamp, prev_text, missed FROM ("
-        f" SELECT sender_id, timestamp, type_name, {q.kind} AS kind, {q.missed} AS missed,"
+        "SELECT sender_id, timestamp, prev_text, kind, lang, citations, missed FROM ("
+        f" SELECT sender_id, timestamp, type_name, {q.kind} AS kind, {q.lang} AS lang,"
+        f" {q.citations} AS citations, {q.missed} AS missed,"
         f" LAG({q.text}) OVER (PARTITION BY sender_id ORDER BY id) AS prev_text,"
         " LAG(type_name) OVER (PARTITION BY sender_id ORDER BY id) AS prev_type"
-        f" FROM events WHERE type_name IN ('user', 'bot') AND {_RANGE}"
-        ") AS turns WHERE type_name = 'bot' AND kind = 'fallback' AND prev_type = 'user'"
-        " AND missed IS NOT NULL ORDER BY timestamp",
+        f" FROM events WHERE type_name IN ('user', 'bot') AND {RANGE}"
+        f") AS turns WHERE type_name = 'bot' AND prev_type = 'user' AND {wanted} ORDER BY timestamp",
         (since, until),
     )
+    return [row for row in rows if row[2] and not str(row[2]).startswith("/")]
+
+
+def missed(store: Store, since: float, until: float) -> list[Missed]:
+    """Every question Senpai fell back on in the range, with what refused it (see :func:`replies`)."""
     out = []
-    for sender, at, text, info in rows:
-        if not text or str(text).startswith("/"):
-            continue
+    for sender, at, text, _kind, _lang, _citations, info in replies(store, since, until, answers=False):
         detail = loads(info) or {}
         score = detail.get("score")
         out.append(

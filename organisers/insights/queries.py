@@ -25,6 +25,8 @@ from knowledge.text.patterns import scrub
 from settings import Settings
 
 DAY_S = 86_400
+#: The condition of a query over a date range (``{p}`` the dialect's parameter): since included, until not.
+RANGE = "timestamp >= {p} AND timestamp < {p}"
 
 #: Rasa 3.6's ``events`` table (``rasa.core.tracker_store.SQLTrackerStore.SQLEvent``), which the queries
 #: read; ``{id}`` is the dialect's auto-increment key. Rasa creates it; tests and benchmarks fill one.

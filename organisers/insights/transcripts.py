@@ -8,9 +8,7 @@ from typing import Any
 
 from contracts.senders import channel_of
 from organisers.insights.overview import roles_by_sender
-from organisers.insights.queries import Store, loads
-
-_RANGE = "timestamp >= {p} AND timestamp < {p}"
+from organisers.insights.queries import RANGE, Store, loads
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def transcripts(
     found: dict[str, Transcript] = {}
     for sender, kind, at, text, reply_kind, citations in store.rows(
         f"SELECT sender_id, type_name, timestamp, {q.text}, {q.kind}, {q.citations} FROM events"
-        f" WHERE type_name IN ('user', 'bot') AND {_RANGE} ORDER BY id",
+        f" WHERE type_name IN ('user', 'bot') AND {RANGE} ORDER BY id",
         (since, until),
     ):
         sender = str(sender)

@@ -12,12 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from contracts import senders
-from contracts.reply import ANSWER, FALLBACK
-from organisers.insights.overview import roles_by_sender
+from contracts.reply import ANSWER
+from organisers.insights.overview import replies, roles_by_sender
 from organisers.insights.queries import Store, loads
 from organisers.report.themes import Themes
-
-_RANGE = "timestamp >= {p} AND timestamp < {p}"
 
 
 @dataclass(frozen=True)
@@ -78,23 +76,10 @@ def iso_week(at: float) -> str:
 
 def questions(store: Store, since: float, until: float, themes: Themes) -> list[Question]:
     """Every question of the range, oldest first, each under its theme."""
-    q = store.sql
-    rows = store.rows(
-        "SELECT sender_id, timestamp, prev_text, kind, lang, citations, missed FROM ("
-        f" SELECT sender_id, timestamp, type_name, {q.kind} AS kind, {q.lang} AS lang,"
-        f" {q.citations} AS citations, {q.missed} AS missed,"
-        f" LAG({q.text}) OVER (PARTITION BY sender_id ORDER BY id) AS prev_text,"
-        " LAG(type_name) OVER (PARTITION BY sender_id ORDER BY id) AS prev_type"
-        f" FROM events WHERE type_name IN ('user', 'bot') AND {_RANGE}"
-        f") AS turns WHERE type_name = 'bot' AND prev_type = 'user'"
-        f" AND (kind = '{ANSWER}' OR (kind = '{FALLBACK}' AND missed IS NOT NULL)) ORDER BY timestamp",
-        (since, until),
-    )
+    rows = replies(store, since, until, answers=True)
     roles = roles_by_sender(store, until)
     out = []
     for sender, at, text, kind, lang, citations, missed in rows:
-        if not text or str(text).startswith("/"):
-            continue
         sender = str(sender)
         if kind == ANSWER:
             cited = tuple(

@@ -106,17 +106,8 @@ def as_json(report: Mapping[str, Any]) -> str:
 
 def as_markdown(report: Mapping[str, Any]) -> str:
     """The report as Markdown, for a planning document or an email."""
-    lang = str(report.get("lang", "en"))
-
-    def t(key: str, **v: Any) -> str:
-        return texts.text(key, lang, **v)
-
-    def pct(v: float | None) -> str:
-        return "-" if v is None else f"{100 * v:.1f}%"
-
-    def n(v: int | None) -> str:
-        return f"<{report['min_conversations']}" if v is None else str(v)
-
+    helpers = values(report)  # the HTML's own strings and formats
+    t, pct, n = helpers["t"], helpers["pct"], helpers["count"]
     lines = [f"# {t('title')}", "", t("range", since=report["since"], until=report["until"]) + "."]
     if report["comparison"]:
         lines += ["", f"**{report['comparison']}**"]

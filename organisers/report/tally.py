@@ -123,6 +123,7 @@ def build(
     asked = [q for q in questions if cohort.admits(q)]
     total, total_missed = len(asked), sum(not q.answered for q in asked)
     by_theme = {t: [q for q in asked if q.theme == t] for t in THEMES}
+    roles = {r: {t: _cell([q for q in by_theme[t] if q.role == r]) for t in THEMES} for r in ROLES}
     themes = []
     for theme, found in by_theme.items():
         cell = _cell(found)
@@ -135,7 +136,7 @@ def build(
                 **cell,
                 "share": _share(cell["questions"], total),
                 "missed_share": _share(cell["missed"], total_missed),
-                "by_role": {r: _cell([q for q in found if q.role == r])["questions"] for r in ROLES},
+                "by_role": {r: roles[r][theme]["questions"] for r in ROLES},
                 "top_questions": _asked(found, hidden, name) if shown and quotes else [],
                 "top_passages": _served(found, passages, lang) if shown else [],
                 "finding": _cite(passages, finding, lang) if finding else None,
@@ -150,7 +151,7 @@ def build(
         "quotes": quotes,
         **_cell(asked),
         "themes": themes,
-        "roles": {r: {t: _cell([q for q in by_theme[t] if q.role == r]) for t in THEMES} for r in ROLES},
+        "roles": roles,
         "weeks": _weeks(asked),
         "comparison": _comparison(themes, lang),
         "recommendation": _cite(passages, texts.FINDINGS["recommendation"], lang),

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
-from bot.gateway_metrics import authorised
+from contracts.metrics import authorised
 from settings import Settings
 from tests.unit.fakes import FakeRasa
 
