@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
 from knowledge.text.patterns import compile_tokens
 
 if TYPE_CHECKING:
@@ -46,9 +49,32 @@ CONTRACTIONS = {
 }
 
 
-#: The most unknown words one message gets looked up for (each costs about 1 ms): a
-#: question has a typo or two; a long message of made-up words must not cost seconds.
+#: The most unknown words one message gets looked up for: a question has a typo or
+#: two; a long message of made-up words must not cost seconds.
 MAX_LOOKUPS = 24
+#: How far below the cutoff the pre-filter reaches: RapidFuzz turns a similarity cutoff
+#: into a distance with its own rounding, and drops a word exactly at the cutoff (0.8
+#: for "admix" and "admit") if asked for exactly 0.8. A wider filter only lets more
+#: words through to difflib's exact check.
+_MARGIN = 0.01
+
+
+def closest(word: str, candidates: list[str], cutoff: float) -> str | None:
+    """The candidate :func:`difflib.get_close_matches` would pick for ``word``, found quickly.
+
+    difflib's ratio (``2 * matches / total``, matches by Ratcliff-Obershelp) is
+    never above the Indel similarity (``2 * LCS / total``), because its
+    matching blocks form a common subsequence. RapidFuzz's C++ Indel scorer
+    keeps every candidate that could reach the cutoff, and difflib then picks
+    among those few exactly as it would among all (the best ratio, ties to
+    the greater word). The same answer, about 30 times faster than difflib
+    over the whole vocabulary (docs/retrieval.md).
+    """
+    near = process.extract(
+        word, candidates, scorer=Indel.normalized_similarity, score_cutoff=cutoff - _MARGIN, limit=None
+    )
+    match = difflib.get_close_matches(word, [c for c, _, _ in near], n=1, cutoff=cutoff)
+    return match[0] if match else None
 
 
 class Speller:
@@ -68,8 +94,7 @@ class Speller:
         self._closest = lru_cache(maxsize=4096)(self._lookup)
 
     def _lookup(self, word: str) -> str | None:
-        match = difflib.get_close_matches(word, self._candidates, n=1, cutoff=self.cutoff)
-        return match[0] if match else None
+        return closest(word, self._candidates, self.cutoff)
 
     def fix(self, text: str) -> str:
         """Return ``text`` with apostrophe-less contractions expanded and misspelt words corrected."""
