@@ -21,6 +21,7 @@ def open_encoder(
     backend: Backend = "torch",
     onnx_root: Path | None = None,
     threads: int | None = None,
+    long_threads: int | None = None,
 ) -> Encoder:
     """Open the configured encoder for serving: torch, or a local ONNX export of the same model.
 
@@ -31,6 +32,8 @@ def open_encoder(
             ``onnx_root`` (see :mod:`knowledge.encoders.onnx`), without torch.
         onnx_root: Where exports live (needed for ``onnx``).
         threads: Encoder threads (ONNX Runtime defaults to 1, torch to its own).
+        long_threads: ONNX only: threads of a second session for one long text
+            (see :meth:`~knowledge.encoders.onnx.OnnxEncoder.open`).
 
     Raises:
         EncoderError: If the model or its export can't be loaded, or the export
@@ -46,7 +49,7 @@ def open_encoder(
             f"no ONNX export of {name!r} at {directory}: run `senpai build-index` (it exports the "
             "model), or set SENPAI_ENCODER_BACKEND=torch"
         )
-    return OnnxEncoder.open(directory, threads)
+    return OnnxEncoder.open(directory, threads, long_threads)
 
 
 class EncoderSettings(Protocol):
@@ -61,6 +64,8 @@ class EncoderSettings(Protocol):
     @property
     def torch_threads(self) -> int | None: ...  # noqa: D102
     @property
+    def long_query_threads(self) -> int: ...  # noqa: D102
+    @property
     def japanese(self) -> bool: ...  # noqa: D102
 
 
@@ -69,7 +74,8 @@ def open_configured(settings: EncoderSettings, threads: int | None = None) -> En
 
     Args:
         settings: The model, backend, export directory and threads.
-        threads: Threads instead of the settings' own (a batch uses every core).
+        threads: Threads instead of the settings' own (a batch uses every core;
+            then no second session for long texts is opened).
 
     Raises:
         EncoderError: If the model or its ONNX export can't be loaded.
@@ -79,6 +85,7 @@ def open_configured(settings: EncoderSettings, threads: int | None = None) -> En
         backend=settings.encoder_backend,
         onnx_root=settings.onnx_dir,
         threads=threads or settings.torch_threads,
+        long_threads=None if threads else settings.long_query_threads,
     )
 
 

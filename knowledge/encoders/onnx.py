@@ -50,6 +50,10 @@ CHECK_TEXTS = (
     "ALT " * 300,
 )
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+#: A single text of at least this many tokens (about 200 characters of English) is
+#: embedded on the wide session, when there is one: its time grows with its length
+#: and, unlike a short question's, splits well across threads.
+WIDE_TOKENS = 48
 
 
 def export_dir(root: Path, name: str) -> Path:
@@ -183,11 +187,29 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
     return directory
 
 
+def _session(ort: Any, directory: Path, threads: int, *, spin: bool = True) -> Any:
+    """An ONNX Runtime session of the export (``spin=False``: its threads sleep when idle)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """An :class:`~knowledge.encoders.base.Encoder` running an export with ONNX Runtime (no torch)."""
 
     def __init__(
-        self, name: str, session: Any, tokenizer: Any, dim: int, inputs: list[str], max_tokens: int = 512
+        self,
+        name: str,
+        session: Any,
+        tokenizer: Any,
+        dim: int,
+        inputs: list[str],
+        max_tokens: int = 512,
+        wide: Any | None = None,
     ) -> None:
         self.name = name
         self.dim = dim
@@ -196,12 +218,26 @@ class OnnxEncoder:
         #: WordPiece gives at most one token a character; other tokenizers (byte-level BPE) up to four.
         self.tokens_per_char = 1 if type(tokenizer.model).__name__ == "WordPiece" else 4
         self._session = session
+        #: A session of the same model with more threads, for one long text (``None``: none).
+        self._wide = wide
         self._tokenizer = tokenizer
         self._inputs = inputs
 
     @classmethod
-    def open(cls, directory: Path, threads: int | None = None) -> OnnxEncoder:
+    def open(
+        cls, directory: Path, threads: int | None = None, long_threads: int | None = None
+    ) -> OnnxEncoder:
         """Load an export made by :func:`export`.
+
+        Args:
+            directory: The export.
+            threads: Threads of the session that embeds questions and batches (1 by default:
+                a short question does not split well, and the action server runs two at once).
+            long_threads: With more than ``threads``, a second session with this many
+                threads embeds a single text of :data:`WIDE_TOKENS` or more, such as a
+                question inside a back-story: on two cores it takes about 60% of the time
+                (docs/operations.md, "Performance"). Its threads sleep between calls
+                rather than spin, so it takes nothing from other work while idle.
 
         Raises:
             EncoderError: If the export is missing or unreadable.
@@ -220,13 +256,9 @@ class OnnxEncoder:
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
             tokenizer.enable_truncation(int(meta["max_seq_length"]))
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or 1
-            options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            session = ort.InferenceSession(
-                str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-            )
+            session = _session(ort, directory, threads or 1)
+            wanted = long_threads is not None and long_threads > (threads or 1)
+            wide = _session(ort, directory, long_threads or 1, spin=False) if wanted else None
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
         return cls(
@@ -236,6 +268,7 @@ class OnnxEncoder:
             int(meta["dim"]),
             list(meta["inputs"]),
             int(meta["max_seq_length"]),
+            wide,
         )
 
     def count_tokens(self, text: str) -> int:
@@ -261,7 +294,9 @@ class OnnxEncoder:
                 "attention_mask": np.asarray([e.attention_mask for e in batch], dtype=np.int64),
                 "token_type_ids": np.asarray([e.type_ids for e in batch], dtype=np.int64),
             }
-            (tokens,) = self._session.run(None, {n: feed[n] for n in self._inputs})
+            long = len(batch) == 1 and len(batch[0].ids) >= WIDE_TOKENS
+            session = self._wide if long and self._wide is not None else self._session
+            (tokens,) = session.run(None, {n: feed[n] for n in self._inputs})
             mask = feed["attention_mask"][:, :, None].astype(np.float32)
             pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -11,7 +11,15 @@ import pytest
 from knowledge import EncoderError, Index
 from knowledge.encoders.base import DEFAULT_MODEL
 from knowledge.encoders.factory import open_encoder
-from knowledge.encoders.onnx import META_FILE, MODEL_FILE, OnnxEncoder, ensure_export, export_dir, is_current
+from knowledge.encoders.onnx import (
+    META_FILE,
+    MODEL_FILE,
+    WIDE_TOKENS,
+    OnnxEncoder,
+    ensure_export,
+    export_dir,
+    is_current,
+)
 from knowledge.encoders.sentence import SentenceTransformerEncoder
 from settings import Settings, SettingsError
 
@@ -36,6 +44,32 @@ def test_the_export_gives_the_same_vectors_as_torch(
     meta = json.loads((exported / META_FILE).read_text())
     assert meta["model"] == DEFAULT_MODEL and meta["checked_max_abs_diff"] <= 1e-4
     assert onnx.vocabulary() == encoder.vocabulary()
+
+
+class _Counting:
+    """Wraps an ONNX Runtime session and counts its runs (the real session still runs)."""
+
+    def __init__(self, session: object) -> None:
+        self.session, self.runs = session, 0
+
+    def run(self, *args: object) -> object:
+        self.runs += 1
+        return self.session.run(*args)  # type: ignore[attr-defined]
+
+
+def test_one_long_text_is_embedded_on_the_wide_session_with_the_same_vector(exported: Path) -> None:
+    narrow = OnnxEncoder.open(exported, 1)
+    wide = OnnxEncoder.open(exported, 1, long_threads=2)
+    story = "My JTE never tells me what the lesson is until we walk into the classroom. " * 6
+    question = "What do JTEs think of ALTs?"
+    assert wide.count_tokens(story) >= WIDE_TOKENS > wide.count_tokens(question)
+    wide._session, wide._wide = _Counting(wide._session), _Counting(wide._wide)
+    for text in (story, question):
+        np.testing.assert_allclose(wide.encode([text]), narrow.encode([text]), atol=1e-5)
+    assert (wide._session.runs, wide._wide.runs) == (1, 1)
+    wide.encode([story, story])  # a batch stays on the session of its own threads
+    assert (wide._session.runs, wide._wide.runs) == (2, 1)
+    assert OnnxEncoder.open(exported, 2, long_threads=2)._wide is None
 
 
 def test_an_index_ranks_the_same_with_either_backend(
