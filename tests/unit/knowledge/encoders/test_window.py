@@ -40,7 +40,8 @@ def test_a_short_question_reaches_the_encoder_as_it_is(japanese_encoder: E5Encod
 @pytest.mark.parametrize("text", [LONG_EN, LONG_JA, "研" * 2000, "ALT " * 500])
 def test_a_long_message_is_cut_to_the_window_keeping_its_end(japanese_encoder: E5Encoder, text: str) -> None:
     window = window_of(japanese_encoder)
-    assert window == min(QUERY_WINDOW, japanese_encoder.max_tokens)
+    assert window == min(QUERY_WINDOW, japanese_encoder.query_window, japanese_encoder.max_tokens)
+    assert window < QUERY_WINDOW  # its own, smaller window: it costs five times as much a token
     cut = fit(text, japanese_encoder)
     assert japanese_encoder.count_tokens(cut) <= window
     assert text.rstrip().endswith(cut)  # the end, where a long message usually asks
