@@ -257,8 +257,11 @@ class OnnxEncoder:
             tokenizer.enable_truncation(int(meta["max_seq_length"]))
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
             session = _session(ort, directory, threads or 1)
-            wanted = long_threads is not None and long_threads > (threads or 1)
-            wide = _session(ort, directory, long_threads or 1, spin=False) if wanted else None
+            wide = (
+                _session(ort, directory, long_threads, spin=False)
+                if long_threads is not None and long_threads > (threads or 1)
+                else None
+            )
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
         return cls(

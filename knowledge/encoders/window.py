@@ -36,6 +36,9 @@ class Windowed(Protocol):
     """An encoder that can count the tokens it would see, and knows its window."""
 
     max_tokens: int
+    #: Optional: the encoder's own, smaller window (the Japanese encoder's, as it is slower a
+    #: token); :data:`QUERY_WINDOW` when it has none.
+    query_window: int
     #: At most this many tokens per character of text (a bound that
     #: ``tests/unit/knowledge/encoders/test_window.py`` checks on random text), so a
     #: short query fits without being counted.

@@ -35,6 +35,12 @@ def date_range(args: argparse.Namespace, command: str) -> tuple[float, float] | 
     return since, until
 
 
+def add_date_range(p: argparse.ArgumentParser) -> None:
+    """Add ``--since`` and ``--until``, as :func:`date_range` reads them."""
+    p.add_argument("--since", type=parse_day, help="first day, YYYY-MM-DD (default: 30 days before --until)")
+    p.add_argument("--until", type=parse_day, help="last day, YYYY-MM-DD, included (default: now)")
+
+
 def cmd_insights(args: argparse.Namespace) -> int:
     """Print the overview and the missed-question clusters of a date range."""
     from knowledge import load_corpus
@@ -67,8 +73,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``senpai insights``."""
     p = sub.add_parser("insights", help="what newcomers asked and what Senpai missed (Markdown, CSV or JSON)")
-    p.add_argument("--since", type=parse_day, help="first day, YYYY-MM-DD (default: 30 days before --until)")
-    p.add_argument("--until", type=parse_day, help="last day, YYYY-MM-DD, included (default: now)")
+    add_date_range(p)
     p.add_argument(
         "--format",
         choices=("md", "csv", "json"),

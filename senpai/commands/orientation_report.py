@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from senpai.commands.common import settings_from_env
-from senpai.commands.insights import date_range, parse_day
+from senpai.commands.insights import add_date_range, date_range
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -41,8 +41,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "report", help="the orientation report: what a cohort asked by theme, and sessions to plan"
     )
-    p.add_argument("--since", type=parse_day, help="first day, YYYY-MM-DD (default: 30 days before --until)")
-    p.add_argument("--until", type=parse_day, help="last day, YYYY-MM-DD, included (default: now)")
+    add_date_range(p)
     p.add_argument("--role", choices=("alt", "jte"), help="only conversations that said this role")
     p.add_argument("--channel", choices=("web", "slack"), help="only this channel")
     p.add_argument("--lang", choices=("en", "ja"), help="only questions answered in this language")
