@@ -6,6 +6,8 @@
 - :mod:`connectors.slack`: Rasa's Slack channel, configured from the environment,
   with Slack conversations in their own namespace.
 - :mod:`connectors.locks`: an atomic Redis lock store for several Rasa replicas.
+- :mod:`connectors.sentence_features`: the NLU's count-vector featurizer, making
+  only the sentence features its classifier reads.
 - :mod:`connectors.turn_context`: each turn's request id in Rasa's logs and tracker, and
   the REST channel the gateway calls.
 
