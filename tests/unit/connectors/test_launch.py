@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 
 import pytest
 
 from connectors.launch import argv_with_token
-from settings import PROJECT_ROOT, Settings
+from tests.unit.connectors.in_rasa import needs_rasa, run_in_rasa
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -37,8 +35,6 @@ def test_a_token_already_given_is_kept_and_no_token_adds_nothing(monkeypatch: py
     monkeypatch.delenv("SENPAI_RASA_TOKEN")
     assert argv_with_token(["run"]) == ["run"]
 
-
-RASA_PYTHON = Settings().rasa_bin.parent / "python"
 
 #: Run in Rasa's own Python: five action calls through copies of one endpoint; prints the connections used.
 CONNECTIONS = """
@@ -72,17 +68,10 @@ print(asyncio.run(main()))
 """
 
 
-@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa's environment is not set up (make setup)")
+@needs_rasa
 @pytest.mark.parametrize(("mode", "connections"), [("as-shipped", "5"), ("patched", "1")])
 def test_action_calls_reuse_one_connection_only_with_the_patch(mode: str, connections: str) -> None:
     """Pins Rasa 3.6.21: a new connection per action call; with the patch, one kept alive across copies."""
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", CONNECTIONS, mode],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    done = run_in_rasa(CONNECTIONS, mode, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == connections

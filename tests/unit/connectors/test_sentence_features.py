@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-import pytest
 import yaml
 
-from settings import PROJECT_ROOT, Settings
-
-RASA_PYTHON = Settings().rasa_bin.parent / "python"
+from settings import PROJECT_ROOT
+from tests.unit.connectors.in_rasa import needs_rasa, run_in_rasa
 
 #: Run in Rasa's own Python: train Rasa's featurizer and ours alike (words, then character n-grams),
 #: featurise unseen messages with both and print what differs.
@@ -84,16 +79,9 @@ print("checked")
 """
 
 
-@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa's environment is not set up (make setup)")
+@needs_rasa
 def test_the_same_sentence_features_as_rasas_featurizer_and_no_sequence_features() -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", COMPARE],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    done = run_in_rasa(COMPARE)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "checked", done.stdout
 
