@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 
 from knowledge.encoders.base import Encoder, Vectors
-from knowledge.encoders.window import Windowed
+from knowledge.encoders.window import WINDOW_ATTRIBUTES
 
 #: How long a query waits for another thread that is embedding the same text before doing it itself.
 PENDING_WAIT_S = 5.0
@@ -39,10 +39,9 @@ class CachedEncoder:
         self.size = size
         self.hits = 0
         self.misses = 0
-        if isinstance(inner, Windowed):
-            self.max_tokens = inner.max_tokens
-            self.tokens_per_char = inner.tokens_per_char
-            self.count_tokens = inner.count_tokens
+        for name in WINDOW_ATTRIBUTES:  # so a query is cut to the inner encoder's window
+            if hasattr(inner, name):
+                setattr(self, name, getattr(inner, name))
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._pending: dict[str, threading.Event] = {}
         self._lock = threading.Lock()

@@ -21,7 +21,6 @@ limits their length).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 #: The most tokens of one query an encoder sees (see the module's docstring).
 QUERY_WINDOW = 128
@@ -31,27 +30,22 @@ _SNAP_CHARS = 24
 PREFIX_TOKENS = 8
 
 
-@runtime_checkable
-class Windowed(Protocol):
-    """An encoder that can count the tokens it would see, and knows its window."""
-
-    max_tokens: int
-    #: Optional: the encoder's own, smaller window (the Japanese encoder's, as it is slower a
-    #: token); :data:`QUERY_WINDOW` when it has none.
-    query_window: int
-    #: At most this many tokens per character of text (a bound that
-    #: ``tests/unit/knowledge/encoders/test_window.py`` checks on random text), so a
-    #: short query fits without being counted.
-    tokens_per_char: int
-
-    def count_tokens(self, text: str) -> int:
-        """How many tokens the model would be given for ``text`` (special tokens included)."""
-        ...
+#: What an encoder that can be cut to a window has, and a wrapper of it (a cache) passes on,
+#: so that :func:`window_of` and :func:`fit` cut a query for the wrapper as for the encoder:
+#:
+#: - ``max_tokens``: its model's maximum sequence length;
+#: - ``tokens_per_char``: at most this many tokens per character of text (a bound that
+#:   ``tests/unit/knowledge/encoders/test_window.py`` checks on random text), so a short
+#:   query fits without being counted;
+#: - ``count_tokens(text)``: how many tokens the model would be given (special tokens included);
+#: - ``query_window`` (optional): its own window, smaller than :data:`QUERY_WINDOW` (the
+#:   Japanese encoder's, as it is slower a token).
+WINDOW_ATTRIBUTES = ("max_tokens", "tokens_per_char", "count_tokens", "query_window")
 
 
 def window_of(encoder: object) -> int | None:
     """The query window of an encoder: :data:`QUERY_WINDOW`, or its own window or maximum if smaller."""
-    most = getattr(encoder, "max_tokens", None)  # not isinstance(Windowed): that costs 5 µs a call
+    most = getattr(encoder, "max_tokens", None)
     own = getattr(encoder, "query_window", QUERY_WINDOW)
     return None if most is None else min(QUERY_WINDOW, int(own), int(most))
 

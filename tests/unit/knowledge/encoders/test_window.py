@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from knowledge import Index, load_corpus
 from knowledge.content.corpus import passage_views
+from knowledge.encoders.cached import CachedEncoder
 from knowledge.encoders.e5 import E5Encoder
 from knowledge.encoders.factory import open_configured
 from knowledge.encoders.window import PREFIX_TOKENS, QUERY_WINDOW, clip, fit, window_of
@@ -97,3 +98,13 @@ def test_each_encoder_gives_at_most_its_tokens_per_character(text: str) -> None:
     for encoder in _ENCODERS():
         bound = encoder.tokens_per_char * len(text) + PREFIX_TOKENS
         assert encoder.count_tokens(text) <= bound, (encoder.name, text)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["onnx-minilm", "e5"])
+def test_the_query_cache_cuts_a_query_as_the_encoder_it_serves_does(which: int) -> None:
+    """The action server embeds through a cache: the window, English and Japanese, must survive it."""
+    encoder = _ENCODERS()[which]
+    cached = CachedEncoder(encoder, 4)
+    assert window_of(cached) == window_of(encoder) is not None
+    for text in (LONG_EN, LONG_JA):
+        assert fit(text, cached) == fit(text, encoder)
