@@ -5,9 +5,9 @@ message's *sentence* features (``LogisticRegressionClassifier._create_X``);
 no component of ``config.yml`` reads per-token (*sequence*) features. Rasa's
 featurizer still builds them: every token of the message is vectorised as a
 document of its own, then combined with the other featurizers'. On a message
-of 200-600 characters that was about a quarter of the parse (5.1 -> 3.7 ms,
-p50, with the same intent and confidence for every evaluation message;
-docs/operations.md, "Performance").
+of 200-600 characters that was about a quarter of the parse (4.2 -> 3.2 ms,
+p50, with the same intent, confidence and entities for all 1,329 evaluation
+messages; bench/README.md, "What was tried").
 
 :class:`SentenceCountVectorsFeaturizer` is the same component, trained and
 saved the same way, that makes only the sentence features of a message's text.
@@ -29,7 +29,7 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
 
     def _create_features(self, attribute: str, all_tokens: list[list[str]]) -> tuple[list[Any], list[Any]]:
         """Sentence features for each message's text, and no sequence features; Rasa's own otherwise."""
-        vectorizer = (self.vectorizers or {}).get(attribute)
+        vectorizer = self.vectorizers.get(attribute)
         if attribute != TEXT or not vectorizer:
             return super()._create_features(attribute, all_tokens)
         sentences: list[Any] = []

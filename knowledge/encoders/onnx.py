@@ -256,12 +256,9 @@ class OnnxEncoder:
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
             tokenizer.enable_truncation(int(meta["max_seq_length"]))
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
-            session = _session(ort, directory, threads or 1)
-            wide = (
-                _session(ort, directory, long_threads, spin=False)
-                if long_threads is not None and long_threads > (threads or 1)
-                else None
-            )
+            narrow, broad = threads or 1, long_threads or 0
+            session = _session(ort, directory, narrow)
+            wide = _session(ort, directory, broad, spin=False) if broad > narrow else None
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
         return cls(
