@@ -52,7 +52,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         EncoderError,
         read_meta,
     )
-    from knowledge.store.files import IndexLoadError, current_dir
+    from knowledge.store.files import FORMAT_VERSION, IndexLoadError, current_dir
 
     settings = settings_from_env()
     try:
@@ -76,7 +76,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             meta = {}
         wanted = None if adapter is None else adapter.to_dict()
         if (
-            meta.get("corpus_hash") == fingerprint
+            meta.get("format_version") == FORMAT_VERSION
+            and meta.get("corpus_hash") == fingerprint
             and meta.get("model") == settings.embedding_model
             and meta.get("adapter") == wanted
             and not meta.get("adapter_provisional")
