@@ -77,9 +77,9 @@ class Settings:
     health_timeout_s: float = 2.0
     max_body_bytes: int = 16 * 1024
     answer_threshold: float = 0.3
-    answer_threshold_ja: float = 0.3
+    answer_threshold_ja: float = 0.72
     scope_margin: float = 0.5
-    scope_margin_ja: float = 0.6
+    scope_margin_ja: float = 0.5
     japanese: bool = True
     retention_days: int = 180
     oos_threshold: float = 0.43
@@ -270,9 +270,9 @@ class Settings:
             rasa_timeout_s=values.number(env, "SENPAI_RASA_TIMEOUT", 10.0, 0.5, 300.0),
             max_body_bytes=values.integer(env, "SENPAI_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
             answer_threshold=values.number(env, "SENPAI_ANSWER_THRESHOLD", 0.3, -1.0, 1.0),
-            answer_threshold_ja=values.number(env, "SENPAI_ANSWER_THRESHOLD_JA", 0.3, -1.0, 1.0),
+            answer_threshold_ja=values.number(env, "SENPAI_ANSWER_THRESHOLD_JA", 0.72, -1.0, 1.0),
             scope_margin=values.number(env, "SENPAI_SCOPE_MARGIN", 0.5, -10.0, 10.0),
-            scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.6, -10.0, 10.0),
+            scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.5, -10.0, 10.0),
             japanese=values.flag(env, "SENPAI_JAPANESE", True),
             retention_days=values.integer(env, "SENPAI_RETENTION_DAYS", 180, 1, 3650),
             oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),

@@ -94,13 +94,12 @@ ENGLISH = Policy(
     second_margin=0.75,
     clarify_margin=0.5,
 )
-#: The Japanese policy (multilingual-e5-small on centred vectors, blended with Sudachi BM25),
-#: calibrated the same way.
+#: The Japanese policy (multilingual-e5-small blended with Sudachi BM25), calibrated the same way.
 JAPANESE = Policy(
-    threshold=0.3,
+    threshold=0.72,
     scale="standard",
-    scope_margin=0.6,
-    cosine_margin=0.2,
+    scope_margin=0.5,
+    cosine_margin=0.06,
     second_margin=0.75,
     clarify_margin=0.5,
     near_margin=0.02,

@@ -29,7 +29,6 @@ from knowledge.content.not_covered import NotCoveredTopic
 from knowledge.encoders.base import Encoder, Vectors
 from knowledge.encoders.window import fit
 from knowledge.search.adapter import AdapterConfig, apply_adapter, fit_on_views
-from knowledge.search.centre import apply_centre
 from knowledge.search.hits import Hit, Hits, NotCoveredMatch, blend
 from knowledge.search.lexical import Bm25, LexicalIndex, query_terms
 from knowledge.store.files import (
@@ -45,9 +44,8 @@ AUDIENCE_PRIOR = 0.03
 #: Default weight of the lexical (BM25) part of the hybrid score; 0 is pure dense.
 #: Chosen with ``senpai eval`` (see docs/retrieval.md).
 LEXICAL_WEIGHT = 0.5
-#: The Japanese index's weight of BM25 (over Sudachi's words), chosen with ``senpai eval``
-#: on centred vectors (:mod:`knowledge.search.centre`).
-JA_LEXICAL_WEIGHT = 0.6
+#: The Japanese index's weight of BM25 (over Sudachi's words), chosen with ``senpai eval``.
+JA_LEXICAL_WEIGHT = 0.3
 
 
 class Index:
@@ -71,7 +69,6 @@ class Index:
         not_covered: Iterable[NotCoveredTopic] = (),
         adapter: Vectors | None = None,
         adapter_config: AdapterConfig | None = None,
-        centre: Vectors | None = None,
         lang: str = "en",
     ) -> None:
         self.lang = lang
@@ -81,10 +78,6 @@ class Index:
             raise IndexLoadError(f"adapter is {adapter.shape}, not {encoder.dim}x{encoder.dim}")
         self.adapter = adapter
         self.adapter_config = adapter_config
-        if centre is not None and centre.shape != (1, encoder.dim):
-            raise IndexLoadError(f"centre is {centre.shape}, not 1x{encoder.dim}")
-        #: The mean taken out of the stored vectors and of every query (:mod:`knowledge.search.centre`).
-        self.centre = centre
         #: The adapter was fitted on an earlier corpus (a quick build after a curation change).
         self.adapter_provisional = False
         self.passages: tuple[Passage, ...] = tuple(passages)
@@ -192,7 +185,6 @@ class Index:
         """
         if self.adapter is not None:
             raise ValueError("this index already has an adapter")
-
         vectors = self.vectors_matrix()
         provisional = weight is not None
         if weight is None:
@@ -206,12 +198,11 @@ class Index:
         return clone
 
     def embed(self, query: str) -> Vectors:
-        """Embed one query as a ``(1, dim)`` unit vector: centred, then through the adapter (if either).
+        """Embed one query as a ``(1, dim)`` unit vector (through the adapter, if any).
 
         The encoder sees at most its query window of the query (:func:`knowledge.encoders.window.fit`).
         """
-        vector = apply_centre(self.encoder.encode([fit(query, self.encoder)]), self.centre)
-        return apply_adapter(vector, self.adapter)
+        return apply_adapter(self.encoder.encode([fit(query, self.encoder)]), self.adapter)
 
     def warm(self, query: str) -> None:
         """Embed a query ahead of its search, so a caching encoder has it ready.

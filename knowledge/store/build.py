@@ -14,7 +14,6 @@ from knowledge.content.not_covered import NotCoveredTopic, load_not_covered
 from knowledge.encoders.base import Encoder
 from knowledge.encoders.embed_cache import EmbeddingCache, embed
 from knowledge.search.adapter import AdapterConfig
-from knowledge.search.centre import apply_centre, fit_centre
 from knowledge.search.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
 
 #: Called with ``(done, total)`` texts after each batch.
@@ -35,7 +34,6 @@ def build_index(
     lang: str = "en",
     cache_dir: Path | None = None,
     adapter_weight: npt.NDArray[np.float32] | None = None,
-    centre: bool = False,
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
@@ -61,8 +59,6 @@ def build_index(
             :mod:`knowledge.encoders.embed_cache`); ``None`` encodes everything.
         adapter_weight: An adapter fitted before, used instead of fitting one
             (a quick build; see :meth:`Index.with_adapter`).
-        centre: Take the mean of the stored vectors out of them and of every
-            query (:mod:`knowledge.search.centre`). The Japanese index always is.
 
     Returns:
         The index, ready to search or save.
@@ -79,20 +75,11 @@ def build_index(
     if cache is not None:
         cache.save()
     faiss.normalize_L2(vectors)
-    mean = fit_centre(vectors) if centre and len(texts) else None
-    vectors = apply_centre(vectors, mean)
     faiss_index = faiss.IndexFlatIP(encoder.dim)
     if len(texts):
         faiss_index.add(vectors)
     index = Index(
-        passages,
-        faiss_index,
-        encoder,
-        topics,
-        lexical_weight=lexical_weight,
-        not_covered=outside,
-        centre=mean,
-        lang=lang,
+        passages, faiss_index, encoder, topics, lexical_weight=lexical_weight, not_covered=outside, lang=lang
     )
     if japanese is not None:
         ja = build_index(
@@ -104,7 +91,6 @@ def build_index(
             lexical_weight=JA_LEXICAL_WEIGHT,
             lang="ja",
             cache_dir=cache_dir,
-            centre=True,
         )
         index = index.with_japanese(ja)
     return index if adapter is None else index.with_adapter(adapter, adapter_weight)

@@ -4,7 +4,6 @@
 
     index.faiss        the FAISS index (faiss.write_index): passage views, then not-covered examples
     adapter.npy        the linear adapter (``knowledge.search.adapter``), if the index has one
-    centre.npy         the mean taken out of every vector (``knowledge.search.centre``), if it is centred
     meta.json          model name, dimension, corpus hash, counts, topics, adapter settings
     passages.jsonl     one passage per line, in index order
     not_covered.jsonl  one not-covered topic per line, in index order
@@ -27,11 +26,10 @@ import numpy as np
 from knowledge.encoders.base import Vectors
 from knowledge.search.adapter import AdapterConfig
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 2
 INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
 ADAPTER_FILE = "adapter.npy"
-CENTRE_FILE = "centre.npy"
 PASSAGES_FILE = "passages.jsonl"
 NOT_COVERED_FILE = "not_covered.jsonl"
 #: The Japanese index over the same passages lives in this subdirectory of an index.
@@ -59,20 +57,6 @@ def read_adapter(
     if weight.shape != (dim, dim) or weight.dtype != np.float32 or not np.isfinite(weight).all():
         raise ValueError(f"{ADAPTER_FILE} is not a finite {dim}x{dim} float32 matrix")
     return weight, config
-
-
-def read_centre(directory: Path, meta: Mapping[str, Any], dim: int) -> Vectors | None:
-    """The centre row, if ``meta.json`` says the index is centred.
-
-    Raises:
-        ValueError: If the file is missing or not a finite ``1 x dim`` float array.
-    """
-    if not meta.get("centred"):
-        return None
-    centre: Vectors = np.load(directory / CENTRE_FILE, allow_pickle=False)
-    if centre.shape != (1, dim) or centre.dtype != np.float32 or not np.isfinite(centre).all():
-        raise ValueError(f"{CENTRE_FILE} is not a finite 1x{dim} float32 row")
-    return centre
 
 
 def read_meta(directory: Path) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from knowledge.encoders.base import Encoder
 from knowledge.search.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
 from knowledge.store.files import (
     ADAPTER_FILE,
-    CENTRE_FILE,
     CURRENT_LINK,
     FORMAT_VERSION,
     INDEX_FILE,
@@ -33,7 +32,6 @@ from knowledge.store.files import (
     PASSAGES_FILE,
     IndexLoadError,
     read_adapter,
-    read_centre,
     read_meta,
 )
 
@@ -60,8 +58,6 @@ def save_index(index: Index, directory: Path) -> Path:
     faiss.write_index(index._faiss, str(tmp / INDEX_FILE))
     if index.adapter is not None:
         np.save(tmp / ADAPTER_FILE, index.adapter, allow_pickle=False)
-    if index.centre is not None:
-        np.save(tmp / CENTRE_FILE, index.centre, allow_pickle=False)
     with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
         for passage in index.passages:
             fh.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
@@ -80,7 +76,6 @@ def save_index(index: Index, directory: Path) -> Path:
         "faiss_index": type(index._faiss).__name__,
         "metric": "inner_product",
         "adapter": None if index.adapter_config is None else index.adapter_config.to_dict(),
-        "centred": index.centre is not None,
         "topics": index.topics,
         "lang": index.lang,
         "lexical_weight": index.lexical_weight,
@@ -137,7 +132,6 @@ def load_index(
         with (directory / NOT_COVERED_FILE).open(encoding="utf-8") as fh:
             outside = [NotCoveredTopic.from_dict(json.loads(line)) for line in fh if line.strip()]
         adapter, adapter_config = read_adapter(directory, meta, encoder.dim)
-        centre = read_centre(directory, meta, encoder.dim)
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise IndexLoadError(f"{directory}: index files are unreadable ({exc}). {rebuild}") from exc
     if faiss_index.d != encoder.dim:
@@ -153,7 +147,6 @@ def load_index(
         not_covered=outside,
         adapter=adapter,
         adapter_config=adapter_config,
-        centre=centre,
         lang=lang,
     )
     if index.fingerprint != meta.get("corpus_hash"):
