@@ -28,6 +28,7 @@ from senpai.benchmarks.turns import (
     Chat,
     Load,
     Turns,
+    deal,
     long_messages,
     many_users,
     one_user,
@@ -233,9 +234,8 @@ async def _drive(stack: LocalStack, quick: bool) -> StackFigures:
             await one_user(chat, japanese, len(japanese), small, knowledge)
             ja_ratios.append(knowledge.p50 / small.p50)
         long_ratios = []  # a question inside a 200-600 character back-story, each asked once
-        stories = iter(long_messages())
-        for _ in range(2 if quick else 3):
-            batch = list(itertools.islice(stories, 24))
+        long_trials = 2 if quick else 3  # every trial the same mix of English and Japanese
+        for batch in deal(long_messages(), long_trials, 24):
             small, knowledge = Turns(), Turns()
             await one_user(chat, batch, len(batch), small, knowledge)
             long_ratios.append(knowledge.p50 / small.p50)

@@ -48,6 +48,16 @@ def long_messages(low: int = 200, high: int = 600) -> list[str]:
     return mixed
 
 
+def deal(messages: Sequence[str], trials: int, size: int) -> list[list[str]]:
+    """Deal messages round-robin into ``trials`` batches of at most ``size``, each message at most once.
+
+    Every batch gets the same mix of what the list holds: the long messages'
+    Japanese ones, which :func:`long_messages` puts first, are spread over
+    every trial instead of filling the first.
+    """
+    return [list(messages[t::trials][:size]) for t in range(trials)]
+
+
 @dataclass
 class Turns:
     """Latencies (ms) of one kind of turn, and what went wrong."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge import Corpus
+from knowledge.text.language import has_japanese
 from senpai.benchmarks import retrieval, stack, turns
 
 LOG = """\
@@ -130,3 +131,14 @@ def test_recording_a_turns_metrics_is_timed_with_the_real_collectors() -> None:
 
     cost = metrics_cost.record_us(turns=200, trials=3)
     assert 0 < cost < 10_000
+
+
+def test_long_message_trials_each_get_the_same_mix_of_languages() -> None:
+    messages = turns.long_messages()
+    batches = turns.deal(messages, 3, 24)
+    japanese = [sum(has_japanese(m) for m in batch) for batch in batches]
+    assert sum(japanese) == sum(has_japanese(m) for m in messages) > 3
+    assert max(japanese) - min(japanese) <= 1  # not all in the first trial
+    asked = [m for batch in batches for m in batch]
+    assert len(asked) == len(set(asked)) == min(len(messages), 72)  # each message once
+    assert all(len(b) <= 24 for b in batches)
