@@ -51,9 +51,9 @@ def long_messages(low: int = 200, high: int = 600) -> list[str]:
 def deal(messages: Sequence[str], trials: int, size: int) -> list[list[str]]:
     """Deal messages round-robin into ``trials`` batches of at most ``size``, each message at most once.
 
-    Every batch gets the same mix of what the list holds: the long messages'
-    Japanese ones, which :func:`long_messages` puts first, are spread over
-    every trial instead of filling the first.
+    Every batch gets the same mix of what the list holds: :func:`long_messages`
+    interleaves its few Japanese messages with the first English ones, so
+    consecutive batches would put them all in the first trial.
     """
     return [list(messages[t::trials][:size]) for t in range(trials)]
 

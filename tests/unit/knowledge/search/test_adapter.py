@@ -117,35 +117,6 @@ def test_a_missing_or_damaged_adapter_is_refused_with_the_rebuild_command(
         load_index(saved, encoder)
 
 
-def test_build_index_rebuilds_when_the_adapter_setting_changes(
-    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from knowledge.store.files import current_dir
-    from senpai.cli import main
-
-    monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))
-    monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "torch")  # no ONNX export needed to build
-
-    def meta() -> dict[str, object]:
-        loaded: dict[str, object] = json.loads((current_dir(tmp_path / "index") / META_FILE).read_text())
-        return loaded
-
-    assert main(["build-index"]) == 0
-    assert meta()["adapter"] == AdapterConfig().to_dict()
-    assert (current_dir(tmp_path / "index") / ADAPTER_FILE).is_file()
-    capsys.readouterr()
-
-    assert main(["build-index"]) == 0
-    assert "up to date" in capsys.readouterr().out
-
-    monkeypatch.setenv("SENPAI_ADAPTER", "0")
-    assert main(["build-index"]) == 0
-    assert "up to date" not in capsys.readouterr().out
-    assert meta()["adapter"] is None
-    assert not (current_dir(tmp_path / "index") / ADAPTER_FILE).exists()
-
-
 def test_an_index_is_adapted_once_from_its_own_vectors(tiny_index: Index, adapted: Index) -> None:
     assert tiny_index.adapter is None and adapted.vectors == tiny_index.vectors
     np.testing.assert_allclose(
