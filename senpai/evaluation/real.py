@@ -38,7 +38,8 @@ from settings import PROJECT_ROOT, Settings
 
 DEVELOPMENT = (PROJECT_ROOT / "eval" / "real-en.yaml", PROJECT_ROOT / "eval" / "real-ja.yaml")
 COMPARISONS = PROJECT_ROOT / "eval" / "comparisons.yaml"
-HELD_OUT = (PROJECT_ROOT / "eval" / "real-heldout.yaml",)
+#: The held-out sets: the first (119 messages) and a second (80), written after the first had been run.
+HELD_OUT = (PROJECT_ROOT / "eval" / "real-heldout.yaml", PROJECT_ROOT / "eval" / "real-heldout-2.yaml")
 EXPECT = ("answer", "fallback")
 VOICES = ("first-person", "situational", "plain")
 WHO = ("alt", "applicant", "jte", "other")

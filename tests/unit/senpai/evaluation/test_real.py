@@ -69,7 +69,8 @@ def test_summary_reports_each_language_and_the_answered_share_of_fallbacks() -> 
 def test_the_real_style_sets_load_and_each_message_names_its_source(path: Path) -> None:
     corpus = load_corpus()
     messages = load([path], {p.id for p in corpus.passages}, {t.id for t in corpus.not_covered})
-    assert len(messages) >= 100
+    assert len(messages) >= 80
+    assert {m.lang for m in messages} == {"en", "ja"} or path in DEVELOPMENT
     lines = path.read_text(encoding="utf-8").splitlines()
     items = [n for n, line in enumerate(lines) if line.startswith("  - q:")]
     assert all(lines[n - 1].strip().startswith("# http") for n in items), (
