@@ -79,6 +79,29 @@ def read_meta(directory: Path) -> dict[str, Any]:
     return meta
 
 
+def is_current(
+    meta: Mapping[str, Any], fingerprint: str, model: str, adapter: Mapping[str, Any] | None
+) -> bool:
+    """Whether an index's ``meta.json`` says a build now would make the same index.
+
+    The same file format (:data:`FORMAT_VERSION`, which the loader requires), corpus,
+    model and adapter settings, and an adapter fitted on this corpus (not provisional).
+
+    Args:
+        meta: The index's metadata (:func:`read_meta`).
+        fingerprint: The corpus hash a build would record.
+        model: The configured embedding model.
+        adapter: The configured adapter settings as a dict, or ``None`` for none.
+    """
+    return (
+        meta.get("format_version") == FORMAT_VERSION
+        and meta.get("corpus_hash") == fingerprint
+        and meta.get("model") == model
+        and meta.get("adapter") == adapter
+        and not meta.get("adapter_provisional")
+    )
+
+
 def current_dir(root: Path) -> Path:
     """Return the directory that ``root/current`` points at (or ``root`` itself if it is an index)."""
     root = Path(root)

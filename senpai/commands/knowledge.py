@@ -52,7 +52,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         EncoderError,
         read_meta,
     )
-    from knowledge.store.files import FORMAT_VERSION, IndexLoadError, current_dir
+    from knowledge.store.files import IndexLoadError, current_dir, is_current
 
     settings = settings_from_env()
     try:
@@ -75,13 +75,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         except IndexLoadError:
             meta = {}
         wanted = None if adapter is None else adapter.to_dict()
-        if (
-            meta.get("format_version") == FORMAT_VERSION
-            and meta.get("corpus_hash") == fingerprint
-            and meta.get("model") == settings.embedding_model
-            and meta.get("adapter") == wanted
-            and not meta.get("adapter_provisional")
-        ):
+        if is_current(meta, fingerprint, settings.embedding_model, wanted):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return _share_if_first(settings)
     from organisers.curation.curator import build_for

@@ -27,8 +27,7 @@ def test_build_index_rebuilds_when_the_adapter_setting_changes(
     index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def meta() -> dict[str, object]:
-        loaded: dict[str, object] = json.loads((current_dir(index_dir) / META_FILE).read_text())
-        return loaded
+        return read_meta(current_dir(index_dir))
 
     assert main(["build-index"]) == 0
     assert meta()["adapter"] == AdapterConfig().to_dict()
