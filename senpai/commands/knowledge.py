@@ -47,12 +47,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     """Export the model if needed, validate the corpus and publish a fresh index, unless it is up to date."""
     from tqdm import tqdm
 
-    from knowledge import (
-        CorpusError,
-        EncoderError,
-        read_meta,
-    )
-    from knowledge.store.files import IndexLoadError, current_dir, is_current
+    from knowledge import CorpusError, EncoderError
+    from knowledge.store.files import IndexLoadError, current_dir, is_current, read_meta
 
     settings = settings_from_env()
     try:
