@@ -9,7 +9,13 @@ from pathlib import Path
 
 from senpai.commands import curate, insights, orientation_report
 from senpai.commands.evaluate import cmd_eval
-from senpai.commands.knowledge import cmd_build_index, cmd_check_scope, cmd_check_verbatim, cmd_search
+from senpai.commands.knowledge import (
+    cmd_build_index,
+    cmd_check_scope,
+    cmd_check_verbatim,
+    cmd_search,
+    cmd_tune_encoder,
+)
 from senpai.commands.measure import cmd_bench, cmd_loadtest
 from senpai.commands.run import cmd_actions, cmd_forget, cmd_gateway, cmd_migrate, cmd_up
 from settings import PROJECT_ROOT, Settings
@@ -27,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-cache", action="store_true", help="encode every text again (a cold build)")
     p.set_defaults(func=cmd_build_index)
+
+    p = sub.add_parser(
+        "tune-encoder", help="fine-tune the English model on the corpus's own questions (minutes)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="directory for the tuned model")
+    p.add_argument("--epochs", type=int, default=3, help="passes over the questions (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and of torch (default 0)")
+    p.set_defaults(func=cmd_tune_encoder)
 
     p = sub.add_parser("search", help="search the knowledge index")
     p.add_argument("question")

@@ -1,4 +1,4 @@
-"""Commands on the knowledge index: ``build-index``, ``search`` and ``check-scope``."""
+"""Commands on the knowledge index: ``build-index``, ``tune-encoder``, ``search`` and ``check-scope``."""
 
 from __future__ import annotations
 
@@ -43,18 +43,27 @@ def curated(settings: Settings) -> Corpus:
     return Curator(settings, CurationStore.of(settings)).corpus()
 
 
+def curated_or_say(settings: Settings, command: str) -> Corpus | None:
+    """The curated corpus, or ``None`` after printing why it is invalid (the command then exits 1)."""
+    from knowledge import CorpusError
+
+    try:
+        return curated(settings)
+    except (CorpusError, ValueError) as exc:
+        print(f"senpai {command}: corpus error: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_build_index(args: argparse.Namespace) -> int:
     """Export the model if needed, validate the corpus and publish a fresh index, unless it is up to date."""
     from tqdm import tqdm
 
-    from knowledge import CorpusError, EncoderError
+    from knowledge import EncoderError
     from knowledge.store.files import IndexLoadError, current_dir, is_current, read_meta
 
     settings = settings_from_env()
-    try:
-        corpus = curated(settings)
-    except (CorpusError, ValueError) as exc:
-        print(f"senpai build-index: corpus error: {exc}", file=sys.stderr)
+    corpus = curated_or_say(settings, "build-index")
+    if corpus is None:
         return 1
     try:
         _export_onnx(settings)
@@ -96,6 +105,27 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     target = publish_build(settings, index)
     ja = f", and {index.japanese.vectors} Japanese vectors" if index.japanese is not None else ""
     print(f"Built index of {len(index)} passages ({index.vectors} vectors{ja}) at {target}")
+    return 0
+
+
+def cmd_tune_encoder(args: argparse.Namespace) -> int:
+    """Fine-tune the configured English model on the curated corpus and save it to ``--out``."""
+    from knowledge.encoders.tuning import TuningConfig, tune_encoder
+
+    settings = settings_from_env()
+    corpus = curated_or_say(settings, "tune-encoder")
+    if corpus is None:
+        return 1
+    config = TuningConfig(epochs=args.epochs, seed=args.seed)
+    print(f"Tuning {settings.embedding_model} on {len(corpus)} passages ({config.epochs} epochs)...")
+    report = tune_encoder(settings.embedding_model, corpus, args.out, config, settings.torch_threads)
+    losses = ", ".join(f"{loss:.3f}" for loss in report.losses)
+    print(
+        f"Tuned on {report.pairs} questions for {report.targets} passages and topics in "
+        f"{report.seconds:.0f} s (loss by epoch: {losses}); saved to {args.out}.\n"
+        f"To use it: SENPAI_EMBEDDING_MODEL={args.out.resolve()} senpai build-index, "
+        "with the same setting for every process that serves."
+    )
     return 0
 
 

@@ -1,0 +1,49 @@
+"""``senpai tune-encoder``: a tuned model that ``build-index`` and search take like any local model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import read_meta
+from knowledge.store.files import current_dir
+from senpai.cli import main
+
+
+@pytest.fixture
+def tiny_settings(
+    corpus_dir: Path, not_covered_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The tiny corpus and its not-covered topics, an index of its own, the torch backend."""
+    monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))
+    monkeypatch.setenv("SENPAI_NOT_COVERED_FILE", str(not_covered_file))
+    monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "torch")
+    monkeypatch.setenv("SENPAI_JAPANESE", "0")
+    return tmp_path / "index"
+
+
+def test_a_tuned_model_is_built_into_the_index_and_searched(
+    tiny_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tuned = tmp_path / "tuned"
+    assert main(["tune-encoder", "--out", str(tuned), "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"saved to {tuned}" in out and f"SENPAI_EMBEDDING_MODEL={tuned}" in out
+    assert (tuned / "config.json").is_file()
+
+    monkeypatch.setenv("SENPAI_EMBEDDING_MODEL", str(tuned))
+    assert main(["build-index"]) == 0
+    assert read_meta(current_dir(tiny_settings))["model"] == str(tuned)
+    assert main(["search", "When did the JET Programme start?", "-k", "1"]) == 0
+    assert "1. [" in capsys.readouterr().out
+
+
+def test_an_invalid_corpus_is_refused_with_its_error_and_nothing_is_saved(
+    tiny_settings: Path, corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (corpus_dir / "programme.yaml").write_text("- not: [a passage\n", encoding="utf-8")
+    assert main(["tune-encoder", "--out", str(tmp_path / "tuned")]) == 1
+    assert "senpai tune-encoder: corpus error" in capsys.readouterr().err
+    assert not (tmp_path / "tuned").exists()
