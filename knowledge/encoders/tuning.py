@@ -55,6 +55,23 @@ class TuningConfig:
     max_tokens: int = 128
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        """Refuse settings that would train nothing, or nothing sensible.
+
+        Raises:
+            ValueError: On fewer than one epoch, a step size that is not
+                positive, batches of fewer than two pairs (no negatives), or
+                fewer than 8 tokens.
+        """
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, not {self.epochs}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"the learning rate must be positive, not {self.learning_rate}")
+        if self.batch_size < 2:
+            raise ValueError(f"a batch needs at least 2 pairs (its negatives), not {self.batch_size}")
+        if self.max_tokens < 8:
+            raise ValueError(f"max_tokens must be at least 8, not {self.max_tokens}")
+
 
 @dataclass(frozen=True)
 class TuningReport:
@@ -135,11 +152,14 @@ def tune_encoder(
         What the run did.
 
     Raises:
-        ValueError: If the corpus has no questions to learn from.
+        ValueError: If the corpus has no questions to learn from, or ``out``
+            is a file.
     """
     targets, pairs = training_pairs(corpus)
     if not pairs:
         raise ValueError("the corpus has no example questions to tune on")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file, not a directory for the model")
     import torch  # build time only: serving never trains
     from sentence_transformers import SentenceTransformer
 

@@ -116,9 +116,13 @@ def cmd_tune_encoder(args: argparse.Namespace) -> int:
     corpus = curated_or_say(settings, "tune-encoder")
     if corpus is None:
         return 1
-    config = TuningConfig(epochs=args.epochs, seed=args.seed)
-    print(f"Tuning {settings.embedding_model} on {len(corpus)} passages ({config.epochs} epochs)...")
-    report = tune_encoder(settings.embedding_model, corpus, args.out, config, settings.torch_threads)
+    try:
+        config = TuningConfig(epochs=args.epochs, seed=args.seed)
+        print(f"Tuning {settings.embedding_model} on {len(corpus)} passages ({config.epochs} epochs)...")
+        report = tune_encoder(settings.embedding_model, corpus, args.out, config, settings.torch_threads)
+    except ValueError as exc:
+        print(f"senpai tune-encoder: {exc}", file=sys.stderr)
+        return 2
     losses = ", ".join(f"{loss:.3f}" for loss in report.losses)
     print(
         f"Tuned on {report.pairs} questions for {report.targets} passages and topics in "

@@ -47,3 +47,19 @@ def test_an_invalid_corpus_is_refused_with_its_error_and_nothing_is_saved(
     assert main(["tune-encoder", "--out", str(tmp_path / "tuned")]) == 1
     assert "senpai tune-encoder: corpus error" in capsys.readouterr().err
     assert not (tmp_path / "tuned").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--epochs", "0"], "epochs must be at least 1"), (["--out-is-a-file"], "is a file")],
+)
+def test_bad_arguments_get_a_clear_error_and_no_model(
+    tiny_settings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], said: str
+) -> None:
+    out = tmp_path / "tuned"
+    if args == ["--out-is-a-file"]:
+        out.write_text("not a model", encoding="utf-8")
+        args = []
+    assert main(["tune-encoder", "--out", str(out), *args]) == 2
+    assert said in capsys.readouterr().err
+    assert not out.is_dir()
