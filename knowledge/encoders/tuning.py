@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.content.corpus import passage_views
-from knowledge.encoders.base import resolve_model
+from knowledge.encoders.sentence import load_encoder
 
 if TYPE_CHECKING:
     from knowledge.content.corpus import Corpus
@@ -154,6 +154,7 @@ def tune_encoder(
     Raises:
         ValueError: If the corpus has no questions to learn from, or ``out``
             is a file.
+        EncoderError: If the model cannot be loaded.
     """
     targets, pairs = training_pairs(corpus)
     if not pairs:
@@ -161,14 +162,10 @@ def tune_encoder(
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a directory for the model")
     import torch  # build time only: serving never trains
-    from sentence_transformers import SentenceTransformer
 
-    if threads:
-        torch.set_num_threads(threads)
+    encoder = load_encoder(model, threads).model  # offline, as every process loads it
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
-    name, _local = resolve_model(model)
-    encoder = SentenceTransformer(name, device="cpu")
     encoder.max_seq_length = config.max_tokens
     optimiser = torch.optim.AdamW(encoder.parameters(), lr=config.learning_rate)
 

@@ -110,6 +110,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
 
 def cmd_tune_encoder(args: argparse.Namespace) -> int:
     """Fine-tune the configured English model on the curated corpus and save it to ``--out``."""
+    from knowledge import EncoderError
     from knowledge.encoders.tuning import TuningConfig, tune_encoder
 
     settings = settings_from_env()
@@ -123,6 +124,9 @@ def cmd_tune_encoder(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"senpai tune-encoder: {exc}", file=sys.stderr)
         return 2
+    except EncoderError as exc:
+        print(f"senpai tune-encoder: {exc}", file=sys.stderr)
+        return 1
     losses = ", ".join(f"{loss:.3f}" for loss in report.losses)
     print(
         f"Tuned on {report.pairs} questions for {report.targets} passages and topics in "
