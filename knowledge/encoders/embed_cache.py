@@ -2,7 +2,9 @@
 
 One plain ``.npz`` file per model: the SHA-256 of every text embedded, and
 its vector as the model gave it (before the adapter, which a build fits
-afresh on these vectors, and before normalising). A build looks every view
+afresh on these vectors, and before normalising), with the digest of the
+weights that gave them: a model tuned again under the same name starts an
+empty cache. A build looks every view
 up here and encodes only what is missing, in batches of similar length so
 that a short question is not padded to a passage's length.
 """
@@ -28,16 +30,27 @@ def _key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors of one model by text, loaded from and saved to one file."""
+    """Vectors of one model by text, loaded from and saved to one file.
 
-    def __init__(self, directory: Path, model: str) -> None:
+    Args:
+        directory: Where the cache files are.
+        model: The model's name, which names the file.
+        weights: The digest of its weights
+            (:func:`~knowledge.encoders.base.weights_fingerprint`); a file
+            written with other weights is not read.
+    """
+
+    def __init__(self, directory: Path, model: str, weights: str | None = None) -> None:
         self.path = Path(directory) / (re.sub(r"[^A-Za-z0-9._-]+", "_", model) + ".npz")
+        self.weights = weights or ""
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = False
         if self.path.is_file():
             try:
                 with np.load(self.path, allow_pickle=False) as data:
-                    self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                    stored = str(data["weights"]) if "weights" in data.files else ""
+                    if stored == self.weights:
+                        self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
             except (OSError, ValueError, KeyError):  # a damaged cache only costs a full encode
                 self._vectors = {}
 
@@ -60,7 +73,8 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.npz")
         keys = np.asarray(list(self._vectors), dtype=str)
-        np.savez(tmp, keys=keys, vectors=np.stack(list(self._vectors.values())).astype(np.float32))
+        vectors = np.stack(list(self._vectors.values())).astype(np.float32)
+        np.savez(tmp, keys=keys, vectors=vectors, weights=np.asarray(self.weights))
         os.replace(tmp, self.path)
         self._dirty = False
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder, EncoderError
+from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder, EncoderError, weights_fingerprint
 from knowledge.encoders.onnx import OnnxEncoder, export_dir, is_current
 from knowledge.encoders.sentence import load_encoder
 
@@ -44,10 +44,10 @@ def open_encoder(
     if onnx_root is None:
         raise EncoderError("the ONNX backend needs the directory of its exports")
     directory = export_dir(onnx_root, name)
-    if not is_current(directory, name):
+    if not is_current(directory, name, weights_fingerprint(name)):
         raise EncoderError(
-            f"no ONNX export of {name!r} at {directory}: run `senpai build-index` (it exports the "
-            "model), or set SENPAI_ENCODER_BACKEND=torch"
+            f"no ONNX export of {name!r} (as its files are now) at {directory}: run `senpai build-index` "
+            "(it exports the model), or set SENPAI_ENCODER_BACKEND=torch"
         )
     return OnnxEncoder.open(directory, threads, long_threads)
 

@@ -11,7 +11,7 @@ An export is a directory of plain files::
 
     model.onnx       the transformer, token ids in, token embeddings out
     tokenizer.json   the model's fast tokenizer
-    onnx.json        model name, dimension, sequence length, pooling, check results
+    onnx.json        model name and weights digest, dimension, sequence length, pooling, check results
 
 Only models that mean-pool their token embeddings (like all-MiniLM-L6-v2) are
 supported; others are refused with a hint to use ``SENPAI_ENCODER_BACKEND=torch``.
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.encoders.base import EncoderError, Vectors
+from knowledge.encoders.base import EncoderError, Vectors, weights_fingerprint
 from knowledge.encoders.sentence import load_encoder
 
 MODEL_FILE = "model.onnx"
@@ -70,13 +70,21 @@ def read_export_meta(directory: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def is_current(directory: Path, name: str) -> bool:
-    """Whether ``directory`` holds a complete, checked export of model ``name``."""
+def is_current(directory: Path, name: str, weights: str | None) -> bool:
+    """Whether ``directory`` holds a complete, checked export of model ``name`` with these ``weights``.
+
+    Args:
+        directory: The export.
+        name: The configured model.
+        weights: Its files' digest now (:func:`~knowledge.encoders.base.weights_fingerprint`):
+            a model tuned again under the same name is exported again.
+    """
     meta = read_export_meta(directory)
     return (
         meta is not None
         and meta.get("format_version") == FORMAT_VERSION
         and meta.get("model") == name
+        and meta.get("weights") == weights
         and all((Path(directory) / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE))
     )
 
@@ -92,7 +100,7 @@ def ensure_export(name: str, root: Path, threads: int | None = None) -> tuple[Pa
             disagrees with torch.
     """
     directory = export_dir(root, name)
-    if is_current(directory, name):
+    if is_current(directory, name, weights_fingerprint(name)):
         return directory, False
     export(name, directory, threads)
     return directory, True
@@ -163,6 +171,7 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
     meta: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "model": name,
+        "weights": reference.weights,
         "dim": reference.dim,
         "max_seq_length": int(model.max_seq_length),
         "inputs": inputs,
@@ -210,8 +219,11 @@ class OnnxEncoder:
         inputs: list[str],
         max_tokens: int = 512,
         wide: Any | None = None,
+        weights: str | None = None,
     ) -> None:
         self.name = name
+        #: The digest of the files the export was made from (``weights`` in ``onnx.json``).
+        self.weights = weights
         self.dim = dim
         #: The model's maximum sequence length; longer texts are truncated to it.
         self.max_tokens = max_tokens
@@ -269,6 +281,7 @@ class OnnxEncoder:
             list(meta["inputs"]),
             int(meta["max_seq_length"]),
             wide,
+            meta.get("weights"),
         )
 
     def count_tokens(self, text: str) -> int:

@@ -11,14 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.encoders.base import DEFAULT_MODEL, EncoderError, Vectors, resolve_model
+from knowledge.encoders.base import DEFAULT_MODEL, EncoderError, Vectors, resolve_model, weights_fingerprint
 
 
 class SentenceTransformerEncoder:
     """An :class:`Encoder` backed by a sentence-transformers model on the CPU."""
 
-    def __init__(self, name: str, model: Any) -> None:
+    def __init__(self, name: str, model: Any, weights: str | None = None) -> None:
         self.name = name
+        #: The digest of the model's files (:func:`~knowledge.encoders.base.weights_fingerprint`).
+        self.weights = weights
         self._model = model
         dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(dim_fn())
@@ -92,4 +94,4 @@ def load_encoder(name: str = DEFAULT_MODEL, threads: int | None = None) -> Sente
     except Exception as exc:
         hint = "" if local else " (a model given by name needs access to its model hub)"
         raise EncoderError(f"Could not load embedding model {name!r}{hint}: {exc}") from exc
-    return SentenceTransformerEncoder(name, model)
+    return SentenceTransformerEncoder(name, model, weights_fingerprint(name))

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from knowledge.content.corpus import Passage, passage_views
 from knowledge.content.not_covered import NotCoveredTopic, load_not_covered
-from knowledge.encoders.base import Encoder
+from knowledge.encoders.base import Encoder, weights_of
 from knowledge.encoders.embed_cache import EmbeddingCache, embed
 from knowledge.search.adapter import AdapterConfig
 from knowledge.search.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
@@ -70,7 +70,7 @@ def build_index(
     outside = tuple(load_not_covered() if not_covered is None else not_covered)
     texts = [view for passage in passages for view in passage_views(passage, lang)]
     texts += [example for topic in outside for example in topic.examples_in(lang)]
-    cache = EmbeddingCache(cache_dir, encoder.name) if cache_dir is not None else None
+    cache = EmbeddingCache(cache_dir, encoder.name, weights_of(encoder)) if cache_dir is not None else None
     vectors = embed(texts, encoder, batch_size=batch_size, cache=cache, progress=progress)
     if cache is not None:
         cache.save()

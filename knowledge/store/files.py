@@ -4,7 +4,7 @@
 
     index.faiss        the FAISS index (faiss.write_index): passage views, then not-covered examples
     adapter.npy        the linear adapter (``knowledge.search.adapter``), if the index has one
-    meta.json          model name, dimension, corpus hash, counts, topics, adapter settings
+    meta.json          model name and weights digest, dimension, corpus hash, counts, topics, adapter settings
     passages.jsonl     one passage per line, in index order
     not_covered.jsonl  one not-covered topic per line, in index order
 
@@ -80,23 +80,31 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 def is_current(
-    meta: Mapping[str, Any], fingerprint: str, model: str, adapter: Mapping[str, Any] | None
+    meta: Mapping[str, Any],
+    fingerprint: str,
+    model: str,
+    adapter: Mapping[str, Any] | None,
+    weights: str | None,
 ) -> bool:
     """Whether an index's ``meta.json`` says a build now would make the same index.
 
     The same file format (:data:`FORMAT_VERSION`, which the loader requires), corpus,
-    model and adapter settings, and an adapter fitted on this corpus (not provisional).
+    model and its weights, adapter settings, and an adapter fitted on this corpus
+    (not provisional).
 
     Args:
         meta: The index's metadata (:func:`read_meta`).
         fingerprint: The corpus hash a build would record.
         model: The configured embedding model.
         adapter: The configured adapter settings as a dict, or ``None`` for none.
+        weights: The model's files' digest now
+            (:func:`~knowledge.encoders.base.weights_fingerprint`).
     """
     return (
         meta.get("format_version") == FORMAT_VERSION
         and meta.get("corpus_hash") == fingerprint
         and meta.get("model") == model
+        and meta.get("weights") == weights
         and meta.get("adapter") == adapter
         and not meta.get("adapter_provisional")
     )

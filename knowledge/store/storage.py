@@ -19,7 +19,7 @@ import numpy as np
 
 from knowledge.content.corpus import Passage
 from knowledge.content.not_covered import NotCoveredTopic
-from knowledge.encoders.base import Encoder
+from knowledge.encoders.base import Encoder, weights_of
 from knowledge.search.index import JA_LEXICAL_WEIGHT, LEXICAL_WEIGHT, Index
 from knowledge.store.files import (
     ADAPTER_FILE,
@@ -67,6 +67,7 @@ def save_index(index: Index, directory: Path) -> Path:
     meta = {
         "format_version": FORMAT_VERSION,
         "model": index.encoder.name,
+        "weights": weights_of(index.encoder),
         "dim": index.encoder.dim,
         "corpus_hash": index.fingerprint,
         "passages": len(index.passages),
@@ -124,6 +125,12 @@ def load_index(
             f"{directory}: index was built with model {meta.get('model')!r} "
             f"(dim {meta.get('dim')}), but the configured model is {encoder.name!r} "
             f"(dim {encoder.dim}). {rebuild}"
+        )
+    if meta.get("weights") != weights_of(encoder):
+        raise IndexLoadError(
+            f"{directory}: index was built with other weights of {encoder.name!r} "
+            f"({meta.get('weights')}, here {weights_of(encoder)}): the model was tuned again or "
+            f"differs on this host. {rebuild}"
         )
     try:
         faiss_index = faiss.read_index(str(directory / INDEX_FILE))

@@ -59,6 +59,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from knowledge import EncoderError
+    from knowledge.encoders.base import weights_fingerprint
     from knowledge.store.files import IndexLoadError, current_dir, is_current, read_meta
 
     settings = settings_from_env()
@@ -80,7 +81,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
         except IndexLoadError:
             meta = {}
         wanted = None if adapter is None else adapter.to_dict()
-        if is_current(meta, fingerprint, settings.embedding_model, wanted):
+        weights = weights_fingerprint(settings.embedding_model)  # a model tuned again is built again
+        if is_current(meta, fingerprint, settings.embedding_model, wanted, weights):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return _share_if_first(settings)
     from organisers.curation.curator import build_for

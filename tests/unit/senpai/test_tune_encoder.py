@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import read_meta
+from knowledge import EncoderError, read_meta
+from knowledge.encoders.base import weights_fingerprint
+from knowledge.encoders.factory import open_configured
+from knowledge.encoders.onnx import export_dir, read_export_meta
 from knowledge.store.files import current_dir
 from senpai.cli import main
+from senpai.commands.common import settings_from_env
 
 
 @pytest.fixture
@@ -38,6 +42,36 @@ def test_a_tuned_model_is_built_into_the_index_and_searched(
     assert read_meta(current_dir(tiny_settings))["model"] == str(tuned)
     assert main(["search", "When did the JET Programme start?", "-k", "1"]) == 0
     assert "1. [" in capsys.readouterr().out
+
+
+def test_a_model_tuned_again_under_the_same_name_is_exported_and_built_again(
+    tiny_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tuned = tmp_path / "tuned"
+    monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "onnx")  # as served: the export must follow the weights
+    monkeypatch.setenv("SENPAI_ONNX_DIR", str(tmp_path / "onnx"))
+    assert main(["tune-encoder", "--out", str(tuned), "--epochs", "1", "--seed", "0"]) == 0
+    monkeypatch.setenv("SENPAI_EMBEDDING_MODEL", str(tuned))
+    assert main(["build-index"]) == 0
+    first = weights_fingerprint(str(tuned))
+    assert read_meta(current_dir(tiny_settings))["weights"] == first
+    assert main(["build-index"]) == 0
+    assert "Index is up to date" in capsys.readouterr().out  # nothing changed, nothing rebuilt
+
+    monkeypatch.delenv("SENPAI_EMBEDDING_MODEL")  # tuned again from the packaged model, another seed
+    assert main(["tune-encoder", "--out", str(tuned), "--epochs", "1", "--seed", "1"]) == 0
+    monkeypatch.setenv("SENPAI_EMBEDDING_MODEL", str(tuned))
+    second = weights_fingerprint(str(tuned))
+    assert second != first
+    with pytest.raises(EncoderError, match="as its files are now"):  # the old export is not served
+        open_configured(settings_from_env())
+    assert main(["build-index"]) == 0
+    out = capsys.readouterr().out
+    assert "Exported" in out and "Built index" in out and "up to date" not in out
+    assert read_meta(current_dir(tiny_settings))["weights"] == second
+    export = read_export_meta(export_dir(tmp_path / "onnx", str(tuned)))
+    assert export is not None and export["weights"] == second
+    assert main(["search", "When did the JET Programme start?", "-k", "1"]) == 0
 
 
 def test_an_invalid_corpus_is_refused_with_its_error_and_nothing_is_saved(

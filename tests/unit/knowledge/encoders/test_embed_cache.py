@@ -89,3 +89,18 @@ def test_a_damaged_cache_costs_only_a_full_encode(encoder: Encoder, tmp_path: Pa
     counting = Counting(encoder)
     embed(["hello there"], counting, cache=damaged)
     assert counting.texts == ["hello there"]
+
+
+def test_vectors_of_other_weights_are_never_read(tmp_path: Path) -> None:
+    """A model tuned again under its old name starts an empty cache, which then replaces the old one."""
+    old = EmbeddingCache(tmp_path, "tuned-minilm", "sha256:aaaaaaaaaaaaaaaa")
+    old.put("what is a dabbler?", np.ones(4, dtype=np.float32))
+    old.save()
+    same = EmbeddingCache(tmp_path, "tuned-minilm", "sha256:aaaaaaaaaaaaaaaa")
+    assert same.get("what is a dabbler?") is not None
+    retuned = EmbeddingCache(tmp_path, "tuned-minilm", "sha256:bbbbbbbbbbbbbbbb")
+    assert len(retuned) == 0 and retuned.get("what is a dabbler?") is None
+    retuned.put("who are JTEs?", np.zeros(4, dtype=np.float32))
+    retuned.save()
+    assert len(EmbeddingCache(tmp_path, "tuned-minilm", "sha256:aaaaaaaaaaaaaaaa")) == 0
+    assert len(EmbeddingCache(tmp_path, "tuned-minilm", "sha256:bbbbbbbbbbbbbbbb")) == 1

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from knowledge import EncoderError, Index
-from knowledge.encoders.base import DEFAULT_MODEL
+from knowledge.encoders.base import DEFAULT_MODEL, weights_fingerprint
 from knowledge.encoders.factory import open_encoder
 from knowledge.encoders.onnx import (
     META_FILE,
@@ -101,13 +101,15 @@ def test_an_incomplete_or_foreign_export_is_not_current(exported: Path, tmp_path
     partial = tmp_path / "partial"
     partial.mkdir()
     (partial / META_FILE).write_text((exported / META_FILE).read_text())
-    assert not is_current(partial, DEFAULT_MODEL)  # no model.onnx
+    weights = weights_fingerprint(DEFAULT_MODEL)
+    assert not is_current(partial, DEFAULT_MODEL, weights)  # no model.onnx
     (partial / MODEL_FILE).write_bytes(b"not a model")
     (partial / "tokenizer.json").write_text("{}")
-    assert is_current(partial, DEFAULT_MODEL)
+    assert is_current(partial, DEFAULT_MODEL, weights)
     with pytest.raises(EncoderError, match="unreadable"):
         OnnxEncoder.open(partial)
-    assert not is_current(exported, "another-model")
+    assert not is_current(exported, "another-model", weights)
+    assert not is_current(exported, DEFAULT_MODEL, "sha256:0123456789abcdef")  # tuned again, same name
 
 
 def test_the_backend_is_onnx_by_default_and_configurable() -> None:

@@ -22,8 +22,10 @@ from knowledge import (
     load_index,
     load_not_covered,
     publish,
+    read_meta,
     save_index,
 )
+from knowledge.encoders.base import weights_fingerprint
 from knowledge.encoders.cached import CachedEncoder
 from knowledge.encoders.sentence import SentenceTransformerEncoder
 from knowledge.search.hits import LEXICAL_SATURATION
@@ -103,6 +105,7 @@ class _Renamed:
 
     def __init__(self, inner: SentenceTransformerEncoder, name: str) -> None:
         self.name, self.dim, self._inner = name, inner.dim, inner
+        self.weights = inner.weights
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         return self._inner.encode(texts, batch_size)
@@ -356,6 +359,19 @@ def test_query_cache_embeds_itself_when_the_other_thread_fails(
     assert spy.calls == ["What is a JTE?", "What is a JTE?"]
     np.testing.assert_allclose(vector, encoder.encode(["What is a JTE?"]), atol=1e-6)
     assert cache.encode(["What is a JTE?"]) is not None and len(spy.calls) == 3  # a failure is not cached
+
+
+def test_load_refuses_an_index_built_with_other_weights_of_the_same_model(
+    tiny_index: Index, encoder: SentenceTransformerEncoder, tmp_path: Path
+) -> None:
+    target = save_index(tiny_index, tmp_path / "idx")
+    assert read_meta(target)["weights"] == encoder.weights == weights_fingerprint(encoder.name)
+    assert str(encoder.weights).startswith("sha256:")
+    retuned = _Renamed(encoder, encoder.name)
+    retuned.weights = "sha256:0123456789abcdef"  # the same directory, tuned again (or another host's copy)
+    with pytest.raises(IndexLoadError, match=r"other weights.*0123456789abcdef.*senpai build-index"):
+        load_index(target, retuned)
+    assert load_index(target, encoder).search("how many participants are there", 1)
 
 
 def test_warm_embeds_the_corrected_query_so_the_search_hits_the_cache(
