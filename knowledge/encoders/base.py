@@ -7,6 +7,7 @@ package (no model hub); any other model is named by a local directory.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -74,8 +75,10 @@ def weights_fingerprint(name: str) -> str | None:
     directory copied to another host may hold other weights under the same
     path. Exports, embedding caches and indexes record this digest beside the
     model's name, so none of them is reused for weights it was not made from.
-    It reads every file of the directory except hidden ones (about 0.06 s for
-    the packaged model's 92 MB).
+    It reads the files that make the model: those at the top of its directory
+    and in the module folders its ``modules.json`` names (such as
+    ``1_Pooling``), not hidden files or other folders a user may keep there
+    (about 0.06 s for the packaged model's 92 MB).
 
     Args:
         name: The configured model (see :func:`resolve_model`).
@@ -93,10 +96,13 @@ def weights_fingerprint(name: str) -> str | None:
     root = Path(target)
     digest = hashlib.sha256()
     try:
+        folders = [root, *(root / module for module in _module_paths(root))]
         files = sorted(
             path
-            for path in root.rglob("*")
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+            for folder in folders
+            if folder.is_dir()
+            for path in folder.iterdir()
+            if path.is_file() and not path.name.startswith(".")
         )
         for path in files:
             digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
@@ -105,6 +111,18 @@ def weights_fingerprint(name: str) -> str | None:
     except OSError as exc:
         raise EncoderError(f"can't read the model at {root}: {exc}") from exc
     return f"sha256:{digest.hexdigest()[:16]}"
+
+
+def _module_paths(root: Path) -> list[str]:
+    """The module folders a sentence-transformers ``modules.json`` names (none if there is none)."""
+    try:
+        modules = json.loads((root / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(modules, list):
+        return []
+    paths = (m.get("path") for m in modules if isinstance(m, dict))
+    return [p for p in paths if isinstance(p, str) and p and ".." not in Path(p).parts]
 
 
 def weights_of(encoder: object) -> str | None:
