@@ -19,6 +19,7 @@ from senpai.commands.knowledge import (
 from senpai.commands.measure import cmd_bench, cmd_loadtest
 from senpai.commands.run import cmd_actions, cmd_forget, cmd_gateway, cmd_migrate, cmd_up
 from settings import PROJECT_ROOT, Settings
+from settings.model import DEFAULT_MODEL
 
 DEFAULT_CLARIFY_MARGIN = Settings().clarify_margin
 
@@ -37,9 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "tune-encoder", help="fine-tune the English model on the corpus's own questions (minutes)"
     )
-    p.add_argument("--out", type=Path, required=True, help="directory for the tuned model")
-    p.add_argument("--epochs", type=int, default=3, help="passes over the questions (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and of torch (default 0)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="directory for the tuned model (default: the one served, under SENPAI_DATA_DIR)",
+    )
+    p.add_argument(
+        "--base", default=DEFAULT_MODEL, help=f"the model to tune (default {DEFAULT_MODEL}, packaged)"
+    )
+    p.add_argument("--epochs", type=int, help="passes over the questions (default 3)")
+    p.add_argument("--seed", type=int, help="seed of the shuffles and of torch (default 3)")
     p.set_defaults(func=cmd_tune_encoder)
 
     p = sub.add_parser("search", help="search the knowledge index")

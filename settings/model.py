@@ -18,6 +18,9 @@ from settings.values import Backend, LogFormat, LogLevel, Profile, ServiceURL, S
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: The folder, under ``SENPAI_DATA_DIR/encoders``, of the packaged encoder tuned on the corpus:
+#: the model served when ``SENPAI_EMBEDDING_MODEL`` is not set (``senpai build-index`` makes it).
+TUNED_MODEL = f"{DEFAULT_MODEL}-tuned"
 #: The reviewed YAML (``knowledge.content``'s defaults; a test keeps them equal).
 DEFAULT_CORPUS_DIR = PROJECT_ROOT / "knowledge" / "corpus"
 DEFAULT_NOT_COVERED_FILE = PROJECT_ROOT / "knowledge" / "scope" / "not_covered.yaml"
@@ -43,6 +46,10 @@ class Settings:
     tracker store under :attr:`data_dir` and runs one Rasa server. The
     ``production`` profile uses PostgreSQL (:attr:`database`) and a Redis lock
     store (:attr:`redis`), with several Rasa replicas behind the gateway.
+
+    Built from the environment, the encoder served is the packaged one tuned
+    on the corpus (:attr:`tuned_model_dir`, unless ``SENPAI_EMBEDDING_MODEL``
+    names another); built directly, it is the packaged one as it ships.
     """
 
     host: str = "127.0.0.1"
@@ -124,6 +131,16 @@ class Settings:
     def tracker_db(self) -> Path:
         """SQLite file of the embedded profile's conversations (Rasa's SQL tracker store)."""
         return self.data_dir / "tracker.db"
+
+    @property
+    def tuned_model_dir(self) -> Path:
+        """Where the packaged encoder tuned on the corpus is kept (``senpai tune-encoder``'s default)."""
+        return self.data_dir / "encoders" / TUNED_MODEL
+
+    @property
+    def serves_tuned_default(self) -> bool:
+        """Whether the served model is the default tuned one, which ``build-index`` makes if it is missing."""
+        return self.embedding_model == str(self.tuned_model_dir)
 
     @property
     def embedding_cache_dir(self) -> Path:
@@ -260,7 +277,8 @@ class Settings:
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_api_url=slack_api,
-            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or DEFAULT_MODEL,
+            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL")
+            or str(data_dir / "encoders" / TUNED_MODEL),
             corpus_dir=values.path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
             not_covered_file=values.path(env, "SENPAI_NOT_COVERED_FILE", DEFAULT_NOT_COVERED_FILE),
             data_dir=data_dir,

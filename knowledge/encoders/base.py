@@ -60,11 +60,22 @@ def resolve_model(name: str) -> tuple[str, bool]:
 
     Returns:
         The path or name to load, and whether it is local (no hub needed).
+
+    Raises:
+        EncoderError: If ``name`` is an absolute path with no model there (never a
+            hub's name), such as the tuned model on a host that has not made it.
     """
     if name in _PACKAGED_ALIASES:
         return str(packaged_model_path()), True
-    if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser().resolve()), True
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path.resolve()), True
+    if path.is_absolute():
+        raise EncoderError(
+            f"no model at {name}. If it is the packaged encoder tuned on the corpus (the default), "
+            "`senpai build-index` makes it on this machine (once, a few minutes); a host that serves "
+            "builds made elsewhere needs a copy of the directory at the same path"
+        )
     return name, False
 
 

@@ -6,10 +6,12 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senpai.commands.common import published_index, settings_from_env
 from settings import Settings
+from settings.model import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from knowledge import Corpus
@@ -66,6 +68,13 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     corpus = curated_or_say(settings, "build-index")
     if corpus is None:
         return 1
+    if settings.serves_tuned_default and not settings.tuned_model_dir.is_dir():
+        print(
+            f"The encoder served is the packaged one tuned on the corpus: making {settings.tuned_model_dir}"
+        )
+        code = tune(settings, corpus, DEFAULT_MODEL, settings.tuned_model_dir, "build-index")
+        if code:
+            return code
     try:
         _export_onnx(settings)
     except EncoderError as exc:
@@ -110,33 +119,58 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_tune_encoder(args: argparse.Namespace) -> int:
-    """Fine-tune the configured English model on the curated corpus and save it to ``--out``."""
+def tune(settings: Settings, corpus: Corpus, base: str, out: Path, command: str, **changes: int) -> int:
+    """Tune ``base`` on the corpus into ``out`` and say what was done; the command's exit status.
+
+    Args:
+        settings: The settings (threads).
+        corpus: The curated corpus.
+        base: The model to tune.
+        out: Where to save the tuned model.
+        command: The command's name, for its errors.
+        changes: ``epochs`` or ``seed`` other than :class:`TuningConfig`'s.
+
+    Returns:
+        0, or 2 on bad settings (nothing saved), or 1 if the model can't be loaded.
+    """
     from knowledge import EncoderError
     from knowledge.encoders.tuning import TuningConfig, tune_encoder
 
-    settings = settings_from_env()
-    corpus = curated_or_say(settings, "tune-encoder")
-    if corpus is None:
-        return 1
     try:
-        config = TuningConfig(epochs=args.epochs, seed=args.seed)
-        print(f"Tuning {settings.embedding_model} on {len(corpus)} passages ({config.epochs} epochs)...")
-        report = tune_encoder(settings.embedding_model, corpus, args.out, config, settings.torch_threads)
+        config = dataclasses.replace(TuningConfig(), **changes)
+        print(f"Tuning {base} on {len(corpus)} passages ({config.epochs} epochs; minutes, once)...")
+        report = tune_encoder(base, corpus, out, config, settings.torch_threads)
     except ValueError as exc:
-        print(f"senpai tune-encoder: {exc}", file=sys.stderr)
+        print(f"senpai {command}: {exc}", file=sys.stderr)
         return 2
     except EncoderError as exc:
-        print(f"senpai tune-encoder: {exc}", file=sys.stderr)
+        print(f"senpai {command}: {exc}", file=sys.stderr)
         return 1
     losses = ", ".join(f"{loss:.3f}" for loss in report.losses)
     print(
         f"Tuned on {report.pairs} questions for {report.targets} passages and topics in "
-        f"{report.seconds:.0f} s (loss by epoch: {losses}); saved to {args.out}.\n"
-        f"To use it: SENPAI_EMBEDDING_MODEL={args.out.resolve()} senpai build-index, "
-        "with the same setting for every process that serves."
+        f"{report.seconds:.0f} s (loss by epoch: {losses}); saved to {out}."
     )
     return 0
+
+
+def cmd_tune_encoder(args: argparse.Namespace) -> int:
+    """Fine-tune the English model on the curated corpus and save it (by default, as the one served)."""
+    settings = settings_from_env()
+    corpus = curated_or_say(settings, "tune-encoder")
+    if corpus is None:
+        return 1
+    out: Path = args.out or settings.tuned_model_dir
+    changes = {k: v for k, v in (("epochs", args.epochs), ("seed", args.seed)) if v is not None}
+    code = tune(settings, corpus, args.base, out, "tune-encoder", **changes)
+    if code == 0 and str(out.resolve()) == str(Path(settings.embedding_model).resolve()):
+        print("It is the model Senpai serves: `senpai build-index` now exports it and rebuilds the index.")
+    elif code == 0:
+        print(
+            f"To use it: SENPAI_EMBEDDING_MODEL={out.resolve()} senpai build-index, "
+            "with the same setting for every process that serves."
+        )
+    return code
 
 
 def cmd_search(args: argparse.Namespace) -> int:

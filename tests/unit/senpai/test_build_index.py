@@ -20,6 +20,7 @@ def index_dir(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SENPAI_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "torch")  # no ONNX export needed to build
+    monkeypatch.setenv("SENPAI_EMBEDDING_MODEL", "all-MiniLM-L6-v2")  # as packaged: tuning is tested apart
     return tmp_path / "index"
 
 

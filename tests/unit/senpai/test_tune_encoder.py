@@ -25,7 +25,29 @@ def tiny_settings(
     monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "torch")
     monkeypatch.setenv("SENPAI_JAPANESE", "0")
+    monkeypatch.setenv("SENPAI_DATA_DIR", str(tmp_path / "data"))  # the default tuned model goes here
+    monkeypatch.delenv("SENPAI_EMBEDDING_MODEL", raising=False)
     return tmp_path / "index"
+
+
+def test_by_default_build_index_tunes_the_packaged_model_once_and_serves_it(
+    tiny_settings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_from_env()
+    tuned = tmp_path / "data" / "encoders" / "all-MiniLM-L6-v2-tuned"
+    assert settings.embedding_model == str(tuned) == str(settings.tuned_model_dir)
+    with pytest.raises(EncoderError, match="senpai build-index"):  # not made yet: the error says how
+        open_configured(settings)
+    assert main(["build-index"]) == 0
+    out = capsys.readouterr().out
+    assert "making" in out and "Tuning all-MiniLM-L6-v2" in out and "Built index" in out
+    assert (tuned / "model.safetensors").is_file()
+    meta = read_meta(current_dir(tiny_settings))
+    assert meta["model"] == str(tuned) and meta["weights"] == weights_fingerprint(str(tuned))
+    assert weights_fingerprint(str(tuned)) != weights_fingerprint("all-MiniLM-L6-v2")
+    assert main(["build-index"]) == 0
+    assert "Tuning" not in capsys.readouterr().out  # made once: the next build only checks it
+    assert main(["search", "When did the JET Programme start?", "-k", "1"]) == 0
 
 
 def test_a_tuned_model_is_built_into_the_index_and_searched(

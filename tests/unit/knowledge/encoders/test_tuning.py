@@ -36,14 +36,20 @@ def test_every_question_situation_and_not_covered_example_is_one_pair(corpus: Co
     assert targets[-1].startswith(topic.title)
 
 
-def test_a_batch_never_holds_one_target_twice_and_every_pair_is_used_once(corpus: Corpus) -> None:
+def test_a_batch_holds_a_few_targets_with_a_few_pairs_each_and_uses_every_pair_once(corpus: Corpus) -> None:
     _, pairs = training_pairs(corpus)
-    out = batches(pairs, 32, random.Random(0))
+    out = batches(pairs, 8, 4, random.Random(0))
     assert sorted(p for b in out for p in b) == sorted(pairs)
     for batch in out:
-        assert 0 < len(batch) <= 32
-        assert len({row for _, row in batch}) == len(batch)
-    assert out == batches(pairs, 32, random.Random(0))  # the same seed, the same batches
+        rows = [row for _, row in batch]
+        assert 0 < len(set(rows)) <= 8
+        assert max(rows.count(row) for row in rows) <= 4
+    rows = [row for _, row in pairs]
+    rounds = -(-max(rows.count(row) for row in set(rows)) // 4)
+    alone = sum(len({row for _, row in b}) < 2 for b in out)
+    assert alone <= rounds  # only a round's last batch may lack negatives (it then teaches nothing)
+    assert out == batches(pairs, 8, 4, random.Random(0))  # the same seed, the same batches
+    assert out != batches(pairs, 8, 4, random.Random(1))
 
 
 def _margin(vectors: np.ndarray, questions: int, per: int) -> float:
@@ -65,7 +71,7 @@ def test_a_short_run_pulls_questions_towards_their_own_passage_and_serves_as_a_m
     )
     topic = dataclasses.replace(corpus.not_covered[0], examples=corpus.not_covered[0].examples[:3])
     small = dataclasses.replace(corpus, passages=passages, not_covered=(topic,))
-    config = TuningConfig(epochs=2, learning_rate=1e-4, batch_size=8)
+    config = TuningConfig(epochs=2, learning_rate=1e-4, targets_per_batch=4, pairs_per_target=2)
     report = tune_encoder(DEFAULT_MODEL, small, tmp_path / "tuned", config, threads=2)
     assert report.targets == 7 and len(report.losses) == 2
     assert report.losses[1] < report.losses[0]
