@@ -128,7 +128,6 @@ class LocalStack:
             "SENPAI_DATA_DIR": str(data_dir),
             "SENPAI_INDEX_DIR": str(index),
             "SENPAI_ONNX_DIR": str(shared.onnx_dir),  # the model export is read-only: share it
-            "SENPAI_EMBEDDING_MODEL": shared.embedding_model,  # the tuned model too, as hosts share one
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),
         }

@@ -18,9 +18,10 @@ from settings.values import Backend, LogFormat, LogLevel, Profile, ServiceURL, S
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-#: The folder, under ``SENPAI_DATA_DIR/encoders``, of the packaged encoder tuned on the corpus:
-#: the model served when ``SENPAI_EMBEDDING_MODEL`` is not set (``senpai build-index`` makes it).
-TUNED_MODEL = f"{DEFAULT_MODEL}-tuned"
+#: The packaged encoder tuned on the corpus, beside Rasa's model under ``models/`` (or at
+#: ``SENPAI_TUNED_MODEL_DIR``): the model served when ``SENPAI_EMBEDDING_MODEL`` is not set.
+#: ``senpai build-index`` makes it when it is missing.
+DEFAULT_TUNED_MODEL_DIR = PROJECT_ROOT / "models" / f"{DEFAULT_MODEL}-tuned"
 #: The reviewed YAML (``knowledge.content``'s defaults; a test keeps them equal).
 DEFAULT_CORPUS_DIR = PROJECT_ROOT / "knowledge" / "corpus"
 DEFAULT_NOT_COVERED_FILE = PROJECT_ROOT / "knowledge" / "scope" / "not_covered.yaml"
@@ -73,6 +74,7 @@ class Settings:
     slack_signing_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     embedding_model: str = DEFAULT_MODEL
+    tuned_model_dir: Path = DEFAULT_TUNED_MODEL_DIR
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     not_covered_file: Path = DEFAULT_NOT_COVERED_FILE
     data_dir: Path = PROJECT_ROOT / ".senpai"
@@ -131,11 +133,6 @@ class Settings:
     def tracker_db(self) -> Path:
         """SQLite file of the embedded profile's conversations (Rasa's SQL tracker store)."""
         return self.data_dir / "tracker.db"
-
-    @property
-    def tuned_model_dir(self) -> Path:
-        """Where the packaged encoder tuned on the corpus is kept (``senpai tune-encoder``'s default)."""
-        return self.data_dir / "encoders" / TUNED_MODEL
 
     @property
     def serves_tuned_default(self) -> bool:
@@ -204,6 +201,7 @@ class Settings:
         """
         env = os.environ if env is None else env
         data_dir = values.path(env, "SENPAI_DATA_DIR", PROJECT_ROOT / ".senpai")
+        tuned = values.path(env, "SENPAI_TUNED_MODEL_DIR", DEFAULT_TUNED_MODEL_DIR)
         threads = values.integer(env, "SENPAI_TORCH_THREADS", 0, 0, 64)
         profile = values.profile(env)
         # Two replicas by default (one per core of a small machine); a Rasa URL list names its own.
@@ -277,8 +275,8 @@ class Settings:
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_api_url=slack_api,
-            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL")
-            or str(data_dir / "encoders" / TUNED_MODEL),
+            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or str(tuned),
+            tuned_model_dir=tuned,
             corpus_dir=values.path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
             not_covered_file=values.path(env, "SENPAI_NOT_COVERED_FILE", DEFAULT_NOT_COVERED_FILE),
             data_dir=data_dir,

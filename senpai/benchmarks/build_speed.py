@@ -45,7 +45,6 @@ def index_build(settings: Settings, trials: int) -> dict[str, Any]:
                 "SENPAI_DATA_DIR": str(root),
                 "SENPAI_INDEX_DIR": str(root / "index"),
                 "SENPAI_ONNX_DIR": str(settings.onnx_dir),  # the model's export is not what is measured
-                "SENPAI_EMBEDDING_MODEL": settings.embedding_model,  # nor its tuning (done once, at setup)
             }
             english.append(_build({**env, "SENPAI_JAPANESE": "0", "SENPAI_INDEX_DIR": str(root / "en")}))
             cold.append(_build(env))

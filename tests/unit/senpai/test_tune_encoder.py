@@ -25,7 +25,7 @@ def tiny_settings(
     monkeypatch.setenv("SENPAI_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("SENPAI_ENCODER_BACKEND", "torch")
     monkeypatch.setenv("SENPAI_JAPANESE", "0")
-    monkeypatch.setenv("SENPAI_DATA_DIR", str(tmp_path / "data"))  # the default tuned model goes here
+    monkeypatch.setenv("SENPAI_TUNED_MODEL_DIR", str(tmp_path / "models" / "tuned"))  # the default's place
     monkeypatch.delenv("SENPAI_EMBEDDING_MODEL", raising=False)
     return tmp_path / "index"
 
@@ -34,7 +34,7 @@ def test_by_default_build_index_tunes_the_packaged_model_once_and_serves_it(
     tiny_settings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = settings_from_env()
-    tuned = tmp_path / "data" / "encoders" / "all-MiniLM-L6-v2-tuned"
+    tuned = tmp_path / "models" / "tuned"
     assert settings.embedding_model == str(tuned) == str(settings.tuned_model_dir)
     with pytest.raises(EncoderError, match="senpai build-index"):  # not made yet: the error says how
         open_configured(settings)
