@@ -19,8 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: The packaged encoder tuned on the corpus, beside Rasa's model under ``models/`` (or at
-#: ``SENPAI_TUNED_MODEL_DIR``): the model served when ``SENPAI_EMBEDDING_MODEL`` is not set.
-#: ``senpai build-index`` makes it when it is missing.
+#: ``SENPAI_TUNED_MODEL_DIR``): served when ``SENPAI_EMBEDDING_MODEL`` names this directory,
+#: and then ``senpai build-index`` makes it when it is missing.
 DEFAULT_TUNED_MODEL_DIR = PROJECT_ROOT / "models" / f"{DEFAULT_MODEL}-tuned"
 #: The reviewed YAML (``knowledge.content``'s defaults; a test keeps them equal).
 DEFAULT_CORPUS_DIR = PROJECT_ROOT / "knowledge" / "corpus"
@@ -48,9 +48,9 @@ class Settings:
     ``production`` profile uses PostgreSQL (:attr:`database`) and a Redis lock
     store (:attr:`redis`), with several Rasa replicas behind the gateway.
 
-    Built from the environment, the encoder served is the packaged one tuned
-    on the corpus (:attr:`tuned_model_dir`, unless ``SENPAI_EMBEDDING_MODEL``
-    names another); built directly, it is the packaged one as it ships.
+    The encoder served is the packaged one unless ``SENPAI_EMBEDDING_MODEL``
+    names another, such as :attr:`tuned_model_dir` (the packaged one tuned on
+    the corpus, which ``senpai build-index`` then makes if it is missing).
     """
 
     host: str = "127.0.0.1"
@@ -136,7 +136,7 @@ class Settings:
 
     @property
     def serves_tuned_default(self) -> bool:
-        """Whether the served model is the default tuned one, which ``build-index`` makes if it is missing."""
+        """Whether the model served is the tuned one at :attr:`tuned_model_dir` (``build-index`` makes it)."""
         return self.embedding_model == str(self.tuned_model_dir)
 
     @property
@@ -275,7 +275,7 @@ class Settings:
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_api_url=slack_api,
-            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or str(tuned),
+            embedding_model=values.text(env, "SENPAI_EMBEDDING_MODEL") or DEFAULT_MODEL,
             tuned_model_dir=tuned,
             corpus_dir=values.path(env, "SENPAI_CORPUS_DIR", DEFAULT_CORPUS_DIR),
             not_covered_file=values.path(env, "SENPAI_NOT_COVERED_FILE", DEFAULT_NOT_COVERED_FILE),

@@ -69,9 +69,7 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     if corpus is None:
         return 1
     if settings.serves_tuned_default and not settings.tuned_model_dir.is_dir():
-        print(
-            f"The encoder served is the packaged one tuned on the corpus: making {settings.tuned_model_dir}"
-        )
+        print(f"The encoder configured is MiniLM tuned on the corpus: making {settings.tuned_model_dir}")
         code = tune(settings, corpus, DEFAULT_MODEL, settings.tuned_model_dir, "build-index")
         if code:
             return code

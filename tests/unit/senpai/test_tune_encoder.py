@@ -30,12 +30,15 @@ def tiny_settings(
     return tmp_path / "index"
 
 
-def test_by_default_build_index_tunes_the_packaged_model_once_and_serves_it(
-    tiny_settings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_build_index_tunes_the_packaged_model_once_when_the_tuned_one_is_configured(
+    tiny_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = settings_from_env()
+    assert settings_from_env().embedding_model == "all-MiniLM-L6-v2"  # the default: as packaged
     tuned = tmp_path / "models" / "tuned"
+    monkeypatch.setenv("SENPAI_EMBEDDING_MODEL", str(tuned))
+    settings = settings_from_env()
     assert settings.embedding_model == str(tuned) == str(settings.tuned_model_dir)
+    assert settings.serves_tuned_default
     with pytest.raises(EncoderError, match="senpai build-index"):  # not made yet: the error says how
         open_configured(settings)
     assert main(["build-index"]) == 0
