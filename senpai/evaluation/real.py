@@ -223,16 +223,22 @@ def summary(replies: Sequence[Reply]) -> dict[str, Any]:
     return out
 
 
+def _share(value: float | None) -> str:
+    """A rate to three places, or ``-`` for a group with no message (a set without fallbacks)."""
+    return "-" if value is None else f"{value:.3f}"
+
+
 def table(report: Mapping[str, Any]) -> str:
     """The summary as text: one block per language."""
     lines = []
     for lang, s in report.items():
+        answers, fallbacks = s["answer_labelled"], s["fallback_labelled"]
         lines.append(
             f"{lang}: {s['messages']} messages, accuracy {s['accuracy']:.3f} "
-            f"(first passage {s['accuracy_first_passage']:.3f}); answer-labelled "
-            f"{s['answer_labelled']['accuracy']:.3f} of {s['answer_labelled']['n']}; fallback-labelled "
-            f"{s['fallback_labelled']['accuracy']:.3f} of {s['fallback_labelled']['n']} "
-            f"({s['fallback_labelled']['answered']:.3f} answered); clarified {s['clarified']:.3f}"
+            f"(first passage {_share(s['accuracy_first_passage'])}); answer-labelled "
+            f"{_share(answers['accuracy'])} of {answers['n']}; fallback-labelled "
+            f"{_share(fallbacks['accuracy'])} of {fallbacks['n']} "
+            f"({_share(fallbacks['answered'])} answered); clarified {s['clarified']:.3f}"
         )
         for name, values in s["by"].items():
             cells = ", ".join(f"{v} {c['accuracy']:.2f} ({c['n']})" for v, c in values.items())

@@ -18,6 +18,7 @@ from senpai.evaluation.real import (
     properties,
     sentences,
     summary,
+    table,
     with_versions,
 )
 
@@ -63,6 +64,15 @@ def test_summary_reports_each_language_and_the_answered_share_of_fallbacks() -> 
     assert report["en"]["accuracy"] == pytest.approx(1 / 3, abs=0.001)
     assert report["en"]["fallback_labelled"] == {"n": 1, "accuracy": 0.0, "answered": 1.0}
     assert report["ja"]["accuracy"] == 1.0
+    assert table(report).splitlines()[0].startswith("en: 3 messages, accuracy 0.333")
+
+
+def test_a_set_with_only_one_kind_of_label_is_reported_with_dashes() -> None:
+    report = summary([Reply(message(relevant=("a",)), "answer", ("a",))])  # no fallback-labelled message
+    assert report["en"]["fallback_labelled"] == {"n": 0, "accuracy": None, "answered": None}
+    assert "fallback-labelled - of 0 (- answered)" in table(report)
+    only_fallbacks = summary([Reply(message("fallback", not_covered="t"), "fallback", ())])
+    assert "answer-labelled - of 0" in table(only_fallbacks)
 
 
 @pytest.mark.parametrize("path", [*DEVELOPMENT, *HELD_OUT])
