@@ -183,10 +183,12 @@ def main() -> int:
         return 2
     install(service)
     announce(service, current_dir(settings.index_dir))
+    int8 = settings.long_query_int8 and settings.encoder_backend == "onnx"
     logger.info(
-        "loaded %d passages (model %s); serving on %s:%d",
+        "loaded %d passages (model %s%s); serving on %s:%d",
         len(service.index),
         settings.embedding_model,
+        ", long messages on its int8 copy" if int8 else "",
         settings.action_host,
         settings.action_port,
     )

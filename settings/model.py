@@ -100,6 +100,7 @@ class Settings:
     rate_ip_per_min: int = 120
     torch_threads: int | None = None
     long_query_threads: int = 2
+    long_query_int8: bool = False
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
@@ -185,7 +186,8 @@ class Settings:
         ``SENPAI_RASA_BIN``, ``SENPAI_RASA_MODEL``, ``SENPAI_RASA_TIMEOUT``,
         ``SENPAI_MAX_BODY_BYTES``, ``SENPAI_ANSWER_THRESHOLD``,
         ``SENPAI_OOS_THRESHOLD``, ``SENPAI_CLARIFY_MARGIN``, ``SENPAI_LEXICAL_WEIGHT``,
-        ``SENPAI_TORCH_THREADS``, ``SENPAI_LONG_QUERY_THREADS``, ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
+        ``SENPAI_TORCH_THREADS``, ``SENPAI_LONG_QUERY_THREADS``, ``SENPAI_LONG_QUERY_INT8``,
+        ``SENPAI_ALLOWED_ORIGINS`` (comma-separated
         origins allowed to embed the widget), ``SENPAI_RATE_SENDER_PER_MIN``,
         ``SENPAI_RATE_IP_PER_MIN``, ``SENPAI_TRUSTED_PROXIES`` (addresses of
         reverse proxies whose ``X-Forwarded-For`` names the client),
@@ -300,6 +302,7 @@ class Settings:
             rate_ip_per_min=values.integer(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,
             long_query_threads=values.integer(env, "SENPAI_LONG_QUERY_THREADS", 2, 1, 64),
+            long_query_int8=values.flag(env, "SENPAI_LONG_QUERY_INT8", False),
             query_cache=values.integer(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
             encoder_backend=values.backend(env),
             onnx_dir=values.path(env, "SENPAI_ONNX_DIR", data_dir / "onnx"),

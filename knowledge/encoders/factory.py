@@ -22,6 +22,7 @@ def open_encoder(
     onnx_root: Path | None = None,
     threads: int | None = None,
     long_threads: int | None = None,
+    long_int8: bool = False,
 ) -> Encoder:
     """Open the configured encoder for serving: torch, or a local ONNX export of the same model.
 
@@ -34,6 +35,8 @@ def open_encoder(
         threads: Encoder threads (ONNX Runtime defaults to 1, torch to its own).
         long_threads: ONNX only: threads of a second session for one long text
             (see :meth:`~knowledge.encoders.onnx.OnnxEncoder.open`).
+        long_int8: ONNX only: that session runs the export's int8 copy
+            (:mod:`knowledge.encoders.int8`).
 
     Raises:
         EncoderError: If the model or its export can't be loaded, or the export
@@ -49,7 +52,7 @@ def open_encoder(
             f"no ONNX export of {name!r} (as its files are now) at {directory}: run `senpai build-index` "
             "(it exports the model), or set SENPAI_ENCODER_BACKEND=torch"
         )
-    return OnnxEncoder.open(directory, threads, long_threads)
+    return OnnxEncoder.open(directory, threads, long_threads, long_int8=long_int8)
 
 
 class EncoderSettings(Protocol):
@@ -65,6 +68,8 @@ class EncoderSettings(Protocol):
     def torch_threads(self) -> int | None: ...  # noqa: D102
     @property
     def long_query_threads(self) -> int: ...  # noqa: D102
+    @property
+    def long_query_int8(self) -> bool: ...  # noqa: D102
     @property
     def japanese(self) -> bool: ...  # noqa: D102
 
@@ -86,6 +91,7 @@ def open_configured(settings: EncoderSettings, threads: int | None = None) -> En
         onnx_root=settings.onnx_dir,
         threads=threads or settings.torch_threads,
         long_threads=None if threads else settings.long_query_threads,
+        long_int8=not threads and settings.long_query_int8,
     )
 
 

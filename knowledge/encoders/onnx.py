@@ -11,6 +11,7 @@ An export is a directory of plain files::
 
     model.onnx       the transformer, token ids in, token embeddings out
     tokenizer.json   the model's fast tokenizer
+    model.int8.onnx  an int8 copy for long queries (:mod:`knowledge.encoders.int8`), if it passed its check
     onnx.json        model name and weights digest, dimension, sequence length, pooling, check results
 
 Only models that mean-pool their token embeddings (like all-MiniLM-L6-v2) are
@@ -31,12 +32,13 @@ from typing import Any
 import numpy as np
 
 from knowledge.encoders.base import EncoderError, Vectors, weights_fingerprint
+from knowledge.encoders.int8 import INT8_FILE, INT8_MIN_COSINE, quantize
 from knowledge.encoders.sentence import load_encoder
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "onnx.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: with the int8 copy
 #: Largest difference allowed between an ONNX and a torch vector component at export.
 TOLERANCE = 1e-4
 #: Texts the export is checked on: short and long, typos, Japanese, empty.
@@ -86,6 +88,7 @@ def is_current(directory: Path, name: str, weights: str | None) -> bool:
         and meta.get("model") == name
         and meta.get("weights") == weights
         and all((Path(directory) / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE))
+        and ("file" not in (meta.get("int8") or {}) or (Path(directory) / INT8_FILE).is_file())
     )
 
 
@@ -190,21 +193,47 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
             "set SENPAI_ENCODER_BACKEND=torch"
         )
     meta["checked_max_abs_diff"] = difference
+    meta["int8"] = _int8_copy(tmp, texts, threads)
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(tmp, directory)
     return directory
 
 
-def _session(ort: Any, directory: Path, threads: int, *, spin: bool = True) -> Any:
-    """An ONNX Runtime session of the export (``spin=False``: its threads sleep when idle)."""
+def _int8_copy(directory: Path, texts: list[str], threads: int | None) -> dict[str, Any]:
+    """Make the export's int8 copy and check it against the float model on ``texts``.
+
+    Returns:
+        What ``onnx.json`` records of it: its ``file`` and lowest cosine with the float
+        vectors, or why it was ``refused`` (it could not be made, or fell below
+        :data:`INT8_MIN_COSINE`). The float export is published either way; only
+        ``SENPAI_LONG_QUERY_INT8=1`` needs the copy.
+    """
+    try:
+        import onnxruntime as ort
+
+        quantize(directory / MODEL_FILE, directory / INT8_FILE)
+        exact, small = OnnxEncoder.open(directory, threads), OnnxEncoder.open(directory, threads)
+        small._session = _session(ort, directory, threads or 1, file=INT8_FILE)  # every check text
+        cosine = float(np.min(np.sum(exact.encode(texts) * small.encode(texts), axis=1)))
+    except Exception as exc:  # the float export stands without it
+        (directory / INT8_FILE).unlink(missing_ok=True)
+        return {"refused": f"could not be made: {exc}"}
+    if cosine < INT8_MIN_COSINE:
+        (directory / INT8_FILE).unlink(missing_ok=True)
+        return {"refused": f"its lowest cosine with the float model is {cosine:.3f} (< {INT8_MIN_COSINE})"}
+    return {"file": INT8_FILE, "min_cosine": round(cosine, 5)}
+
+
+def _session(ort: Any, directory: Path, threads: int, *, spin: bool = True, file: str = MODEL_FILE) -> Any:
+    """An ONNX Runtime session of the export's ``file`` (``spin=False``: its threads sleep when idle)."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if not spin:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(directory / file), options, providers=["CPUExecutionProvider"])
 
 
 class OnnxEncoder:
@@ -237,7 +266,12 @@ class OnnxEncoder:
 
     @classmethod
     def open(
-        cls, directory: Path, threads: int | None = None, long_threads: int | None = None
+        cls,
+        directory: Path,
+        threads: int | None = None,
+        long_threads: int | None = None,
+        *,
+        long_int8: bool = False,
     ) -> OnnxEncoder:
         """Load an export made by :func:`export`.
 
@@ -250,9 +284,12 @@ class OnnxEncoder:
                 question inside a back-story: on two cores it takes about 60% of the time
                 (docs/operations.md, "Performance"). Its threads sleep between calls
                 rather than spin, so it takes nothing from other work while idle.
+            long_int8: That session runs the export's int8 copy (:mod:`knowledge.encoders.int8`),
+                with ``long_threads`` or ``threads`` threads, whichever is more.
 
         Raises:
-            EncoderError: If the export is missing or unreadable.
+            EncoderError: If the export is missing or unreadable, or ``long_int8`` is asked
+                of an export without an int8 copy.
         """
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -264,13 +301,23 @@ class OnnxEncoder:
                 f"no ONNX export at {directory}: run `senpai build-index` (it exports the model), "
                 "or set SENPAI_ENCODER_BACKEND=torch"
             )
+        copy = meta.get("int8") or {}
+        if long_int8 and "file" not in copy:
+            why = copy.get("refused", "the export is older than the copies")
+            raise EncoderError(
+                f"the ONNX export at {directory} has no int8 copy ({why}): rebuild it with "
+                "`senpai build-index`, or set SENPAI_LONG_QUERY_INT8=0"
+            )
         try:
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
             tokenizer.enable_truncation(int(meta["max_seq_length"]))
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
             narrow, broad = threads or 1, long_threads or 0
             session = _session(ort, directory, narrow)
-            wide = _session(ort, directory, broad, spin=False) if broad > narrow else None
+            if long_int8:
+                wide = _session(ort, directory, max(broad, narrow), spin=False, file=INT8_FILE)
+            else:
+                wide = _session(ort, directory, broad, spin=False) if broad > narrow else None
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
         return cls(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 
 from knowledge import EncoderError, Index
 from knowledge.encoders.base import DEFAULT_MODEL, weights_fingerprint
-from knowledge.encoders.factory import open_encoder
+from knowledge.encoders.factory import open_configured, open_encoder
+from knowledge.encoders.int8 import INT8_FILE, INT8_MIN_COSINE
 from knowledge.encoders.onnx import (
     META_FILE,
     MODEL_FILE,
@@ -72,6 +74,48 @@ def test_one_long_text_is_embedded_on_the_wide_session_with_the_same_vector(expo
     assert OnnxEncoder.open(exported, 2, long_threads=2)._wide is None
 
 
+_STORY = "My JTE never tells me what the lesson is until we walk into the classroom. " * 6
+
+
+def test_the_export_has_an_int8_copy_that_only_long_queries_use_when_asked(exported: Path) -> None:
+    meta = json.loads((exported / META_FILE).read_text())
+    assert meta["int8"]["file"] == INT8_FILE and (exported / INT8_FILE).is_file()
+    assert meta["int8"]["min_cosine"] >= INT8_MIN_COSINE
+    size = (exported / INT8_FILE).stat().st_size
+    assert size < 0.7 * (exported / MODEL_FILE).stat().st_size  # the word embeddings stay float
+    exact = OnnxEncoder.open(exported, 1)
+    small = OnnxEncoder.open(exported, 1, long_int8=True)  # one thread for long texts, but the copy
+    question = "What do JTEs think of ALTs?"
+    np.testing.assert_allclose(small.encode([question]), exact.encode([question]), atol=1e-5)
+    long_small, long_exact = small.encode([_STORY]), exact.encode([_STORY])
+    assert not np.allclose(long_small, long_exact, atol=1e-4)  # the int8 copy ran
+    assert 0.98 < float((long_small @ long_exact.T)[0, 0]) < 1.0
+    np.testing.assert_allclose(small.encode([_STORY, _STORY]), exact.encode([_STORY, _STORY]), atol=1e-5)
+
+
+def test_the_int8_copy_is_the_settings_choice_and_refused_where_it_is_missing(
+    exported: Path, tmp_path: Path
+) -> None:
+    assert Settings.from_env({}).long_query_int8 is False
+    with pytest.raises(SettingsError, match="SENPAI_LONG_QUERY_INT8"):
+        Settings.from_env({"SENPAI_LONG_QUERY_INT8": "maybe"})
+    chosen = Settings.from_env({"SENPAI_LONG_QUERY_INT8": "1", "SENPAI_ONNX_DIR": str(exported.parent)})
+    vector = open_configured(chosen).encode([_STORY])
+    assert not np.allclose(vector, OnnxEncoder.open(exported).encode([_STORY]), atol=1e-4)
+    older = tmp_path / DEFAULT_MODEL
+    shutil.copytree(exported, older)
+    weights = weights_fingerprint(DEFAULT_MODEL)
+    (older / INT8_FILE).unlink()
+    assert not is_current(older, DEFAULT_MODEL, weights)  # onnx.json names a copy that is gone
+    meta = json.loads((older / META_FILE).read_text())
+    refused = {"refused": "its lowest cosine with the float model is 0.412 (< 0.95)"}
+    (older / META_FILE).write_text(json.dumps({**meta, "int8": refused}))  # the copy failed its check
+    assert is_current(older, DEFAULT_MODEL, weights)  # the float export still serves
+    OnnxEncoder.open(older, 1, 2)
+    with pytest.raises(EncoderError, match=r"no int8 copy \(its lowest cosine .*senpai build-index"):
+        OnnxEncoder.open(older, 1, 2, long_int8=True)
+
+
 def test_an_index_ranks_the_same_with_either_backend(
     exported: Path, tiny_index: Index, encoder: SentenceTransformerEncoder
 ) -> None:
@@ -105,6 +149,8 @@ def test_an_incomplete_or_foreign_export_is_not_current(exported: Path, tmp_path
     assert not is_current(partial, DEFAULT_MODEL, weights)  # no model.onnx
     (partial / MODEL_FILE).write_bytes(b"not a model")
     (partial / "tokenizer.json").write_text("{}")
+    assert not is_current(partial, DEFAULT_MODEL, weights)  # onnx.json names an int8 copy
+    (partial / INT8_FILE).write_bytes(b"not a model either")
     assert is_current(partial, DEFAULT_MODEL, weights)
     with pytest.raises(EncoderError, match="unreadable"):
         OnnxEncoder.open(partial)
@@ -118,3 +164,21 @@ def test_the_backend_is_onnx_by_default_and_configurable() -> None:
     assert Settings.from_env({"SENPAI_ONNX_DIR": "/tmp/x"}).onnx_dir == Path("/tmp/x")
     with pytest.raises(SettingsError, match="SENPAI_ENCODER_BACKEND"):
         Settings.from_env({"SENPAI_ENCODER_BACKEND": "tensorrt"})
+
+
+def test_an_int8_copy_that_cannot_be_made_leaves_the_export_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(source: Path, target: Path) -> None:
+        target.write_bytes(b"half a model")
+        raise RuntimeError("this operator set is not supported")
+
+    monkeypatch.setattr("knowledge.encoders.onnx.quantize", broken)
+    directory, made = ensure_export(DEFAULT_MODEL, tmp_path)
+    meta = json.loads((directory / META_FILE).read_text())
+    assert made and meta["int8"] == {"refused": "could not be made: this operator set is not supported"}
+    assert not (directory / INT8_FILE).exists()
+    assert is_current(directory, DEFAULT_MODEL, weights_fingerprint(DEFAULT_MODEL))
+    assert OnnxEncoder.open(directory, 1, 2).encode([_STORY]).shape == (1, 384)
+    with pytest.raises(EncoderError, match="not supported"):
+        open_encoder(DEFAULT_MODEL, backend="onnx", onnx_root=tmp_path, threads=1, long_int8=True)

@@ -1,0 +1,84 @@
+"""A long message on the real stack with the int8 copy of the encoder (``SENPAI_LONG_QUERY_INT8=1``).
+
+The action server embeds a text of 48 tokens or more on its long-text session;
+with the setting, that session runs the export's int8 copy. The stack must
+start with it, say so, and answer a long message from the right passage; an
+export without the copy must stop the action server with the reason, not
+serve float vectors under an int8 setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge.encoders.base import DEFAULT_MODEL
+from knowledge.encoders.int8 import INT8_FILE
+from knowledge.encoders.onnx import META_FILE, WIDE_TOKENS, OnnxEncoder, export_dir
+from settings import PROJECT_ROOT, Settings
+from tests.integration.conftest import Stack, start_stack
+
+pytestmark = pytest.mark.integration
+
+#: An ALT's story with the question at its end (our own words), well over the long session's 48 tokens.
+NOVELTY_STORY = (
+    "I moved to a small town in Kyushu in August and I visit three elementary schools. Every time I "
+    "walk into a classroom the kids shout 'gaikokujin!' and want to touch my hair, and the teachers "
+    "introduce me mostly as the foreigner from America. Sometimes I feel like I'm only here as a "
+    "novelty for the kids to gawk at. Is that just me?"
+)
+
+
+@pytest.fixture(scope="module")
+def int8_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("int8"), {"SENPAI_LONG_QUERY_INT8": "1"})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_a_long_message_is_answered_on_the_int8_copy(int8_stack: Stack) -> None:
+    export = export_dir(Settings.from_env().onnx_dir, DEFAULT_MODEL)
+    assert OnnxEncoder.open(export).count_tokens(NOVELTY_STORY) >= WIDE_TOKENS
+    assert "long messages on its int8 copy" in int8_stack.output()
+    reply = int8_stack.chat("alt-int8", NOVELTY_STORY)
+    assert reply["kind"] == "answer", reply
+    cited = {c["passage_id"] for m in reply["messages"] for c in m.get("citations", [])}
+    assert any(p.startswith("identity-foreigner") for p in cited), cited
+
+
+def test_an_export_without_its_int8_copy_stops_the_action_server_with_the_reason(
+    int8_stack: Stack, tmp_path: Path
+) -> None:
+    onnx = tmp_path / "onnx"
+    shutil.copytree(export_dir(Settings.from_env().onnx_dir, DEFAULT_MODEL), export_dir(onnx, DEFAULT_MODEL))
+    export = export_dir(onnx, DEFAULT_MODEL)
+    meta = json.loads((export / META_FILE).read_text())
+    refused = {"refused": "its lowest cosine with the float model is 0.412 (< 0.95)"}
+    (export / META_FILE).write_text(json.dumps({**meta, "int8": refused}))
+    (export / INT8_FILE).unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "actions"],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "SENPAI_INDEX_DIR": str(int8_stack.data_dir / "index"),
+            "SENPAI_ONNX_DIR": str(onnx),
+            "SENPAI_LONG_QUERY_INT8": "1",
+            "SENPAI_ACTION_URL": "http://127.0.0.1:9",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "no int8 copy (its lowest cosine with the float model is 0.412" in result.stderr
+    assert "senpai build-index" in result.stderr
