@@ -20,6 +20,7 @@ supported; others are refused with a hint to use ``SENPAI_ENCODER_BACKEND=torch`
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -88,7 +89,7 @@ def is_current(directory: Path, name: str, weights: str | None) -> bool:
         and meta.get("model") == name
         and meta.get("weights") == weights
         and all((Path(directory) / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE))
-        and ("file" not in (meta.get("int8") or {}) or (Path(directory) / INT8_FILE).is_file())
+        and (_int8_record(meta).get("file") is None or (Path(directory) / INT8_FILE).is_file())
     )
 
 
@@ -185,7 +186,9 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
     }
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     texts = list(CHECK_TEXTS)
-    difference = float(np.max(np.abs(OnnxEncoder.open(tmp, threads).encode(texts) - reference.encode(texts))))
+    exported = OnnxEncoder.open(tmp, threads)
+    vectors = exported.encode(texts)
+    difference = float(np.max(np.abs(vectors - reference.encode(texts))))
     if not difference <= TOLERANCE:
         shutil.rmtree(tmp, ignore_errors=True)
         raise EncoderError(
@@ -193,15 +196,24 @@ def export(name: str, directory: Path, threads: int | None = None) -> Path:
             "set SENPAI_ENCODER_BACKEND=torch"
         )
     meta["checked_max_abs_diff"] = difference
-    meta["int8"] = _int8_copy(tmp, texts, threads)
+    meta["int8"] = _int8_copy(exported, tmp, texts, vectors, threads)
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(tmp, directory)
     return directory
 
 
-def _int8_copy(directory: Path, texts: list[str], threads: int | None) -> dict[str, Any]:
-    """Make the export's int8 copy and check it against the float model on ``texts``.
+def _int8_copy(
+    exported: OnnxEncoder, directory: Path, texts: list[str], vectors: Vectors, threads: int | None
+) -> dict[str, Any]:
+    """Make the export's int8 copy and check it against the float model's ``vectors`` of ``texts``.
+
+    Args:
+        exported: The float export just checked against torch (its tokenizer is reused).
+        directory: The export's directory.
+        texts: The check texts.
+        vectors: The float export's vectors of them.
+        threads: Threads of the copy's session.
 
     Returns:
         What ``onnx.json`` records of it: its ``file`` and lowest cosine with the float
@@ -213,9 +225,10 @@ def _int8_copy(directory: Path, texts: list[str], threads: int | None) -> dict[s
         import onnxruntime as ort
 
         quantize(directory / MODEL_FILE, directory / INT8_FILE)
-        exact, small = OnnxEncoder.open(directory, threads), OnnxEncoder.open(directory, threads)
-        small._session = _session(ort, directory, threads or 1, file=INT8_FILE)  # every check text
-        cosine = float(np.min(np.sum(exact.encode(texts) * small.encode(texts), axis=1)))
+        small = copy.copy(exported)  # the same tokenizer; every check text on the int8 copy
+        small._session = _session(ort, directory, threads or 1, file=INT8_FILE)
+        small._wide = None
+        cosine = float(np.min(np.sum(vectors * small.encode(texts), axis=1)))
     except Exception as exc:  # the float export stands without it
         (directory / INT8_FILE).unlink(missing_ok=True)
         return {"refused": f"could not be made: {exc}"}
@@ -223,6 +236,12 @@ def _int8_copy(directory: Path, texts: list[str], threads: int | None) -> dict[s
         (directory / INT8_FILE).unlink(missing_ok=True)
         return {"refused": f"its lowest cosine with the float model is {cosine:.3f} (< {INT8_MIN_COSINE})"}
     return {"file": INT8_FILE, "min_cosine": round(cosine, 5)}
+
+
+def _int8_record(meta: dict[str, Any]) -> dict[str, Any]:
+    """What ``onnx.json`` says of the int8 copy: its ``file``, or why it was ``refused`` (empty if older)."""
+    record = meta.get("int8")
+    return record if isinstance(record, dict) else {}
 
 
 def _session(ort: Any, directory: Path, threads: int, *, spin: bool = True, file: str = MODEL_FILE) -> Any:
@@ -301,9 +320,9 @@ class OnnxEncoder:
                 f"no ONNX export at {directory}: run `senpai build-index` (it exports the model), "
                 "or set SENPAI_ENCODER_BACKEND=torch"
             )
-        copy = meta.get("int8") or {}
-        if long_int8 and "file" not in copy:
-            why = copy.get("refused", "the export is older than the copies")
+        record = _int8_record(meta)
+        if long_int8 and record.get("file") is None:
+            why = record.get("refused", "the export is older than the copies")
             raise EncoderError(
                 f"the ONNX export at {directory} has no int8 copy ({why}): rebuild it with "
                 "`senpai build-index`, or set SENPAI_LONG_QUERY_INT8=0"
@@ -314,10 +333,13 @@ class OnnxEncoder:
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
             narrow, broad = threads or 1, long_threads or 0
             session = _session(ort, directory, narrow)
-            if long_int8:
-                wide = _session(ort, directory, max(broad, narrow), spin=False, file=INT8_FILE)
-            else:
-                wide = _session(ort, directory, broad, spin=False) if broad > narrow else None
+            # A second session for long texts: more threads, or the int8 copy, or both.
+            model = INT8_FILE if long_int8 else MODEL_FILE
+            wide = (
+                _session(ort, directory, max(broad, narrow), spin=False, file=model)
+                if long_int8 or broad > narrow
+                else None
+            )
         except Exception as exc:
             raise EncoderError(f"the ONNX export at {directory} is unreadable ({exc}); rebuild it") from exc
         return cls(
