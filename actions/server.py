@@ -57,6 +57,9 @@ def load_service(settings: Settings) -> KnowledgeService:
     if settings.encoder_backend == "onnx":  # a new host makes its ONNX export from the packaged weights
         ensure_export(settings.embedding_model, settings.onnx_dir, settings.torch_threads)
     model = open_configured(settings)
+    if settings.encoder_backend == "onnx":
+        how = "its int8 copy" if getattr(model, "long_int8", False) else "the float model"
+        logger.info("long messages on %s (SENPAI_LONG_QUERY_INT8=%s)", how, settings.long_query_int8)
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)
     index.with_encoder(model).search("warm-up", 1)  # the first search is slow; pay it now, uncached
@@ -183,12 +186,10 @@ def main() -> int:
         return 2
     install(service)
     announce(service, current_dir(settings.index_dir))
-    int8 = settings.long_query_int8 and settings.encoder_backend == "onnx"
     logger.info(
-        "loaded %d passages (model %s%s); serving on %s:%d",
+        "loaded %d passages (model %s); serving on %s:%d",
         len(service.index),
         settings.embedding_model,
-        ", long messages on its int8 copy" if int8 else "",
         settings.action_host,
         settings.action_port,
     )

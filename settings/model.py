@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from settings import values
-from settings.values import Backend, LogFormat, LogLevel, Profile, ServiceURL, SettingsError
+from settings.values import Backend, Int8Use, LogFormat, LogLevel, Profile, ServiceURL, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The packaged encoder (``knowledge.encoders.base.DEFAULT_MODEL``; a test keeps the two equal).
@@ -100,7 +100,7 @@ class Settings:
     rate_ip_per_min: int = 120
     torch_threads: int | None = None
     long_query_threads: int = 2
-    long_query_int8: bool = False
+    long_query_int8: Int8Use = "auto"
     query_cache: int = 1024
     encoder_backend: Backend = "onnx"
     onnx_dir: Path = PROJECT_ROOT / ".senpai" / "onnx"
@@ -302,7 +302,7 @@ class Settings:
             rate_ip_per_min=values.integer(env, "SENPAI_RATE_IP_PER_MIN", 120, 1, 1_000_000),
             torch_threads=threads or None,
             long_query_threads=values.integer(env, "SENPAI_LONG_QUERY_THREADS", 2, 1, 64),
-            long_query_int8=values.flag(env, "SENPAI_LONG_QUERY_INT8", False),
+            long_query_int8=values.int8_use(env),
             query_cache=values.integer(env, "SENPAI_QUERY_CACHE", 1024, 0, 1_000_000),
             encoder_backend=values.backend(env),
             onnx_dir=values.path(env, "SENPAI_ONNX_DIR", data_dir / "onnx"),

@@ -22,6 +22,8 @@ LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["text", "json"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning")
 LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
+#: Whether long messages are embedded with the int8 copy (``knowledge.encoders.onnx.Int8Use``).
+Int8Use = Literal["auto", "on", "off"]
 
 
 class SettingsError(ValueError):
@@ -54,6 +56,17 @@ def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
+def int8_use(env: Mapping[str, str]) -> Int8Use:
+    """``SENPAI_LONG_QUERY_INT8``: ``auto`` (the default: the copy if the export has one), 1 or 0."""
+    raw = text(env, "SENPAI_LONG_QUERY_INT8")
+    if raw is None or raw.lower() == "auto":
+        return "auto"
+    try:
+        return "on" if flag(env, "SENPAI_LONG_QUERY_INT8", False) else "off"
+    except SettingsError:
+        raise SettingsError(f"SENPAI_LONG_QUERY_INT8 must be auto, 1 or 0, got {raw!r}") from None
 
 
 def _bounded(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge.encoders.base import DEFAULT_MODEL, Backend, Encoder, EncoderError, weights_fingerprint
+from knowledge.encoders.int8 import Int8Use
 from knowledge.encoders.onnx import OnnxEncoder, export_dir, is_current
 from knowledge.encoders.sentence import load_encoder
 
@@ -22,7 +23,7 @@ def open_encoder(
     onnx_root: Path | None = None,
     threads: int | None = None,
     long_threads: int | None = None,
-    long_int8: bool = False,
+    long_int8: Int8Use = "off",
 ) -> Encoder:
     """Open the configured encoder for serving: torch, or a local ONNX export of the same model.
 
@@ -35,8 +36,8 @@ def open_encoder(
         threads: Encoder threads (ONNX Runtime defaults to 1, torch to its own).
         long_threads: ONNX only: threads of a second session for one long text
             (see :meth:`~knowledge.encoders.onnx.OnnxEncoder.open`).
-        long_int8: ONNX only: that session runs the export's int8 copy
-            (:mod:`knowledge.encoders.int8`).
+        long_int8: ONNX only: whether that session runs the export's int8 copy
+            (:mod:`knowledge.encoders.int8`): ``on``, ``auto`` (if the export has one) or ``off``.
 
     Raises:
         EncoderError: If the model or its export can't be loaded, or the export
@@ -69,7 +70,7 @@ class EncoderSettings(Protocol):
     @property
     def long_query_threads(self) -> int: ...  # noqa: D102
     @property
-    def long_query_int8(self) -> bool: ...  # noqa: D102
+    def long_query_int8(self) -> Int8Use: ...  # noqa: D102
     @property
     def japanese(self) -> bool: ...  # noqa: D102
 
@@ -91,7 +92,7 @@ def open_configured(settings: EncoderSettings, threads: int | None = None) -> En
         onnx_root=settings.onnx_dir,
         threads=threads or settings.torch_threads,
         long_threads=None if threads else settings.long_query_threads,
-        long_int8=not threads and settings.long_query_int8,
+        long_int8="off" if threads else settings.long_query_int8,
     )
 
 

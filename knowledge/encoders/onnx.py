@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.encoders.base import EncoderError, Vectors, weights_fingerprint
-from knowledge.encoders.int8 import INT8_FILE, INT8_MIN_COSINE, quantize
+from knowledge.encoders.int8 import INT8_FILE, INT8_MIN_COSINE, Int8Use, int8_record, quantize, serves_copy
 from knowledge.encoders.sentence import load_encoder
 
 MODEL_FILE = "model.onnx"
@@ -89,7 +89,7 @@ def is_current(directory: Path, name: str, weights: str | None) -> bool:
         and meta.get("model") == name
         and meta.get("weights") == weights
         and all((Path(directory) / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE))
-        and (_int8_record(meta).get("file") is None or (Path(directory) / INT8_FILE).is_file())
+        and (int8_record(meta).get("file") is None or (Path(directory) / INT8_FILE).is_file())
     )
 
 
@@ -218,8 +218,8 @@ def _int8_copy(
     Returns:
         What ``onnx.json`` records of it: its ``file`` and lowest cosine with the float
         vectors, or why it was ``refused`` (it could not be made, or fell below
-        :data:`INT8_MIN_COSINE`). The float export is published either way; only
-        ``SENPAI_LONG_QUERY_INT8=1`` needs the copy.
+        :data:`INT8_MIN_COSINE`). The float export is published either way: without
+        the copy, long texts use the float model (``SENPAI_LONG_QUERY_INT8=1`` refuses).
     """
     try:
         import onnxruntime as ort
@@ -236,12 +236,6 @@ def _int8_copy(
         (directory / INT8_FILE).unlink(missing_ok=True)
         return {"refused": f"its lowest cosine with the float model is {cosine:.3f} (< {INT8_MIN_COSINE})"}
     return {"file": INT8_FILE, "min_cosine": round(cosine, 5)}
-
-
-def _int8_record(meta: dict[str, Any]) -> dict[str, Any]:
-    """What ``onnx.json`` says of the int8 copy: its ``file``, or why it was ``refused`` (empty if older)."""
-    record = meta.get("int8")
-    return record if isinstance(record, dict) else {}
 
 
 def _session(ort: Any, directory: Path, threads: int, *, spin: bool = True, file: str = MODEL_FILE) -> Any:
@@ -268,8 +262,12 @@ class OnnxEncoder:
         max_tokens: int = 512,
         wide: Any | None = None,
         weights: str | None = None,
+        *,
+        long_int8: bool = False,
     ) -> None:
         self.name = name
+        #: Whether ``wide`` runs the int8 copy (long texts' vectors then differ a little).
+        self.long_int8 = long_int8
         #: The digest of the files the export was made from (``weights`` in ``onnx.json``).
         self.weights = weights
         self.dim = dim
@@ -290,7 +288,7 @@ class OnnxEncoder:
         threads: int | None = None,
         long_threads: int | None = None,
         *,
-        long_int8: bool = False,
+        long_int8: Int8Use = "off",
     ) -> OnnxEncoder:
         """Load an export made by :func:`export`.
 
@@ -303,12 +301,14 @@ class OnnxEncoder:
                 question inside a back-story: on two cores it takes about 60% of the time
                 (docs/operations.md, "Performance"). Its threads sleep between calls
                 rather than spin, so it takes nothing from other work while idle.
-            long_int8: That session runs the export's int8 copy (:mod:`knowledge.encoders.int8`),
-                with ``long_threads`` or ``threads`` threads, whichever is more.
+            long_int8: ``on``: that session runs the export's int8 copy
+                (:mod:`knowledge.encoders.int8`), with ``long_threads`` or ``threads``
+                threads, whichever is more; ``auto``: the same if the export has a checked
+                copy, else the float model (with a warning saying why); ``off``: never.
 
         Raises:
-            EncoderError: If the export is missing or unreadable, or ``long_int8`` is asked
-                of an export without an int8 copy.
+            EncoderError: If the export is missing or unreadable, or ``long_int8`` is ``on``
+                for an export without an int8 copy.
         """
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -320,13 +320,7 @@ class OnnxEncoder:
                 f"no ONNX export at {directory}: run `senpai build-index` (it exports the model), "
                 "or set SENPAI_ENCODER_BACKEND=torch"
             )
-        record = _int8_record(meta)
-        if long_int8 and record.get("file") is None:
-            why = record.get("refused", "the export is older than the copies")
-            raise EncoderError(
-                f"the ONNX export at {directory} has no int8 copy ({why}): rebuild it with "
-                "`senpai build-index`, or set SENPAI_LONG_QUERY_INT8=0"
-            )
+        use_copy = serves_copy(meta, long_int8, directory)
         try:
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
             tokenizer.enable_truncation(int(meta["max_seq_length"]))
@@ -334,10 +328,10 @@ class OnnxEncoder:
             narrow, broad = threads or 1, long_threads or 0
             session = _session(ort, directory, narrow)
             # A second session for long texts: more threads, or the int8 copy, or both.
-            model = INT8_FILE if long_int8 else MODEL_FILE
+            model = INT8_FILE if use_copy else MODEL_FILE
             wide = (
                 _session(ort, directory, max(broad, narrow), spin=False, file=model)
-                if long_int8 or broad > narrow
+                if use_copy or broad > narrow
                 else None
             )
         except Exception as exc:
@@ -351,6 +345,7 @@ class OnnxEncoder:
             int(meta["max_seq_length"]),
             wide,
             meta.get("weights"),
+            long_int8=use_copy,
         )
 
     def count_tokens(self, text: str) -> int:

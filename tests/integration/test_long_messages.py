@@ -1,10 +1,11 @@
-"""A long message on the real stack with the int8 copy of the encoder (``SENPAI_LONG_QUERY_INT8=1``).
+"""A long message on the real stack, embedded with the int8 copy of the encoder (the default).
 
 The action server embeds a text of 48 tokens or more on its long-text session;
-with the setting, that session runs the export's int8 copy. The stack must
-start with it, say so, and answer a long message from the right passage; an
-export without the copy must stop the action server with the reason, not
-serve float vectors under an int8 setting.
+by default (``SENPAI_LONG_QUERY_INT8=auto``) that session runs the export's int8
+copy. The stack must start with it, say so, and answer a long message from the
+right passage; with ``SENPAI_LONG_QUERY_INT8=1`` an export without the copy must
+stop the action server with the reason, not serve float vectors under an int8
+setting (with ``auto`` it serves the float model: tests/unit/knowledge/encoders).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from knowledge.encoders.base import DEFAULT_MODEL
 from knowledge.encoders.int8 import INT8_FILE
 from knowledge.encoders.onnx import META_FILE, WIDE_TOKENS, OnnxEncoder, export_dir
 from settings import PROJECT_ROOT, Settings
-from tests.integration.conftest import Stack, start_stack
+from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -36,27 +36,18 @@ NOVELTY_STORY = (
 )
 
 
-@pytest.fixture(scope="module")
-def int8_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("int8"), {"SENPAI_LONG_QUERY_INT8": "1"})
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def test_a_long_message_is_answered_on_the_int8_copy(int8_stack: Stack) -> None:
+def test_a_long_message_is_answered_on_the_int8_copy(stack: Stack) -> None:
     export = export_dir(Settings.from_env().onnx_dir, DEFAULT_MODEL)
     assert OnnxEncoder.open(export).count_tokens(NOVELTY_STORY) >= WIDE_TOKENS
-    assert "long messages on its int8 copy" in int8_stack.output()
-    reply = int8_stack.chat("alt-int8", NOVELTY_STORY)
+    assert "long messages on its int8 copy" in stack.output()
+    reply = stack.chat("alt-int8", NOVELTY_STORY)
     assert reply["kind"] == "answer", reply
     cited = {c["passage_id"] for m in reply["messages"] for c in m.get("citations", [])}
     assert any(p.startswith("identity-foreigner") for p in cited), cited
 
 
 def test_an_export_without_its_int8_copy_stops_the_action_server_with_the_reason(
-    int8_stack: Stack, tmp_path: Path
+    stack: Stack, tmp_path: Path
 ) -> None:
     onnx = tmp_path / "onnx"
     shutil.copytree(export_dir(Settings.from_env().onnx_dir, DEFAULT_MODEL), export_dir(onnx, DEFAULT_MODEL))
@@ -70,7 +61,7 @@ def test_an_export_without_its_int8_copy_stops_the_action_server_with_the_reason
         cwd=PROJECT_ROOT,
         env={
             **os.environ,
-            "SENPAI_INDEX_DIR": str(int8_stack.data_dir / "index"),
+            "SENPAI_INDEX_DIR": str(stack.data_dir / "index"),
             "SENPAI_ONNX_DIR": str(onnx),
             "SENPAI_LONG_QUERY_INT8": "1",
             "SENPAI_ACTION_URL": "http://127.0.0.1:9",

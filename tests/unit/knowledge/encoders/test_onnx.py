@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def test_the_export_has_an_int8_copy_that_only_long_queries_use_when_asked(expor
     size = (exported / INT8_FILE).stat().st_size
     assert size < 0.7 * (exported / MODEL_FILE).stat().st_size  # the word embeddings stay float
     exact = OnnxEncoder.open(exported, 1)
-    small = OnnxEncoder.open(exported, 1, long_int8=True)  # one thread for long texts, but the copy
+    assert not exact.long_int8 and OnnxEncoder.open(exported, 1, long_int8="auto").long_int8
+    small = OnnxEncoder.open(exported, 1, long_int8="on")  # one thread for long texts, but the copy
     question = "What do JTEs think of ALTs?"
     np.testing.assert_allclose(small.encode([question]), exact.encode([question]), atol=1e-5)
     long_small, long_exact = small.encode([_STORY]), exact.encode([_STORY])
@@ -94,14 +96,21 @@ def test_the_export_has_an_int8_copy_that_only_long_queries_use_when_asked(expor
 
 
 def test_the_int8_copy_is_the_settings_choice_and_refused_where_it_is_missing(
-    exported: Path, tmp_path: Path
+    exported: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert Settings.from_env({}).long_query_int8 is False
-    with pytest.raises(SettingsError, match="SENPAI_LONG_QUERY_INT8"):
+    assert Settings.from_env({}).long_query_int8 == "auto"
+    spelled = {"AUTO": "auto", "1": "on", "yes": "on", "0": "off", "off": "off"}
+    read = {raw: Settings.from_env({"SENPAI_LONG_QUERY_INT8": raw}).long_query_int8 for raw in spelled}
+    assert read == spelled
+    with pytest.raises(SettingsError, match="SENPAI_LONG_QUERY_INT8 must be auto, 1 or 0"):
         Settings.from_env({"SENPAI_LONG_QUERY_INT8": "maybe"})
-    chosen = Settings.from_env({"SENPAI_LONG_QUERY_INT8": "1", "SENPAI_ONNX_DIR": str(exported.parent)})
-    vector = open_configured(chosen).encode([_STORY])
-    assert not np.allclose(vector, OnnxEncoder.open(exported).encode([_STORY]), atol=1e-4)
+    float_vector = OnnxEncoder.open(exported).encode([_STORY])
+    for raw, differs in (("", True), ("1", True), ("0", False)):
+        chosen = Settings.from_env({"SENPAI_LONG_QUERY_INT8": raw, "SENPAI_ONNX_DIR": str(exported.parent)})
+        vector = open_configured(chosen).encode([_STORY])
+        assert np.allclose(vector, float_vector, atol=1e-4) is not differs, raw
+        batch = open_configured(chosen, threads=2).encode([_STORY])  # a build's batch encoder: float
+        np.testing.assert_allclose(batch, float_vector, atol=1e-5)
     older = tmp_path / DEFAULT_MODEL
     shutil.copytree(exported, older)
     weights = weights_fingerprint(DEFAULT_MODEL)
@@ -113,7 +122,11 @@ def test_the_int8_copy_is_the_settings_choice_and_refused_where_it_is_missing(
     assert is_current(older, DEFAULT_MODEL, weights)  # the float export still serves
     OnnxEncoder.open(older, 1, 2)
     with pytest.raises(EncoderError, match=r"no int8 copy \(its lowest cosine .*senpai build-index"):
-        OnnxEncoder.open(older, 1, 2, long_int8=True)
+        OnnxEncoder.open(older, 1, 2, long_int8="on")
+    with caplog.at_level(logging.WARNING, logger="knowledge.encoders.int8"):
+        served = OnnxEncoder.open(older, 1, 2, long_int8="auto")  # the default serves on, float
+    assert not served.long_int8 and "its lowest cosine with the float model is 0.412" in caplog.text
+    np.testing.assert_allclose(served.encode([_STORY]), float_vector, atol=1e-5)
 
 
 def test_an_index_ranks_the_same_with_either_backend(
@@ -181,4 +194,4 @@ def test_an_int8_copy_that_cannot_be_made_leaves_the_export_serving(
     assert is_current(directory, DEFAULT_MODEL, weights_fingerprint(DEFAULT_MODEL))
     assert OnnxEncoder.open(directory, 1, 2).encode([_STORY]).shape == (1, 384)
     with pytest.raises(EncoderError, match="not supported"):
-        open_encoder(DEFAULT_MODEL, backend="onnx", onnx_root=tmp_path, threads=1, long_int8=True)
+        open_encoder(DEFAULT_MODEL, backend="onnx", onnx_root=tmp_path, threads=1, long_int8="on")
