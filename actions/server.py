@@ -28,7 +28,7 @@ from actions.shared_builds import BuildSync
 from contracts import logs
 from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
 from knowledge.encoders.factory import open_configured
-from knowledge.encoders.onnx import ensure_export
+from knowledge.encoders.onnx import OnnxEncoder, ensure_export
 from knowledge.search.context import Studies
 from knowledge.search.decide import configured_policy
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
@@ -57,8 +57,8 @@ def load_service(settings: Settings) -> KnowledgeService:
     if settings.encoder_backend == "onnx":  # a new host makes its ONNX export from the packaged weights
         ensure_export(settings.embedding_model, settings.onnx_dir, settings.torch_threads)
     model = open_configured(settings)
-    if settings.encoder_backend == "onnx":
-        how = "its int8 copy" if getattr(model, "long_int8", False) else "the float model"
+    if isinstance(model, OnnxEncoder):  # the torch backend has no int8 copy
+        how = "its int8 copy" if model.long_int8 else "the float model"
         logger.info("long messages on %s (SENPAI_LONG_QUERY_INT8=%s)", how, settings.long_query_int8)
     encoder = CachedEncoder(model, settings.query_cache)  # kept across index reloads
     index = load_index(current_dir(settings.index_dir), encoder, lexical_weight=settings.lexical_weight)

@@ -22,7 +22,7 @@ LogLevel = Literal["debug", "info", "warning"]
 LogFormat = Literal["text", "json"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning")
 LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
-#: Whether long messages are embedded with the int8 copy (``knowledge.encoders.onnx.Int8Use``).
+#: Whether long messages are embedded with the int8 copy (``knowledge.encoders.int8.Int8Use``).
 Int8Use = Literal["auto", "on", "off"]
 
 
@@ -46,16 +46,24 @@ def backend(env: Mapping[str, str]) -> Backend:
     return "onnx" if raw == "onnx" else "torch"
 
 
+def _truth(raw: str) -> bool | None:
+    """1/true/yes/on is ``True``, 0/false/no/off ``False``, anything else ``None``."""
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
 def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     """A 1/0, true/false, yes/no or on/off variable."""
     raw = text(env, name)
     if raw is None:
         return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+    value = _truth(raw)
+    if value is None:
+        raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+    return value
 
 
 def int8_use(env: Mapping[str, str]) -> Int8Use:
@@ -63,10 +71,10 @@ def int8_use(env: Mapping[str, str]) -> Int8Use:
     raw = text(env, "SENPAI_LONG_QUERY_INT8")
     if raw is None or raw.lower() == "auto":
         return "auto"
-    try:
-        return "on" if flag(env, "SENPAI_LONG_QUERY_INT8", False) else "off"
-    except SettingsError:
-        raise SettingsError(f"SENPAI_LONG_QUERY_INT8 must be auto, 1 or 0, got {raw!r}") from None
+    value = _truth(raw)
+    if value is None:
+        raise SettingsError(f"SENPAI_LONG_QUERY_INT8 must be auto, 1 or 0, got {raw!r}")
+    return "on" if value else "off"
 
 
 def _bounded(

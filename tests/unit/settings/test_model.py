@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -169,9 +170,11 @@ def test_the_settings_defaults_are_the_knowledge_librarys() -> None:
     """The settings import nothing of ours, so their defaults must agree with the library's by test."""
     from knowledge.content.corpus import DEFAULT_CORPUS_DIR
     from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+    from knowledge.encoders import int8
     from knowledge.encoders.base import DEFAULT_MODEL
-    from settings import model
+    from settings import model, values
 
     assert model.DEFAULT_MODEL == DEFAULT_MODEL
+    assert get_args(values.Int8Use) == get_args(int8.Int8Use)
     assert model.DEFAULT_CORPUS_DIR.resolve() == DEFAULT_CORPUS_DIR.resolve()
     assert model.DEFAULT_NOT_COVERED_FILE.resolve() == DEFAULT_NOT_COVERED_FILE.resolve()
