@@ -79,8 +79,9 @@ def test_a_set_with_only_one_kind_of_label_is_reported_with_dashes() -> None:
 def test_the_real_style_sets_load_and_each_message_names_its_source(path: Path) -> None:
     corpus = load_corpus()
     messages = load([path], {p.id for p in corpus.passages}, {t.id for t in corpus.not_covered})
-    assert len(messages) >= 80
-    assert {m.lang for m in messages} == {"en", "ja"} or path in DEVELOPMENT
+    japanese_only = path.name == "real-heldout-3.yaml"
+    assert len(messages) >= (38 if japanese_only else 80)
+    assert {m.lang for m in messages} == ({"ja"} if japanese_only else {"en", "ja"}) or path in DEVELOPMENT
     lines = path.read_text(encoding="utf-8").splitlines()
     items = [n for n, line in enumerate(lines) if line.startswith("  - q:")]
     assert all(lines[n - 1].strip().startswith("# http") for n in items), (
