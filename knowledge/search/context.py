@@ -229,7 +229,13 @@ def _rerank(index: Index, hits: Hits, previous: Previous, study: str | None = No
     ranked = sorted(hits, key=adjusted, reverse=True)
     out = [Hit(h.passage, round(adjusted(h), 6), h.similarity, n) for n, h in enumerate(ranked, 1)]
     return Hits(
-        out, hits.not_covered, hits.cosine, language=hits.language, mean=hits.mean, spread=hits.spread
+        out,
+        hits.not_covered,
+        hits.cosine,
+        language=hits.language,
+        mean=hits.mean,
+        spread=hits.spread,
+        second_gap=hits.second_gap,
     )
 
 

@@ -62,6 +62,9 @@ class Policy:
             miss, offered as "did you mean" when Senpai falls back.
         japanese: The policy for hits from the Japanese index, whose encoder
             scores on another scale; ``None`` uses this one.
+        second_weight: The scope lead moves by this much per unit of a second
+            encoder's opinion (:attr:`Hits.second_gap`) above or below...
+        second_centre: ...this gap, where it is neutral. 0 weight ignores it.
     """
 
     threshold: float = 0.45
@@ -74,6 +77,8 @@ class Policy:
     z_threshold: float = 0.0
     near_margin: float = 0.05
     japanese: Policy | None = None
+    second_weight: float = 0.0
+    second_centre: float = 0.0
 
     def for_hits(self, hits: Sequence[Hit]) -> Policy:
         """The thresholds that apply to these hits: the Japanese ones for the Japanese index's."""
@@ -103,6 +108,8 @@ JAPANESE = Policy(
     second_margin=0.75,
     clarify_margin=0.5,
     near_margin=0.02,
+    second_weight=6.0,
+    second_centre=0.05,
 )
 
 
@@ -175,7 +182,9 @@ def scope_lead(hits: Sequence[Hit], policy: Policy | None = None, best: Hit | No
     topic: shared keywords ("apply", "Japanese") alone cannot refuse a question
     whose meaning is clearly a passage's, and a passage that merely shares
     words with the question cannot rescue one whose meaning is clearly not
-    covered.
+    covered. Where the policy weighs a second encoder's opinion
+    (:attr:`Policy.second_weight`, the Japanese one) and the hits carry it,
+    the lead then moves with that opinion.
 
     Args:
         hits: Search hits, best first (a :class:`~knowledge.search.hits.Hits` carries
@@ -199,6 +208,8 @@ def scope_lead(hits: Sequence[Hit], policy: Policy | None = None, best: Hit | No
         cosine_margin = policy.cosine_margin if policy.cosine_margin is not None else margin
         meaning = hits.cosine - outside.cosine  # leads by more than its own margin: counts as clear
         lead = max(lead, meaning * margin / cosine_margin if cosine_margin > 0 else meaning)
+    if hits.second_gap is not None and policy.second_weight:
+        lead += policy.second_weight * (hits.second_gap - policy.second_centre)
     return lead
 
 

@@ -80,6 +80,9 @@ class Hits(list[Hit]):
         spread: ...and their standard deviation (0 when not known): a
             standardised score, ``(similarity - mean) / spread``, says how far a
             passage stands out for this query (:func:`knowledge.search.decide.on_scale`).
+        second_gap: A second encoder's nearest passage view's cosine minus its
+            nearest not-covered example's, or ``None`` when not asked
+            (:meth:`knowledge.search.index.Index.second_gap`).
     """
 
     def __init__(
@@ -91,6 +94,7 @@ class Hits(list[Hit]):
         *,
         mean: float = 0.0,
         spread: float = 0.0,
+        second_gap: float | None = None,
     ) -> None:
         super().__init__(hits)
         self.not_covered = not_covered
@@ -98,6 +102,7 @@ class Hits(list[Hit]):
         self.language = language
         self.mean = mean
         self.spread = spread
+        self.second_gap = second_gap
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ AUDIENCE_PRIOR = 0.03
 LEXICAL_WEIGHT = 0.5
 #: The Japanese index's weight of BM25 (over Sudachi's words), chosen with ``senpai eval``.
 JA_LEXICAL_WEIGHT = 0.3
+#: The second opinion on scope is asked only of messages this long (docs/retrieval.md, item 16)...
+SECOND_MIN_CHARS = 80
+#: ...and reads at most their last this many characters (real messages are under 600).
+SECOND_QUERY_CHARS = 600
 
 
 class Index:
@@ -74,6 +78,8 @@ class Index:
         self.lang = lang
         #: The Japanese index over the same passages, which :meth:`search` hands Japanese queries to.
         self.japanese: Index | None = None
+        #: The same views under a second encoder, whose opinion on scope :meth:`second_gap` asks.
+        self.second: Index | None = None
         if adapter is not None and adapter.shape != (encoder.dim, encoder.dim):
             raise IndexLoadError(f"adapter is {adapter.shape}, not {encoder.dim}x{encoder.dim}")
         self.adapter = adapter
@@ -244,8 +250,9 @@ class Index:
             return Hits()
         if self.japanese is not None and detect(query) == "ja":
             return self.japanese.search(normalise(query), k, topic=topic, audience=audience)
-        dense, match = self._match(self.speller.fix(query))
-        return self.rank(dense, match, k, topic=topic, audience=audience)
+        fixed = self.speller.fix(query)
+        dense, match = self._match(fixed)
+        return self.rank(dense, match, k, topic=topic, audience=audience, second_gap=self.second_gap(fixed))
 
     def with_japanese(self, japanese: Index | None) -> Index:
         """Return a view of this index that hands Japanese queries to ``japanese`` (shares all data)."""
@@ -255,6 +262,32 @@ class Index:
         clone.japanese = japanese
         return clone
 
+    def with_second(self, second: Index | None) -> Index:
+        """Return a view of this index whose scope decisions also hear ``second`` (shares all data).
+
+        Raises:
+            IndexLoadError: If ``second`` was built from another corpus or holds other views.
+        """
+        if second is not None and (second.fingerprint != self.fingerprint or second.vectors != self.vectors):
+            raise IndexLoadError("the second-opinion index was built from another corpus; rebuild both")
+        clone = copy.copy(self)
+        clone.second = second
+        return clone
+
+    def second_gap(self, query: str) -> float | None:
+        """The second encoder's opinion on scope: how much nearer the passages are than the topics.
+
+        Its nearest passage view's cosine minus its nearest not-covered example's;
+        ``None`` without a second index or not-covered topics, and for a query shorter than
+        :data:`SECOND_MIN_CHARS` (on short questions its cosines are noise: ``check-scope``).
+        The second encoder reads at most the query's last :data:`SECOND_QUERY_CHARS` characters.
+        """
+        if self.second is None or not self.not_covered or len(query) < SECOND_MIN_CHARS:
+            return None
+        dense, _ = self.second._match(query[-SECOND_QUERY_CHARS:])
+        count = len(self.passages)
+        return float(dense[:count].max() - dense[count:].max())
+
     def rank(
         self,
         dense: npt.NDArray[np.float64],
@@ -263,6 +296,7 @@ class Index:
         *,
         topic: str | None = None,
         audience: str | None = None,
+        second_gap: float | None = None,
     ) -> Hits:
         """Rank passages from their scores, as :meth:`search` does after scoring a query.
 
@@ -275,6 +309,7 @@ class Index:
             k: How many hits to return.
             topic: A topic hint; a soft prior, never a filter.
             audience: ``alt`` or ``jte``; prefers passages for that audience.
+            second_gap: The second encoder's opinion on scope (:meth:`second_gap`), if asked.
 
         Returns:
             Up to ``k`` hits, best first, with :attr:`Hits.not_covered` and both cosines set.
@@ -311,6 +346,7 @@ class Index:
             language=self.lang,
             mean=float(similarity.mean()),
             spread=float(similarity.std()),
+            second_gap=second_gap,
         )
 
     def _match(self, query: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

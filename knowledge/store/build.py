@@ -34,6 +34,7 @@ def build_index(
     lang: str = "en",
     cache_dir: Path | None = None,
     adapter_weight: npt.NDArray[np.float32] | None = None,
+    second: Encoder | None = None,
 ) -> Index:
     """Embed passages, and the not-covered topics' examples, and build an in-memory index.
 
@@ -59,6 +60,9 @@ def build_index(
             :mod:`knowledge.encoders.embed_cache`); ``None`` encodes everything.
         adapter_weight: An adapter fitted before, used instead of fitting one
             (a quick build; see :meth:`Index.with_adapter`).
+        second: The encoder whose opinion the Japanese index's scope decisions
+            also hear (:meth:`Index.second_gap`): the Japanese views are embedded
+            with it too. ``None`` builds none.
 
     Returns:
         The index, ready to search or save.
@@ -91,6 +95,19 @@ def build_index(
             lexical_weight=JA_LEXICAL_WEIGHT,
             lang="ja",
             cache_dir=cache_dir,
+            second=second,
         )
         index = index.with_japanese(ja)
+    if lang == "ja" and second is not None:
+        opinion = build_index(
+            passages,
+            second,
+            topics=topics,
+            not_covered=outside,
+            batch_size=batch_size,
+            lexical_weight=0.0,
+            lang="ja",
+            cache_dir=cache_dir,
+        )
+        index = index.with_second(opinion)
     return index if adapter is None else index.with_adapter(adapter, adapter_weight)

@@ -7,6 +7,8 @@
     meta.json          model name and weights digest, dimension, corpus hash, counts, topics, adapter settings
     passages.jsonl     one passage per line, in index order
     not_covered.jsonl  one not-covered topic per line, in index order
+    ja/                the Japanese index over the same passages, laid out the same way
+    ja/second/         its views under the second-opinion encoder (``knowledge.encoders.use``), if built
 
 :func:`knowledge.store.storage.save_index` writes them and
 :func:`~knowledge.store.storage.load_index` reads them;
@@ -32,8 +34,10 @@ META_FILE = "meta.json"
 ADAPTER_FILE = "adapter.npy"
 PASSAGES_FILE = "passages.jsonl"
 NOT_COVERED_FILE = "not_covered.jsonl"
-#: The Japanese index over the same passages lives in this subdirectory of an index.
+#: The Japanese index over the same passages lives in this subdirectory of an index...
 JAPANESE_DIR = "ja"
+#: ...and its views under the second-opinion encoder in this subdirectory of the Japanese one.
+SECOND_DIR = "second"
 CURRENT_LINK = "current"
 
 
@@ -85,12 +89,13 @@ def is_current(
     model: str,
     adapter: Mapping[str, Any] | None,
     weights: str | None,
+    second: str | None = None,
 ) -> bool:
     """Whether an index's ``meta.json`` says a build now would make the same index.
 
     The same file format (:data:`FORMAT_VERSION`, which the loader requires), corpus,
     model and its weights, adapter settings, and an adapter fitted on this corpus
-    (not provisional).
+    (not provisional), and the same second opinion on Japanese scope.
 
     Args:
         meta: The index's metadata (:func:`read_meta`).
@@ -99,6 +104,7 @@ def is_current(
         adapter: The configured adapter settings as a dict, or ``None`` for none.
         weights: The model's files' digest now
             (:func:`~knowledge.encoders.base.weights_fingerprint`).
+        second: The second-opinion encoder a build would embed the Japanese views with, if any.
     """
     return (
         meta.get("format_version") == FORMAT_VERSION
@@ -107,6 +113,7 @@ def is_current(
         and meta.get("weights") == weights
         and meta.get("adapter") == adapter
         and not meta.get("adapter_provisional")
+        and meta.get("second_opinion") == second
     )
 
 

@@ -30,6 +30,7 @@ from knowledge.store.files import (
     META_FILE,
     NOT_COVERED_FILE,
     PASSAGES_FILE,
+    SECOND_DIR,
     IndexLoadError,
     read_adapter,
     read_meta,
@@ -81,14 +82,23 @@ def save_index(index: Index, directory: Path) -> Path:
         "lang": index.lang,
         "lexical_weight": index.lexical_weight,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "second_opinion": _second_opinion(index),
     }
     if index.adapter_provisional:
         meta["adapter_provisional"] = True
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     if index.japanese is not None:
         save_index(index.japanese, tmp / JAPANESE_DIR)
+    if index.second is not None:
+        save_index(index.second, tmp / SECOND_DIR)
     os.replace(tmp, directory)
     return directory
+
+
+def _second_opinion(index: Index) -> str | None:
+    """The encoder whose opinion this index's (or its Japanese index's) scope decisions hear, if any."""
+    holder = index.japanese if index.japanese is not None else index
+    return None if holder.second is None else holder.second.encoder.name
 
 
 def load_index(
@@ -171,6 +181,17 @@ def load_index(
             lang="ja",
         )
         index = index.with_japanese(ja)
+    if lang == "ja" and (directory / SECOND_DIR).is_dir():
+        from knowledge.encoders.use import open_second_encoder
+
+        second_meta = read_meta(directory / SECOND_DIR)
+        second = load_index(
+            directory / SECOND_DIR,
+            open_second_encoder(str(second_meta.get("model"))),
+            lexical_weight=0.0,
+            lang="ja",
+        )
+        index = index.with_second(second)
     return index
 
 

@@ -339,6 +339,7 @@ def build_for(
         progress=progress,
         adapter=configured_adapter(settings),
         japanese=encoders.get("ja"),
+        second=encoders.get("second"),
         cache_dir=settings.embedding_cache_dir if cache else None,
         adapter_weight=adapter_weight,
     )

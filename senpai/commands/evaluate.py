@@ -55,7 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_stack(args, corpus, questions)
     assert encoder is not None
     japanese = _is_japanese(questions)
-    from knowledge.encoders.factory import open_japanese
+    from knowledge.encoders.factory import open_japanese, open_second
 
     ja_encoder = open_japanese(settings)
     plain = build_index(
@@ -64,6 +64,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         topics=corpus.topics,
         japanese=ja_encoder,
         cache_dir=settings.embedding_cache_dir,
+        second=open_second(settings),
     )
     from knowledge.search.adapter import configured_adapter
 

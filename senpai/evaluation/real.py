@@ -38,12 +38,8 @@ from settings import PROJECT_ROOT, Settings
 
 DEVELOPMENT = (PROJECT_ROOT / "eval" / "real-en.yaml", PROJECT_ROOT / "eval" / "real-ja.yaml")
 COMPARISONS = PROJECT_ROOT / "eval" / "comparisons.yaml"
-#: The held-out sets: the first (119 messages), a second (80) written after the first had been run,
-#: and a third, Japanese only (38, most over 200 characters), written after the second had been run.
-HELD_OUT = tuple(
-    PROJECT_ROOT / "eval" / name
-    for name in ("real-heldout.yaml", "real-heldout-2.yaml", "real-heldout-3.yaml")
-)
+#: The held-out sets (119 messages, 80, and 38 in Japanese), each written after the one before had been run.
+HELD_OUT = tuple(PROJECT_ROOT / "eval" / f"real-heldout{n}.yaml" for n in ("", "-2", "-3"))
 EXPECT = ("answer", "fallback")
 VOICES = ("first-person", "situational", "plain")
 WHO = ("alt", "applicant", "jte", "other")

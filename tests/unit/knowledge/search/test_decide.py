@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from knowledge import Corpus, Hit, Hits, NotCoveredMatch
-from knowledge.search.decide import NAMED_TOPIC_FLOOR, Policy, decide, scope_lead
+from knowledge.search.decide import ENGLISH, JAPANESE, NAMED_TOPIC_FLOOR, Policy, decide, scope_lead
 
 
 def hits(corpus: Corpus, *scored: tuple[str, float]) -> list[Hit]:
@@ -146,6 +146,26 @@ def test_refusing_needs_the_meaning_to_agree(tiny_corpus: Corpus) -> None:
         0.02
     )
     assert scope_lead(hits(tiny_corpus, ("programme-start", 0.42))) is None
+
+
+def test_a_second_encoders_opinion_moves_the_scope_lead(tiny_corpus: Corpus) -> None:
+    policy = Policy(threshold=0.3, scope_margin=0.05, second_weight=6.0, second_centre=0.05)
+    ahead = with_cosines(tiny_corpus, ("weather", 0.30, 0.40), ("programme-start", 0.42, 0.45))
+    assert scope_lead(ahead, policy) == pytest.approx(0.12) and decide(ahead, policy).kind == "answer"
+    # The second encoder finds a not-covered example nearer than any passage view: refused.
+    ahead.second_gap = -0.02
+    assert scope_lead(ahead, policy) == pytest.approx(0.12 + 6.0 * (-0.02 - 0.05))
+    refused = decide(ahead, policy)
+    assert refused.kind == "fallback" and refused.not_covered is not None
+    # At its centre it is neutral; well above, it adds to the lead.
+    ahead.second_gap = 0.05
+    assert scope_lead(ahead, policy) == pytest.approx(0.12)
+    ahead.second_gap = 0.15
+    assert scope_lead(ahead, policy) == pytest.approx(0.72)
+    # A policy that does not weigh it (the English one, the default) ignores it.
+    ahead.second_gap = -0.5
+    assert scope_lead(ahead, replace(policy, second_weight=0.0)) == pytest.approx(0.12)
+    assert JAPANESE.second_weight > 0 and ENGLISH.second_weight == 0 and Policy().second_weight == 0
 
 
 def test_not_covered_side_can_be_ignored(tiny_corpus: Corpus) -> None:
