@@ -31,6 +31,7 @@ from knowledge.encoders.factory import open_configured
 from knowledge.encoders.onnx import OnnxEncoder, ensure_export
 from knowledge.search.context import Studies
 from knowledge.search.decide import configured_policy
+from knowledge.search.index import SECOND_MIN_CHARS
 from settings import ACTION_TOKEN_HEADER, Settings, SettingsError
 
 logger = logging.getLogger("senpai.actions")
@@ -71,6 +72,17 @@ def load_service(settings: Settings) -> KnowledgeService:
         index = index.with_japanese(
             japanese.with_encoder(CachedEncoder(japanese.encoder, settings.query_cache))
         )
+        if japanese.second is not None:
+            logger.info(
+                "Japanese scope hears a second opinion (%s) on messages of %d characters or more",
+                japanese.second.encoder.name,
+                SECOND_MIN_CHARS,
+            )
+        elif settings.second_opinion:
+            logger.warning(
+                "this build's Japanese index has no second opinion on scope (SENPAI_SECOND_OPINION=1): "
+                "rebuild it with `senpai build-index`"
+            )
 
     policy = configured_policy(settings)
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")

@@ -6,6 +6,8 @@ copy. The stack must start with it, say so, and answer a long message from the
 right passage; with ``SENPAI_LONG_QUERY_INT8=1`` an export without the copy must
 stop the action server with the reason, not serve float vectors under an int8
 setting (with ``auto`` it serves the float model: tests/unit/knowledge/encoders).
+The same stack says its Japanese scope hears the second opinion a long Japanese
+message gets (tests/unit/knowledge/search/test_second_opinion.py tests the rule).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ NOVELTY_STORY = (
     "introduce me mostly as the foreigner from America. Sometimes I feel like I'm only here as a "
     "novelty for the kids to gawk at. Is that just me?"
 )
+
+
+def test_the_action_server_says_its_japanese_scope_hears_a_second_opinion(stack: Stack) -> None:
+    assert "Japanese scope hears a second opinion (use-multilingual-v3)" in stack.output()
+    assert "has no second opinion on scope" not in stack.output()
 
 
 def test_a_long_message_is_answered_on_the_int8_copy(stack: Stack) -> None:
