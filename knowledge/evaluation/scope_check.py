@@ -32,7 +32,7 @@ import numpy.typing as npt
 from knowledge.content.corpus import passage_views
 from knowledge.search.decide import Policy, decide, outside_scope, scope_lead
 from knowledge.search.hits import Hits, blend
-from knowledge.search.index import SECOND_MIN_CHARS, Index
+from knowledge.search.index import Index
 from knowledge.search.lexical import Bm25, query_terms
 
 
@@ -97,7 +97,6 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
     lexical = _Documents(passage_docs, topic_docs, index.lexical_weight > 0, index.lang)
 
     texts = [view for doc in passage_docs for view in doc] + [e for doc in topic_docs for e in doc]
-    opinion = _SecondOpinion(index)
 
     def search_without(row: int, text: str) -> tuple[Hits, npt.NDArray[np.float64]]:
         dense = vectors @ vectors[row]
@@ -105,7 +104,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
         scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
-        return index.rank(best_view, scores, 1, second_gap=opinion.gap_without(row, text)), dense
+        return index.rank(best_view, scores, 1, second_gap=index.second_gap(text, without=row)), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
         rows = np.flatnonzero(owners == owner)
@@ -143,23 +142,6 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         examples=examples,
         below=tuple(sorted(below, key=lambda c: c.lead)),
     )
-
-
-class _SecondOpinion:
-    """The second encoder's opinion on scope (:meth:`Index.second_gap`), with one view left out."""
-
-    def __init__(self, index: Index) -> None:
-        second = index.second if index.not_covered else None
-        self.vectors = None if second is None else second.vectors_matrix().astype(np.float64)
-        self.split = int(index.view_starts()[len(index.passages)]) if index.not_covered else 0
-
-    def gap_without(self, row: int, text: str) -> float | None:
-        """The opinion :meth:`Index.second_gap` gives on ``text``, with row ``row`` left out."""
-        if self.vectors is None or len(text) < SECOND_MIN_CHARS:
-            return None
-        dense = self.vectors @ self.vectors[row]
-        dense[row] = -np.inf
-        return float(dense[: self.split].max() - dense[self.split :].max())
 
 
 class _Documents:

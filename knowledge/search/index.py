@@ -216,13 +216,17 @@ class Index:
         The action server calls this when the gateway passes a message on
         early, while Rasa is still parsing it: the embedding, the costliest
         step of a search, then overlaps Rasa's own work. It corrects typos
-        exactly as :meth:`search` does, so the search finds the same text.
+        exactly as :meth:`search` does, so the search finds the same text,
+        and embeds what the second encoder will read of it, if it is asked.
         Without a caching encoder it only costs time.
         """
         if self.japanese is not None and detect(query) == "ja":
             self.japanese.warm(normalise(query))
         elif query.strip():
-            self.embed(self.speller.fix(query))
+            fixed = self.speller.fix(query)
+            self.embed(fixed)
+            if self.second is not None and len(fixed) >= SECOND_MIN_CHARS:
+                self.second.embed(fixed[-SECOND_QUERY_CHARS:])
 
     def search(
         self,
@@ -274,17 +278,28 @@ class Index:
         clone.second = second
         return clone
 
-    def second_gap(self, query: str) -> float | None:
+    def second_gap(self, query: str, without: int | None = None) -> float | None:
         """The second encoder's opinion on scope: how much nearer the passages are than the topics.
 
         Its nearest passage view's cosine minus its nearest not-covered example's;
         ``None`` without a second index or not-covered topics, and for a query shorter than
         :data:`SECOND_MIN_CHARS` (on short questions its cosines are noise: ``check-scope``).
         The second encoder reads at most the query's last :data:`SECOND_QUERY_CHARS` characters.
+
+        Args:
+            query: The (corrected) query.
+            without: ``check-scope``: the query is the stored view in this row, and is left out
+                (its stored vector is used, nothing is embedded).
         """
         if self.second is None or not self.not_covered or len(query) < SECOND_MIN_CHARS:
             return None
-        dense, _ = self.second._match(query[-SECOND_QUERY_CHARS:])
+        if without is None:
+            dense, _ = self.second._match(query[-SECOND_QUERY_CHARS:])
+        else:
+            stored = self.second._stored()
+            by_row = stored @ stored[without]
+            by_row[without] = -np.inf
+            dense = np.maximum.reduceat(by_row.astype(np.float64), self.second._starts)
         count = len(self.passages)
         return float(dense[:count].max() - dense[count:].max())
 
@@ -349,6 +364,12 @@ class Index:
             second_gap=second_gap,
         )
 
+    def _stored(self) -> Vectors:
+        """The stored vectors, ``(vectors, dim)``, as a view of FAISS's own memory (read, never write)."""
+        flat = cast(faiss.IndexFlat, faiss.downcast_index(self._faiss))  # built and loaded as IndexFlatIP
+        stored: Vectors = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        return stored
+
     def _match(self, query: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Score every passage, then every not-covered topic, for an already corrected query.
 
@@ -358,8 +379,7 @@ class Index:
         query_vector = np.ascontiguousarray(self.embed(query), dtype=np.float32)
         # Every view's score is needed (a passage scores as its best view), so FAISS's exhaustive
         # inner-product kernel runs over its own stored vectors, without a top-k sort of them all.
-        flat = cast(faiss.IndexFlat, faiss.downcast_index(self._faiss))  # built and loaded as IndexFlatIP
-        stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        stored = self._stored()
         by_row = faiss.pairwise_distances(query_vector, stored, metric=faiss.METRIC_INNER_PRODUCT)[0]
         dense = np.maximum.reduceat(by_row.astype(np.float64), self._starts)
         if self.lexical_weight <= 0:

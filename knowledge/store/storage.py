@@ -108,6 +108,7 @@ def load_index(
     lexical_weight: float = LEXICAL_WEIGHT,
     lang: str = "en",
     japanese_encoder: Encoder | None = None,
+    second_encoder: Encoder | None = None,
 ) -> Index:
     """Load an index saved by :func:`save_index`, with its Japanese index if it has one.
 
@@ -118,6 +119,8 @@ def load_index(
         lang: ``ja`` to load a Japanese index (its own BM25 weight is in its metadata).
         japanese_encoder: The Japanese index's encoder, when the caller already has
             one (a reload keeps its cache); by default the one its metadata names is opened.
+        second_encoder: The same for the Japanese index's second opinion (a reload keeps its
+            loaded weights and cache).
 
     Raises:
         IndexLoadError: If files are missing or corrupt, or the index was built
@@ -179,15 +182,17 @@ def load_index(
             else open_japanese_encoder(str(ja_meta.get("model"))),
             lexical_weight=float(ja_meta.get("lexical_weight", JA_LEXICAL_WEIGHT)),
             lang="ja",
+            second_encoder=second_encoder,
         )
         index = index.with_japanese(ja)
     if lang == "ja" and (directory / SECOND_DIR).is_dir():
         from knowledge.encoders.use import open_second_encoder
 
-        second_meta = read_meta(directory / SECOND_DIR)
         second = load_index(
             directory / SECOND_DIR,
-            open_second_encoder(str(second_meta.get("model"))),
+            second_encoder
+            if second_encoder is not None
+            else open_second_encoder(str(read_meta(directory / SECOND_DIR).get("model"))),
             lexical_weight=0.0,
             lang="ja",
         )

@@ -89,10 +89,9 @@ def cmd_build_index(args: argparse.Namespace) -> int:
             meta = {}
         wanted = None if adapter is None else adapter.to_dict()
         weights = weights_fingerprint(settings.embedding_model)  # a model tuned again is built again
-        from knowledge.encoders.use import USE_MODEL
+        from knowledge.encoders.factory import second_model
 
-        second = USE_MODEL if settings.japanese and settings.second_opinion else None
-        if is_current(meta, fingerprint, settings.embedding_model, wanted, weights, second):
+        if is_current(meta, fingerprint, settings.embedding_model, wanted, weights, second_model(settings)):
             print(f"Index is up to date ({len(corpus)} passages, model {settings.embedding_model}).")
             return _share_if_first(settings)
     from organisers.curation.curator import build_for

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import Corpus, Index, build_index, load_index, save_index
+from knowledge import CachedEncoder, Corpus, Index, build_index, load_index, save_index
 from knowledge.encoders.e5 import E5Encoder
 from knowledge.encoders.use import USE_MODEL, UseEncoder
 from knowledge.evaluation import scope_check
+from knowledge.search import index as index_module
 from knowledge.search.decide import Policy
 from knowledge.search.index import SECOND_MIN_CHARS
 from knowledge.store.files import IndexLoadError, is_current
@@ -88,10 +89,30 @@ def test_an_opinion_over_another_corpus_is_refused(
 
 
 def test_check_scope_hears_it_with_each_view_left_out(heard: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scope_check, "SECOND_MIN_CHARS", 0)  # the tiny corpus's views are short
+    monkeypatch.setattr(index_module, "SECOND_MIN_CHARS", 0)  # the tiny corpus's views are short
     neutral = Policy(threshold=0.0, scope_margin=0.05)
     harsh = Policy(threshold=0.0, scope_margin=0.05, second_weight=50.0, second_centre=1.0)
     assert not scope_check.check_scope(heard, neutral).refused
     refused = scope_check.check_scope(heard, harsh).refused
     assert refused and all(c.rival in {t.id for t in heard.not_covered} for c in refused)
     assert not scope_check.check_scope(heard.with_second(None), harsh).refused
+
+
+def test_a_prefetch_embeds_for_it_and_a_reload_keeps_its_encoder(
+    heard: Index, tiny_index: Index, japanese_encoder: E5Encoder, use: UseEncoder, tmp_path: Path
+) -> None:
+    assert heard.second is not None
+    cache = CachedEncoder(use, 8)
+    cached = heard.with_second(heard.second.with_encoder(cache))
+    tiny_index.with_japanese(cached).warm(ABOUT_THE_START)  # the gateway's early pass, during Rasa's parse
+    assert (cache.hits, cache.misses) == (0, 1)
+    gap = cached.search(ABOUT_THE_START, 2).second_gap
+    assert (cache.hits, cache.misses) == (1, 1) and gap == pytest.approx(
+        heard.search(ABOUT_THE_START, 2).second_gap
+    )
+    saved = save_index(tiny_index.with_japanese(heard), tmp_path / "index")
+    again = load_index(
+        saved, tiny_index.encoder, lexical_weight=0.0, japanese_encoder=japanese_encoder, second_encoder=cache
+    )
+    assert again.japanese is not None and again.japanese.second is not None
+    assert again.japanese.second.encoder is cache
