@@ -75,9 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check_scope)
 
-    p = sub.add_parser("check-verbatim", help="find runs of 9+ words copied from the studies")
+    p = sub.add_parser(
+        "check-verbatim",
+        help="find runs of 9+ words copied from the studies (or with --sources, from web pages)",
+    )
     p.add_argument(
-        "files", nargs="*", type=Path, help="files to check (default: corpus, NLU data, eval sets)"
+        "files",
+        nargs="*",
+        type=Path,
+        help="files to check (default: corpus, NLU data, eval sets; with --sources, eval/real-*.yaml)",
+    )
+    p.add_argument(
+        "--sources",
+        type=Path,
+        metavar="DIR",
+        help="instead, the pages the real-style sets paraphrase (.txt, kept outside the repository): "
+        "no run of 6 words or 12 Japanese characters in common",
     )
     p.add_argument(
         "--papers",

@@ -287,6 +287,8 @@ def cmd_check_verbatim(args: argparse.Namespace) -> int:
     from senpai.verbatim import RUN, Papers, check, our_words
     from settings import PROJECT_ROOT
 
+    if args.sources is not None:
+        return _check_sources(args.sources, args.files)
     papers = sorted(args.papers.glob("*.txt"))
     if not papers:
         print(f"senpai check-verbatim: no papers (*.txt) in {args.papers}", file=sys.stderr)
@@ -298,6 +300,28 @@ def cmd_check_verbatim(args: argparse.Namespace) -> int:
     for shared in found:
         print(f"{shared.file}: {shared.words}")
     print(f"{len(found)} run(s) of {RUN}+ words shared with {len(papers)} paper(s), in {len(files)} file(s)")
+    return 1 if found else 0
+
+
+def _check_sources(folder: Path, files: list[Path]) -> int:
+    """List every run the real-style sets share with the saved pages they paraphrase."""
+    from senpai.verbatim import SOURCE_CHARS, SOURCE_RUN, check, real_sets, sources
+    from settings import PROJECT_ROOT
+
+    pages = sorted(folder.glob("*.txt"))
+    if not pages:
+        print(f"senpai check-verbatim: no pages (*.txt) in {folder}", file=sys.stderr)
+        return 2
+    files = files or real_sets(PROJECT_ROOT)
+    found = check(
+        sources(p.read_text(encoding="utf-8", errors="replace") for p in pages), files, PROJECT_ROOT
+    )
+    for shared in found:
+        print(f"{shared.file}: {shared.words}")
+    print(
+        f"{len(found)} run(s) of {SOURCE_RUN}+ words or {SOURCE_CHARS}+ Japanese characters shared "
+        f"with {len(pages)} page(s), in {len(files)} file(s)"
+    )
     return 1 if found else 0
 
 

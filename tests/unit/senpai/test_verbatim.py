@@ -1,4 +1,4 @@
-"""Our own words: no run of nine words copied from the studies in the corpus, NLU data or eval sets."""
+"""Our own words: nothing copied from the studies, nor from the web posts the real-style sets paraphrase."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from senpai.verbatim import Papers, check, our_words
+from senpai.verbatim import Papers, check, japanese, our_words, real_sets, sources
 from settings import PROJECT_ROOT
 
 PAPER = "The quick brown fox jumps over the lazy dog while the cat sleeps soundly by the fire."
@@ -42,3 +42,47 @@ def test_check_names_files_inside_and_outside_the_project(tmp_path: Path) -> Non
     outside.write_text("the quick brown fox jumps over the lazy dog while")
     [found] = check(Papers([PAPER]), [outside], PROJECT_ROOT)
     assert found.file == str(outside)
+
+
+POST = (
+    "Long story short, my JTE never tells me what the lesson is until we walk into the room. "
+    "中学校で英語を教えていますが、ALTとの授業がいつもぎこちなくて困っています。"
+)
+
+
+def test_six_words_of_a_web_post_are_a_copy_but_five_are_not(tmp_path: Path) -> None:
+    copied = tmp_path / "real-x.yaml"
+    copied.write_text("q: honestly my JTE never tells me what the plan is", encoding="utf-8")
+    own = tmp_path / "real-y.yaml"
+    own.write_text("q: honestly my JTE never tells me anything beforehand", encoding="utf-8")
+    [found] = check(sources([POST]), [copied, own], PROJECT_ROOT)
+    assert (found.file, found.words) == (str(copied), "my jte never tells me what the")
+
+
+def test_twelve_japanese_characters_of_a_post_are_a_copy_however_punctuated(tmp_path: Path) -> None:
+    draft = tmp_path / "real-ja.yaml"
+    # Full-width letters, a space and commas do not hide the post's 「…すが、ALTとの授業がいつもぎこちな」.
+    draft.write_text("q: 高校ですが、ＡＬＴとの 授業が、いつもぎこちないです。", encoding="utf-8")
+    [found] = check(sources([POST]), [draft], PROJECT_ROOT)
+    assert found.words == "すがaltとの授業がいつもぎこちな"
+    draft.write_text("q: 高校ですが、ALTと組む授業がどうもぎこちないです。", encoding="utf-8")
+    assert check(sources([POST]), [draft], PROJECT_ROOT) == []
+
+
+def test_japanese_tokens_are_characters_with_latin_words_kept_whole() -> None:
+    assert japanese("ＪＥＴの２０１９年、「先生」です。") == [
+        "jet",
+        "の",
+        "2019",
+        "年",
+        "先",
+        "生",
+        "で",
+        "す",
+    ]
+
+
+def test_the_real_style_sets_are_the_ones_checked_against_their_sources() -> None:
+    names = {p.name for p in real_sets(PROJECT_ROOT)}
+    assert {"real-en.yaml", "real-ja.yaml", "real-heldout.yaml", "real-heldout-3.yaml"} <= names
+    assert "devset.yaml" not in names
