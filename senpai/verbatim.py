@@ -28,11 +28,23 @@ RUN = 9
 SOURCE_RUN = 6
 SOURCE_CHARS = 12
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD_OR_JAPANESE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\W\x00-\x7f]+")
+#: Stands between two English words that Japanese separates: no run spans it.
+BREAK = "\u2029"
 
 
 def words(text: str) -> list[str]:
     """The words of a text, lower-cased, without punctuation."""
     return _WORD.findall(text.lower())
+
+
+def english(text: str) -> list[str]:
+    """The words of a text, as :func:`words`, with :data:`BREAK` where Japanese stands between them.
+
+    So the Latin words scattered through a Japanese message (``ALT``, ``JET``) are
+    never read as a run of English.
+    """
+    return [t if t.isascii() else BREAK for t in _WORD_OR_JAPANESE.findall(text.lower())]
 
 
 def japanese(text: str) -> list[str]:
@@ -76,7 +88,9 @@ class Papers:
         self._grams: set[tuple[str, ...]] = set()
         for text in texts:
             w = split(text)
-            self._grams.update(tuple(w[i : i + run]) for i in range(len(w) - run + 1))
+            self._grams.update(
+                g for i in range(len(w) - run + 1) if BREAK not in (g := tuple(w[i : i + run]))
+            )
 
     def shared(self, name: str, text: str) -> list[Shared]:
         """The longest runs of ``run`` or more tokens that ``text`` shares with the papers."""
@@ -88,24 +102,36 @@ class Papers:
                     spans[-1][1] = i + self.run
                 else:
                     spans.append([i, i + self.run])
-        glue = " " if self.split is words else ""
+        glue = "" if self.split is japanese else " "
         return [Shared(name, glue.join(w[a:b])) for a, b in spans]
 
 
 def sources(texts: Iterable[str]) -> list[Papers]:
     """The web pages a real-style set paraphrases, as two checks: English words and Japanese characters."""
     pages = list(texts)
-    return [Papers(pages, SOURCE_RUN), Papers(pages, SOURCE_CHARS, japanese)]
+    return [Papers(pages, SOURCE_RUN, english), Papers(pages, SOURCE_CHARS, japanese)]
 
 
-def check(papers: Papers | Iterable[Papers], files: Iterable[Path], root: Path) -> list[Shared]:
-    """Every run the files share with the papers (or with each of several checks)."""
+def check(
+    papers: Papers | Iterable[Papers], files: Iterable[Path], root: Path, comments: bool = True
+) -> list[Shared]:
+    """Every run the files share with the papers (or with each of several checks).
+
+    Args:
+        papers: The papers, or several checks (as :func:`sources` makes).
+        files: The files to read.
+        root: Names are given relative to it where they can be.
+        comments: Whether YAML comment lines count. A real-style set's comments are
+            the addresses of the pages it paraphrases, whose words the page may repeat.
+    """
     checks = [papers] if isinstance(papers, Papers) else list(papers)
     found = []
     for path in files:
         full = path.resolve()
         name = str(full.relative_to(root)) if full.is_relative_to(root) else str(path)
         text = full.read_text(encoding="utf-8", errors="replace")
+        if not comments:
+            text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         for each in checks:
             found += each.shared(name, text)
     return found

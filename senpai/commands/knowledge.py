@@ -313,9 +313,8 @@ def _check_sources(folder: Path, files: list[Path]) -> int:
         print(f"senpai check-verbatim: no pages (*.txt) in {folder}", file=sys.stderr)
         return 2
     files = files or real_sets(PROJECT_ROOT)
-    found = check(
-        sources(p.read_text(encoding="utf-8", errors="replace") for p in pages), files, PROJECT_ROOT
-    )
+    texts = (p.read_text(encoding="utf-8", errors="replace") for p in pages)
+    found = check(sources(texts), files, PROJECT_ROOT, comments=False)
     for shared in found:
         print(f"{shared.file}: {shared.words}")
     print(

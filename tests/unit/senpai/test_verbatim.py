@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from senpai.verbatim import Papers, check, japanese, our_words, real_sets, sources
+from senpai.verbatim import Papers, check, english, japanese, our_words, real_sets, sources
 from settings import PROJECT_ROOT
 
 PAPER = "The quick brown fox jumps over the lazy dog while the cat sleeps soundly by the fire."
@@ -67,6 +67,25 @@ def test_twelve_japanese_characters_of_a_post_are_a_copy_however_punctuated(tmp_
     assert found.words == "すがaltとの授業がいつもぎこちな"
     draft.write_text("q: 高校ですが、ALTと組む授業がどうもぎこちないです。", encoding="utf-8")
     assert check(sources([POST]), [draft], PROJECT_ROOT) == []
+
+
+def test_latin_words_scattered_through_japanese_are_not_a_run_of_english(tmp_path: Path) -> None:
+    post = "JETのALTと、NON-JETのALTでは待遇が違うそうです。"
+    draft = tmp_path / "real-ja.yaml"
+    draft.write_text("q: 国が関わるJETのALTと、派遣のNON-JETのALTは何が違いますか", encoding="utf-8")
+    assert english(post) == ["jet", "\u2029", "alt", "\u2029", "non", "jet", "\u2029", "alt", "\u2029"]
+    assert check(sources([post]), [draft], PROJECT_ROOT) == []
+
+
+def test_the_address_a_message_cites_is_not_a_copy_of_its_page(tmp_path: Path) -> None:
+    post = "How included do you feel in your staffroom? Tell me below."
+    draft = tmp_path / "real-en.yaml"
+    draft.write_text(
+        "  # https://example.org/how-included-do-you-feel-in-your-staffroom\n  - q: do JTEs talk to you\n",
+        encoding="utf-8",
+    )
+    assert check(sources([post]), [draft], PROJECT_ROOT, comments=False) == []
+    assert check(sources([post]), [draft], PROJECT_ROOT) != []
 
 
 def test_japanese_tokens_are_characters_with_latin_words_kept_whole() -> None:
