@@ -90,7 +90,7 @@ class Settings:
     scope_margin: float = 0.5
     scope_margin_ja: float = 0.5
     japanese: bool = True
-    second_opinion: bool = True
+    second_opinion: bool = False
     retention_days: int = 180
     oos_threshold: float = 0.43
     clarify_margin: float = 0.5
@@ -293,7 +293,7 @@ class Settings:
             scope_margin=values.number(env, "SENPAI_SCOPE_MARGIN", 0.5, -10.0, 10.0),
             scope_margin_ja=values.number(env, "SENPAI_SCOPE_MARGIN_JA", 0.5, -10.0, 10.0),
             japanese=values.flag(env, "SENPAI_JAPANESE", True),
-            second_opinion=values.flag(env, "SENPAI_SECOND_OPINION", True),
+            second_opinion=values.flag(env, "SENPAI_SECOND_OPINION", False),
             retention_days=values.integer(env, "SENPAI_RETENTION_DAYS", 180, 1, 3650),
             oos_threshold=values.number(env, "SENPAI_OOS_THRESHOLD", 0.43, -1.0, 1.0),
             clarify_margin=values.number(env, "SENPAI_CLARIFY_MARGIN", 0.5, 0.0, 10.0),

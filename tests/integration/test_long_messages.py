@@ -6,8 +6,10 @@ copy. The stack must start with it, say so, and answer a long message from the
 right passage; with ``SENPAI_LONG_QUERY_INT8=1`` an export without the copy must
 stop the action server with the reason, not serve float vectors under an int8
 setting (with ``auto`` it serves the float model: tests/unit/knowledge/encoders).
-The same stack says its Japanese scope hears the second opinion a long Japanese
-message gets (tests/unit/knowledge/search/test_second_opinion.py tests the rule).
+The Japanese scope's second opinion is opt-in (docs/retrieval.md, item 18): the
+default stack neither loads it nor warns about it, and an action server asked for
+it on a build without it says how to get it, and serves (the rule itself:
+tests/unit/knowledge/search/test_second_opinion.py).
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from knowledge import current_dir
 from knowledge.encoders.base import DEFAULT_MODEL
 from knowledge.encoders.int8 import INT8_FILE
 from knowledge.encoders.onnx import META_FILE, WIDE_TOKENS, OnnxEncoder, export_dir
+from senpai.harness import free_port
 from settings import PROJECT_ROOT, Settings
 from tests.integration.conftest import Stack
 
@@ -38,9 +43,45 @@ NOVELTY_STORY = (
 )
 
 
-def test_the_action_server_says_its_japanese_scope_hears_a_second_opinion(stack: Stack) -> None:
-    assert "Japanese scope hears a second opinion (use-multilingual-v3)" in stack.output()
+def test_the_default_stack_hears_no_second_opinion_and_does_not_warn(stack: Stack) -> None:
+    meta = json.loads((current_dir(stack.data_dir / "index") / "meta.json").read_text(encoding="utf-8"))
+    assert meta["second_opinion"] is None
+    assert "Japanese scope hears a second opinion" not in stack.output()
     assert "has no second opinion on scope" not in stack.output()
+
+
+def test_an_action_server_asked_for_a_second_opinion_its_build_lacks_says_so_and_serves(
+    stack: Stack,
+) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "actions"],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "SENPAI_INDEX_DIR": str(stack.data_dir / "index"),
+            "SENPAI_SECOND_OPINION": "1",
+            "SENPAI_ACTION_URL": f"http://127.0.0.1:{port}/webhook",
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(180, server.kill)  # a server that never says it serves fails, not hangs
+    watchdog.start()
+    try:
+        seen = []
+        assert server.stderr is not None
+        for line in server.stderr:  # the warning comes before the server says it serves
+            seen.append(line)
+            if "serving on" in line:
+                break
+        assert any("has no second opinion on scope (SENPAI_SECOND_OPINION=1)" in s for s in seen), seen
+        assert any("senpai build-index" in s for s in seen)
+        assert server.poll() is None  # it still starts: an older build is served, not refused
+    finally:
+        watchdog.cancel()
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_a_long_message_is_answered_on_the_int8_copy(stack: Stack) -> None:
