@@ -76,8 +76,6 @@ def load_service(settings: Settings) -> KnowledgeService:
             )
             second.embed("準備")  # its weights load on the first text: pay that now, not a user
             cached = cached.with_second(second)
-        index = index.with_japanese(cached)
-        if japanese.second is not None:
             logger.info(
                 "Japanese scope hears a second opinion (%s) on messages of %d characters or more",
                 japanese.second.encoder.name,
@@ -88,6 +86,7 @@ def load_service(settings: Settings) -> KnowledgeService:
                 "this build's Japanese index has no second opinion on scope (SENPAI_SECOND_OPINION=1): "
                 "rebuild it with `senpai build-index`"
             )
+        index = index.with_japanese(cached)
 
     policy = configured_policy(settings)
     studies = Studies.from_sources(settings.corpus_dir / "sources.yaml")

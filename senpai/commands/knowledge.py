@@ -283,44 +283,30 @@ def cmd_check_scope(args: argparse.Namespace) -> int:
 
 
 def cmd_check_verbatim(args: argparse.Namespace) -> int:
-    """List every run of nine or more words the corpus, NLU data or eval sets share with the studies."""
-    from senpai.verbatim import RUN, Papers, check, our_words
+    """List every run of nine or more words the corpus, NLU data or eval sets share with the studies.
+
+    With ``--sources``, every run the real-style sets share with the saved pages they paraphrase.
+    """
+    from senpai.verbatim import RUN, SOURCE_CHARS, SOURCE_RUN, Papers, check, our_words, real_sets, sources
     from settings import PROJECT_ROOT
 
-    if args.sources is not None:
-        return _check_sources(args.sources, args.files)
-    papers = sorted(args.papers.glob("*.txt"))
-    if not papers:
-        print(f"senpai check-verbatim: no papers (*.txt) in {args.papers}", file=sys.stderr)
+    folder, kind = (args.papers, "paper") if args.sources is None else (args.sources, "page")
+    found_texts = sorted(folder.glob("*.txt"))
+    if not found_texts:
+        print(f"senpai check-verbatim: no {kind}s (*.txt) in {folder}", file=sys.stderr)
         return 2
-    files = args.files or our_words(PROJECT_ROOT)
-    found = check(
-        Papers(p.read_text(encoding="utf-8", errors="replace") for p in papers), files, PROJECT_ROOT
-    )
+    texts = (p.read_text(encoding="utf-8", errors="replace") for p in found_texts)
+    if args.sources is None:
+        files = args.files or our_words(PROJECT_ROOT)
+        found = check(Papers(texts), files, PROJECT_ROOT)
+        rule = f"{RUN}+ words"
+    else:
+        files = args.files or real_sets(PROJECT_ROOT)
+        found = check(sources(texts), files, PROJECT_ROOT, comments=False)
+        rule = f"{SOURCE_RUN}+ words or {SOURCE_CHARS}+ Japanese characters"
     for shared in found:
         print(f"{shared.file}: {shared.words}")
-    print(f"{len(found)} run(s) of {RUN}+ words shared with {len(papers)} paper(s), in {len(files)} file(s)")
-    return 1 if found else 0
-
-
-def _check_sources(folder: Path, files: list[Path]) -> int:
-    """List every run the real-style sets share with the saved pages they paraphrase."""
-    from senpai.verbatim import SOURCE_CHARS, SOURCE_RUN, check, real_sets, sources
-    from settings import PROJECT_ROOT
-
-    pages = sorted(folder.glob("*.txt"))
-    if not pages:
-        print(f"senpai check-verbatim: no pages (*.txt) in {folder}", file=sys.stderr)
-        return 2
-    files = files or real_sets(PROJECT_ROOT)
-    texts = (p.read_text(encoding="utf-8", errors="replace") for p in pages)
-    found = check(sources(texts), files, PROJECT_ROOT, comments=False)
-    for shared in found:
-        print(f"{shared.file}: {shared.words}")
-    print(
-        f"{len(found)} run(s) of {SOURCE_RUN}+ words or {SOURCE_CHARS}+ Japanese characters shared "
-        f"with {len(pages)} page(s), in {len(files)} file(s)"
-    )
+    print(f"{len(found)} run(s) of {rule} shared with {len(found_texts)} {kind}(s), in {len(files)} file(s)")
     return 1 if found else 0
 
 
