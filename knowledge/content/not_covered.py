@@ -7,7 +7,7 @@ gets an honest "I don't know, ask ..." (see :func:`knowledge.search.decide.decid
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from knowledge.content.schema import (
     example_list,
     load_yaml,
     require_str,
+    str_list,
 )
 from knowledge.text.patterns import compile_tokens
 
@@ -37,6 +38,11 @@ class NotCoveredTopic:
         title: What the studies don't cover, as it reads in "they don't cover <title>".
         who_to_ask: One or two sentences shown to the user, naming who can help.
         examples: Example questions; each is embedded as a negative view.
+        unless_words: Words that show a message is about the studies' subjects (lower
+            case, as :func:`knowledge.search.lexical.query_terms` splits them): a message
+            using one is never this topic's, whatever its examples' similarity. Small talk
+            about Senpai names no ALT, so "is feeling useless part of being an ALT" is a
+            question, not small talk (docs/retrieval.md, item 19).
     """
 
     id: str
@@ -46,6 +52,7 @@ class NotCoveredTopic:
     title_ja: str = ""
     who_to_ask_ja: str = ""
     examples_ja: tuple[str, ...] = ()
+    unless_words: tuple[str, ...] = ()
 
     def title_in(self, lang: str) -> str:
         """What the studies don't cover, in ``en`` or ``ja``."""
@@ -64,6 +71,7 @@ class NotCoveredTopic:
         data = asdict(self)
         data["examples"] = list(self.examples)
         data["examples_ja"] = list(self.examples_ja)
+        data["unless_words"] = list(self.unless_words)
         return data
 
     @classmethod
@@ -77,10 +85,22 @@ class NotCoveredTopic:
             title_ja=data.get("title_ja", ""),
             who_to_ask_ja=data.get("who_to_ask_ja", ""),
             examples_ja=tuple(data.get("examples_ja", ())),
+            unless_words=tuple(data.get("unless_words", ())),
         )
 
 
 _FOLD_WORD = compile_tokens(r"[a-z0-9]+")
+
+
+def named_out(topics: Sequence[NotCoveredTopic], words: Iterable[str]) -> list[int]:
+    """The positions of the topics a message names its way out of: it uses one of their ``unless_words``.
+
+    Args:
+        topics: The not-covered topics, in the index's order.
+        words: The message's words, as :func:`knowledge.search.lexical.query_terms` splits them.
+    """
+    said = set(words)
+    return [n for n, topic in enumerate(topics) if said.intersection(topic.unless_words)]
 
 
 def fold(text: str) -> str:
@@ -119,7 +139,7 @@ def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredT
             raise CorpusError(
                 path, f"topic #{position + 1}: field 'id' must match {ID_RE.pattern} (got {tid!r})"
             )
-        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples", *TOPIC_FIELDS})
+        extra = sorted(set(raw) - {"id", "title", "who_to_ask", "examples", "unless_words", *TOPIC_FIELDS})
         if extra:
             raise CorpusError(path, f"unknown field(s) {', '.join(extra)}", tid, kind="topic")
         if any(t.id == tid for t in topics):
@@ -155,6 +175,16 @@ def load_not_covered(path: Path = DEFAULT_NOT_COVERED_FILE) -> tuple[NotCoveredT
                 title_ja=ja.title,
                 who_to_ask_ja=ja.who_to_ask,
                 examples_ja=ja.examples,
+                unless_words=_unless_words(raw, path, tid),
             )
         )
     return tuple(topics)
+
+
+def _unless_words(raw: Mapping[str, Any], path: Path, tid: str) -> tuple[str, ...]:
+    """A topic's optional ``unless_words``: single words, stored in lower case."""
+    listed = str_list(raw, "unless_words", path, tid, kind="topic")
+    for word in listed:
+        if " " in word:
+            raise CorpusError(path, f"field 'unless_words': {word!r} is not one word", tid, kind="topic")
+    return tuple(word.lower() for word in listed)

@@ -104,6 +104,7 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
         scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
+        index.drop_named(query_terms(text, index.lang), best_view, scores)  # as a search would
         return index.rank(best_view, scores, 1, second_gap=index.second_gap(text, without=row)), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.content.corpus import Passage, corpus_hash, passage_views
-from knowledge.content.not_covered import NotCoveredTopic
+from knowledge.content.not_covered import NotCoveredTopic, named_out
 from knowledge.encoders.base import Encoder, Vectors
 from knowledge.encoders.window import fit
 from knowledge.search.adapter import AdapterConfig, apply_adapter, fit_on_views
@@ -110,6 +110,7 @@ class Index:
         self.fingerprint = corpus_hash(self.passages, self.topics, self.not_covered)
         self.lexical = LexicalIndex(self.passages, lang)
         self.lexical_not_covered = Bm25([" ".join(t.examples_in(lang)) for t in self.not_covered], lang)
+        self._unless = any(t.unless_words for t in self.not_covered)
         vocabulary = getattr(encoder, "vocabulary", None)
         self.speller = Speller(
             [
@@ -347,7 +348,7 @@ class Index:
             for rank, n in enumerate(order.tolist(), 1)
         ]
         outside = None
-        if self.not_covered:
+        if np.isfinite(match[count:]).any():  # no topics, or every one named out: nothing to refuse with
             best = int(np.argmax(match[count:]))
             outside = NotCoveredMatch(
                 self.not_covered[best],
@@ -382,10 +383,18 @@ class Index:
         stored = self._stored()
         by_row = faiss.pairwise_distances(query_vector, stored, metric=faiss.METRIC_INNER_PRODUCT)[0]
         dense = np.maximum.reduceat(by_row.astype(np.float64), self._starts)
+        terms = query_terms(query, self.lang) if self.lexical_weight > 0 or self._unless else []
         if self.lexical_weight <= 0:
-            return dense, dense
-        terms = query_terms(query, self.lang)
-        passages = self.lexical.score_terms(terms)
-        outside = self.lexical_not_covered.score_terms(terms)
-        bm25 = np.concatenate([passages, outside]).astype(np.float64)
-        return dense, blend(dense, bm25, self.lexical_weight)
+            match = dense.copy()
+        else:
+            outside = self.lexical_not_covered.score_terms(terms)
+            bm25 = np.concatenate([self.lexical.score_terms(terms), outside]).astype(np.float64)
+            match = blend(dense, bm25, self.lexical_weight)
+        self.drop_named(terms, dense, match)
+        return dense, match
+
+    def drop_named(self, terms: Sequence[str], *scores: npt.NDArray[np.float64]) -> None:
+        """Leave out, in place, the not-covered topics the query's words name it out of (``unless_words``)."""
+        rows = len(self.passages) + np.asarray(named_out(self.not_covered, terms), dtype=np.int64)
+        for row_scores in scores:
+            row_scores[rows] = -np.inf

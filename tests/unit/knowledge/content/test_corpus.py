@@ -9,7 +9,7 @@ import pytest
 
 from knowledge import CorpusError, load_corpus, load_not_covered
 from knowledge.content.corpus import DEFAULT_CORPUS_DIR, Passage, passage_views
-from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE
+from knowledge.content.not_covered import DEFAULT_NOT_COVERED_FILE, NotCoveredTopic
 from knowledge.content.schema import MAX_WORDS
 from tests.conftest import NOT_COVERED, TOPIC_PROGRAMME, TOPIC_TEAM, write_corpus, write_not_covered
 
@@ -152,6 +152,19 @@ def test_not_covered_topics_load_and_count_in_the_fingerprint(
     assert len(fingerprints) == 3
 
 
+def test_unless_words_load_in_lower_case_and_count_in_the_fingerprint(
+    corpus_dir: Path, not_covered_file: Path, tmp_path: Path
+) -> None:
+    body = NOT_COVERED.replace("  - id: cooking\n", "  - id: cooking\n    unless_words: [Oven, ALT]\n", 1)
+    path = write_not_covered(tmp_path / "words.yaml", body)
+    cooking = load_corpus(corpus_dir, path).not_covered[1]
+    assert cooking.unless_words == ("oven", "alt")
+    assert load_corpus(corpus_dir, not_covered_file).not_covered[1].unless_words == ()
+    assert NotCoveredTopic.from_dict(cooking.to_dict()) == cooking  # as a build stores it
+    plain = load_corpus(corpus_dir, not_covered_file)
+    assert load_corpus(corpus_dir, path).fingerprint() != plain.fingerprint()
+
+
 @pytest.mark.parametrize(
     ("old", "new", "topic_id", "fragment"),
     [
@@ -181,6 +194,18 @@ def test_not_covered_topics_load_and_count_in_the_fingerprint(
         ),
         ('      - "how do I bake bread"', '      - "Will it rain, tomorrow?"', "cooking", "listed twice"),
         ('      - "how do I bake bread"', '      - "' + "x" * 201 + '"', "cooking", "over 200 characters"),
+        (
+            '    who_to_ask: "A cookbook',
+            '    unless_words: [oven, "egg timer"]\n    who_to_ask: "A cookbook',
+            "cooking",
+            "field 'unless_words': 'egg timer' is not one word",
+        ),
+        (
+            '    who_to_ask: "A cookbook',
+            '    unless_words: oven\n    who_to_ask: "A cookbook',
+            "cooking",
+            "field 'unless_words' must be a list of non-empty strings",
+        ),
     ],
 )
 def test_not_covered_errors_name_file_topic_and_field(

@@ -71,6 +71,20 @@ def test_a_not_covered_example_that_a_passage_answers_is_reported_both_ways(
     assert "who won the war of 1812" not in answered
 
 
+def test_a_topic_named_out_of_by_a_question_cannot_refuse_it(
+    tiny_corpus: Corpus, encoder: SentenceTransformerEncoder
+) -> None:
+    # "programme" names the passages' own subject: HISTORY may no longer refuse a question using it.
+    index = _index(tiny_corpus, encoder, replace(HISTORY, unless_words=("programme",)))
+    report = check_scope(index, POLICY)
+    assert "When did the programme start?" not in {c.text for c in report.refused}
+    assert decide(index.search("When did the programme start?"), POLICY).kind == "answer"
+    # A question that doesn't name it is still the topic's to refuse.
+    assert report.refused and all("programme" not in c.text.lower() for c in report.refused)
+    # Its own example names the word too, so a search (and the check) answers it from the passage.
+    assert "what year did the programme start" in {c.text for c in report.answered}
+
+
 #: Shares "how many people" with a passage question, but means something else.
 CROWDS = NotCoveredTopic(
     id="crowds",

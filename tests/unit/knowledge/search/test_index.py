@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -242,6 +243,24 @@ def test_search_reports_the_best_cosines_of_both_sides(tiny_index: Index) -> Non
     assert hybrid.not_covered is not None
     assert hybrid.not_covered.cosine == pytest.approx(dense.not_covered.cosine, abs=1e-6)
     assert hybrid.not_covered.similarity != pytest.approx(hybrid.not_covered.cosine, abs=1e-3)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_a_message_naming_a_topics_unless_word_is_never_that_topics(
+    tiny_corpus: Corpus, encoder: SentenceTransformerEncoder, weight: float
+) -> None:
+    weather, cooking = tiny_corpus.not_covered
+    named = (dataclasses.replace(weather, unless_words=("assistants",)), cooking)
+    index = build_index(tiny_corpus.passages, encoder, not_covered=named, lexical_weight=weight)
+    plain = index.search("will it rain tomorrow", 1).not_covered
+    assert plain is not None and plain.topic.id == "weather"
+    other = index.search("will it rain tomorrow for the assistants", 1).not_covered
+    assert other is not None and other.topic.id == "cooking"  # the next topic, never weather
+    assert other.cosine is not None and other.cosine < plain.cosine
+    both = (named[0], dataclasses.replace(cooking, unless_words=("assistants",)))
+    alone = build_index(tiny_corpus.passages, encoder, not_covered=both, lexical_weight=weight)
+    hits = alone.search("will it rain tomorrow for the assistants", 1)
+    assert hits.not_covered is None and len(hits) == 1  # no topic left to refuse with: passages decide
 
 
 def test_not_covered_topics_are_scored_like_passages(tiny_index: Index) -> None:
