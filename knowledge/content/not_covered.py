@@ -7,7 +7,7 @@ gets an honest "I don't know, ask ..." (see :func:`knowledge.search.decide.decid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -92,15 +92,17 @@ class NotCoveredTopic:
 _FOLD_WORD = compile_tokens(r"[a-z0-9]+")
 
 
-def named_out(topics: Sequence[NotCoveredTopic], words: Iterable[str]) -> list[int]:
-    """The positions of the topics a message names its way out of: it uses one of their ``unless_words``.
+def by_unless_word(topics: Sequence[NotCoveredTopic]) -> dict[str, tuple[int, ...]]:
+    """Each ``unless_words`` entry, and the positions of the topics a message using it is never one of.
 
     Args:
         topics: The not-covered topics, in the index's order.
-        words: The message's words, as :func:`knowledge.search.lexical.query_terms` splits them.
     """
-    said = set(words)
-    return [n for n, topic in enumerate(topics) if said.intersection(topic.unless_words)]
+    named: dict[str, list[int]] = {}
+    for n, topic in enumerate(topics):
+        for word in topic.unless_words:
+            named.setdefault(word, []).append(n)
+    return {word: tuple(rows) for word, rows in named.items()}
 
 
 def fold(text: str) -> str:

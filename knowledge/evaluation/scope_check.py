@@ -103,8 +103,9 @@ def check_scope(index: Index, policy: Policy) -> ScopeReport:
         dense[row] = -np.inf  # the question itself is not in the index
         best_view = np.full(len(starts), -np.inf)
         np.maximum.at(best_view, owners, dense)
-        scores = blend(best_view, lexical.scores_without(int(owners[row]), text), index.lexical_weight)
-        index.drop_named(query_terms(text, index.lang), best_view, scores)  # as a search would
+        terms = query_terms(text, index.lang)
+        scores = blend(best_view, lexical.scores_without(int(owners[row]), text, terms), index.lexical_weight)
+        index.drop_named(terms, best_view, scores)  # as a search would
         return index.rank(best_view, scores, 1, second_gap=index.second_gap(text, without=row)), dense
 
     def nearest(dense: npt.NDArray[np.float64], owner: int) -> str:
@@ -154,12 +155,11 @@ class _Documents:
         self.passages, self.topics, self.enabled, self.lang = passages, topics, enabled, lang
         self._full = (Bm25([" ".join(d) for d in passages], lang), Bm25([" ".join(d) for d in topics], lang))
 
-    def scores_without(self, owner: int, text: str) -> npt.NDArray[np.float64]:
-        """BM25 of ``text`` against every document, with ``text`` taken out of document ``owner``."""
+    def scores_without(self, owner: int, text: str, terms: Sequence[str]) -> npt.NDArray[np.float64]:
+        """BM25 of ``text`` (split into ``terms``) against every document, with it taken out of ``owner``."""
         count = len(self.passages) + len(self.topics)
         if not self.enabled:
             return np.zeros(count)
-        terms = query_terms(text, self.lang)
         side = 0 if owner < len(self.passages) else 1
         docs = [list(d) for d in (self.passages if side == 0 else self.topics)]
         docs[owner if side == 0 else owner - len(self.passages)].remove(text)

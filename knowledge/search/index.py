@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.content.corpus import Passage, corpus_hash, passage_views
-from knowledge.content.not_covered import NotCoveredTopic, named_out
+from knowledge.content.not_covered import NotCoveredTopic, by_unless_word
 from knowledge.encoders.base import Encoder, Vectors
 from knowledge.encoders.window import fit
 from knowledge.search.adapter import AdapterConfig, apply_adapter, fit_on_views
@@ -110,7 +110,7 @@ class Index:
         self.fingerprint = corpus_hash(self.passages, self.topics, self.not_covered)
         self.lexical = LexicalIndex(self.passages, lang)
         self.lexical_not_covered = Bm25([" ".join(t.examples_in(lang)) for t in self.not_covered], lang)
-        self._unless = any(t.unless_words for t in self.not_covered)
+        self._unless = by_unless_word(self.not_covered)  # once: a query only looks its words up
         vocabulary = getattr(encoder, "vocabulary", None)
         self.speller = Speller(
             [
@@ -385,7 +385,7 @@ class Index:
         dense = np.maximum.reduceat(by_row.astype(np.float64), self._starts)
         terms = query_terms(query, self.lang) if self.lexical_weight > 0 or self._unless else []
         if self.lexical_weight <= 0:
-            match = dense.copy()
+            match = dense  # one array: dropping a topic drops it from both
         else:
             outside = self.lexical_not_covered.score_terms(terms)
             bm25 = np.concatenate([self.lexical.score_terms(terms), outside]).astype(np.float64)
@@ -395,6 +395,7 @@ class Index:
 
     def drop_named(self, terms: Sequence[str], *scores: npt.NDArray[np.float64]) -> None:
         """Leave out, in place, the not-covered topics the query's words name it out of (``unless_words``)."""
-        rows = len(self.passages) + np.asarray(named_out(self.not_covered, terms), dtype=np.int64)
+        named = {n for word in terms for n in self._unless.get(word, ())}
+        rows = len(self.passages) + np.fromiter(named, dtype=np.int64, count=len(named))
         for row_scores in scores:
             row_scores[rows] = -np.inf

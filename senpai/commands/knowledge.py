@@ -14,7 +14,10 @@ from settings import Settings
 from settings.model import DEFAULT_MODEL
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from knowledge import Corpus
+    from senpai.verbatim import Papers
 
 
 def _export_onnx(settings: Settings) -> None:
@@ -290,20 +293,22 @@ def cmd_check_verbatim(args: argparse.Namespace) -> int:
     from senpai.verbatim import RUN, SOURCE_CHARS, SOURCE_RUN, Papers, check, our_words, real_sets, sources
     from settings import PROJECT_ROOT
 
-    folder, kind = (args.papers, "paper") if args.sources is None else (args.sources, "page")
+    against: Callable[[Iterable[str]], Papers | list[Papers]]
+    if args.sources is None:  # the studies, against everything we wrote
+        folder, kind, against, comments = args.papers, "paper", Papers, True
+        files, rule = args.files or our_words(PROJECT_ROOT), f"{RUN}+ words"
+    else:  # the saved pages, against the real-style sets (their comments cite the pages)
+        folder, kind, against, comments = args.sources, "page", sources, False
+        files, rule = (
+            args.files or real_sets(PROJECT_ROOT),
+            f"{SOURCE_RUN}+ words or {SOURCE_CHARS}+ Japanese characters",
+        )
     found_texts = sorted(folder.glob("*.txt"))
     if not found_texts:
         print(f"senpai check-verbatim: no {kind}s (*.txt) in {folder}", file=sys.stderr)
         return 2
     texts = (p.read_text(encoding="utf-8", errors="replace") for p in found_texts)
-    if args.sources is None:
-        files = args.files or our_words(PROJECT_ROOT)
-        found = check(Papers(texts), files, PROJECT_ROOT)
-        rule = f"{RUN}+ words"
-    else:
-        files = args.files or real_sets(PROJECT_ROOT)
-        found = check(sources(texts), files, PROJECT_ROOT, comments=False)
-        rule = f"{SOURCE_RUN}+ words or {SOURCE_CHARS}+ Japanese characters"
+    found = check(against(texts), files, PROJECT_ROOT, comments=comments)
     for shared in found:
         print(f"{shared.file}: {shared.words}")
     print(f"{len(found)} run(s) of {rule} shared with {len(found_texts)} {kind}(s), in {len(files)} file(s)")
