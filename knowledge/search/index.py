@@ -384,9 +384,8 @@ class Index:
         by_row = faiss.pairwise_distances(query_vector, stored, metric=faiss.METRIC_INNER_PRODUCT)[0]
         dense = np.maximum.reduceat(by_row.astype(np.float64), self._starts)
         terms = query_terms(query, self.lang) if self.lexical_weight > 0 or self._unless else []
-        if self.lexical_weight <= 0:
-            match = dense  # one array: dropping a topic drops it from both
-        else:
+        match = dense  # with BM25 off, one array: dropping a topic drops it from both
+        if self.lexical_weight > 0:
             outside = self.lexical_not_covered.score_terms(terms)
             bm25 = np.concatenate([self.lexical.score_terms(terms), outside]).astype(np.float64)
             match = blend(dense, bm25, self.lexical_weight)
